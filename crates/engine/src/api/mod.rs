@@ -1,0 +1,200 @@
+//! Kubernetes API objects, in Kubernetes' own shapes (k8s-openapi types), and the table of
+//! kinds Kubarium serves.
+//!
+//! Objects are kept fully typed: every field Kubernetes has is accepted, stored and printed,
+//! even where Kubarium does not simulate it; fields Kubernetes does not have are rejected at
+//! decoding (see [`decode`]).
+
+pub mod decode;
+pub mod defaults;
+pub mod quantity;
+pub mod selector;
+pub mod validation;
+
+pub use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, Pod, Secret};
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
+
+/// Everything the API server needs to know about one kind.
+#[derive(Debug)]
+pub struct ResourceInfo {
+    pub kind: &'static str,
+    pub api_version: &'static str,
+    pub group: &'static str,
+    pub version: &'static str,
+    /// Lower-case plural, as in URLs and `kubectl get pods`.
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub short_names: &'static [&'static str],
+    pub namespaced: bool,
+}
+
+macro_rules! kinds {
+    ($($variant:ident : $ty:ty = $api_version:literal, $group:literal, $version:literal, $plural:literal, $singular:literal, [$($short:literal),*], $namespaced:literal;)*) => {
+        /// A kind Kubarium serves. Ordered for deterministic iteration.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($variant),* }
+
+        impl Kind {
+            /// Every served kind, in declaration order.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant),*];
+
+            /// API metadata of this kind.
+            pub fn info(self) -> &'static ResourceInfo {
+                match self {
+                    $(Kind::$variant => &ResourceInfo {
+                        kind: stringify!($variant),
+                        api_version: $api_version,
+                        group: $group,
+                        version: $version,
+                        plural: $plural,
+                        singular: $singular,
+                        short_names: &[$($short),*],
+                        namespaced: $namespaced,
+                    }),*
+                }
+            }
+        }
+
+        /// One API object of any served kind.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Object { $($variant($ty)),* }
+
+        impl Object {
+            /// The object's kind.
+            pub fn kind(&self) -> Kind {
+                match self { $(Object::$variant(_) => Kind::$variant),* }
+            }
+            /// The object's metadata.
+            pub fn metadata(&self) -> &ObjectMeta {
+                match self { $(Object::$variant(o) => &o.metadata),* }
+            }
+            /// The object's metadata, mutably.
+            pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
+                match self { $(Object::$variant(o) => &mut o.metadata),* }
+            }
+            /// The object as JSON, exactly as the API would return it (with apiVersion and kind).
+            pub fn to_value(&self) -> Value {
+                let v = match self { $(Object::$variant(o) => serde_json::to_value(o)),* };
+                v.unwrap_or(Value::Null)
+            }
+            /// Decodes an object of a known kind from JSON, rejecting unknown fields.
+            pub(crate) fn from_value_strict(kind: Kind, value: Value) -> Result<Object, decode::DecodeError> {
+                match kind { $(Kind::$variant => decode::strict::<$ty>(value).map(Object::$variant)),* }
+            }
+        }
+
+        $(
+        impl From<$ty> for Object {
+            fn from(o: $ty) -> Object { Object::$variant(o) }
+        }
+        impl TryFrom<Object> for $ty {
+            type Error = Object;
+            fn try_from(o: Object) -> Result<$ty, Object> {
+                match o { Object::$variant(x) => Ok(x), other => Err(other) }
+            }
+        }
+        impl<'a> TryFrom<&'a Object> for &'a $ty {
+            type Error = ();
+            fn try_from(o: &'a Object) -> Result<&'a $ty, ()> {
+                match o { Object::$variant(x) => Ok(x), _ => Err(()) }
+            }
+        }
+        )*
+    };
+}
+
+kinds! {
+    Namespace: Namespace = "v1", "", "v1", "namespaces", "namespace", ["ns"], false;
+    Node: Node = "v1", "", "v1", "nodes", "node", ["no"], false;
+    Pod: Pod = "v1", "", "v1", "pods", "pod", ["po"], true;
+    Event: Event = "v1", "", "v1", "events", "event", ["ev"], true;
+    ConfigMap: ConfigMap = "v1", "", "v1", "configmaps", "configmap", ["cm"], true;
+    Secret: Secret = "v1", "", "v1", "secrets", "secret", [], true;
+}
+
+impl Kind {
+    /// Finds a kind by its `kind` name (`Pod`), plural (`pods`), singular (`pod`) or short
+    /// name (`po`), case-insensitively for the resource names as kubectl does, optionally
+    /// qualified by group (`pods.v1`, `deployments.apps`).
+    pub fn from_resource_name(name: &str) -> Option<Kind> {
+        let lower = name.to_ascii_lowercase();
+        let (base, qualifier) = match lower.split_once('.') {
+            Some((b, q)) => (b.to_string(), Some(q.to_string())),
+            None => (lower.clone(), None),
+        };
+        Kind::ALL.iter().copied().find(|k| {
+            let i = k.info();
+            let name_matches = base == i.plural
+                || base == i.singular
+                || i.short_names.contains(&base.as_str())
+                || base == i.kind.to_ascii_lowercase();
+            let qualifier_matches = match &qualifier {
+                None => true,
+                Some(q) => {
+                    q == i.group || q == i.version || *q == format!("{}.{}", i.version, i.group)
+                        || (i.group.is_empty() && q == "v1")
+                }
+            };
+            name_matches && qualifier_matches
+        })
+    }
+
+    /// Finds a kind by `apiVersion` and `kind` as written in a manifest.
+    pub fn from_api_version_kind(api_version: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.info().kind == kind && k.info().api_version == api_version)
+    }
+
+    /// Kind name, e.g. `Pod`.
+    pub fn name(self) -> &'static str {
+        self.info().kind
+    }
+}
+
+impl Object {
+    /// `metadata.name` (empty when unset).
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or("")
+    }
+    /// `metadata.namespace` (empty for cluster-scoped objects).
+    pub fn namespace(&self) -> &str {
+        self.metadata().namespace.as_deref().unwrap_or("")
+    }
+    /// The store key of this object.
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::new(self.kind(), self.namespace(), self.name())
+    }
+    /// Borrow as a concrete type, e.g. `obj.as_::<Pod>()`.
+    pub fn as_<'a, T>(&'a self) -> Option<&'a T>
+    where
+        &'a T: TryFrom<&'a Object>,
+    {
+        <&T>::try_from(self).ok()
+    }
+}
+
+/// Identifies an object: kind, namespace (empty for cluster-scoped kinds) and name.
+/// Ordered kind, then namespace, then name, so a namespace's objects of a kind are contiguous.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
+        let namespace = if kind.info().namespaced { namespace.to_string() } else { String::new() };
+        ObjectKey { kind, namespace, name: name.to_string() }
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{}/{}", self.kind.info().plural, self.name)
+        } else {
+            write!(f, "{}/{}/{}", self.kind.info().plural, self.namespace, self.name)
+        }
+    }
+}

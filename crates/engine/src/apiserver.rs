@@ -1,0 +1,473 @@
+//! The API server: the single write path for kubectl and the cluster's own components.
+//!
+//! Every write goes default → validate → admit → commit → watch event, and fails with a
+//! Kubernetes status reason.
+
+use crate::api::{decode, defaults, validation, validation::FieldError, Kind, Object, ObjectKey};
+use crate::sim::{Rng, SimTime, Trace};
+use crate::store::{Snapshot, Store};
+use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Kubernetes `metav1.StatusReason`s Kubarium produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusReason {
+    NotFound,
+    AlreadyExists,
+    Invalid,
+    Conflict,
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    InternalError,
+}
+
+impl StatusReason {
+    /// The HTTP code of the reason.
+    pub fn code(self) -> u16 {
+        match self {
+            StatusReason::NotFound => 404,
+            StatusReason::AlreadyExists | StatusReason::Conflict => 409,
+            StatusReason::Invalid => 422,
+            StatusReason::BadRequest => 400,
+            StatusReason::Forbidden => 403,
+            StatusReason::MethodNotAllowed => 405,
+            StatusReason::InternalError => 500,
+        }
+    }
+    /// The reason as kubectl prints it in `Error from server (NotFound): ...`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusReason::NotFound => "NotFound",
+            StatusReason::AlreadyExists => "AlreadyExists",
+            StatusReason::Invalid => "Invalid",
+            StatusReason::Conflict => "Conflict",
+            StatusReason::BadRequest => "BadRequest",
+            StatusReason::Forbidden => "Forbidden",
+            StatusReason::MethodNotAllowed => "MethodNotAllowed",
+            StatusReason::InternalError => "InternalError",
+        }
+    }
+}
+
+/// An API error: a `metav1.Status` with reason, message and (for Invalid) field causes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub reason: StatusReason,
+    pub message: String,
+    /// `details.kind` (e.g. `Pod`) and `details.name` for Invalid errors.
+    pub kind: String,
+    pub name: String,
+    pub causes: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(reason: StatusReason, message: impl Into<String>) -> ApiError {
+        ApiError { reason, message: message.into(), kind: String::new(), name: String::new(), causes: Vec::new() }
+    }
+    /// `pods "web" not found`
+    pub fn not_found(kind: Kind, name: &str) -> ApiError {
+        ApiError::new(StatusReason::NotFound, format!("{} {name:?} not found", kind.info().plural))
+    }
+    /// `The Pod "web" is invalid: ...` (the message without kubectl's "The ").
+    pub fn invalid(kind: Kind, name: &str, causes: Vec<FieldError>) -> ApiError {
+        let agg = if causes.len() == 1 {
+            causes[0].to_string()
+        } else {
+            format!("[{}]", causes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "))
+        };
+        ApiError {
+            reason: StatusReason::Invalid,
+            message: format!("{} {name:?} is invalid: {agg}", kind.name()),
+            kind: kind.name().to_string(),
+            name: name.to_string(),
+            causes,
+        }
+    }
+    /// A decoding failure: `Pod in version "v1" cannot be handled as a Pod: ...`.
+    pub fn decode(kind: &str, version: &str, err: &decode::DecodeError) -> ApiError {
+        ApiError::new(StatusReason::BadRequest, format!("{kind} in version {version:?} cannot be handled as a {kind}: {err}"))
+    }
+}
+
+/// How a delete proceeds.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteOptions {
+    /// `--grace-period`; `None` uses the object's own (pods: terminationGracePeriodSeconds).
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// The API server state: the store, the cluster's random streams, the clock reading and the trace.
+pub struct ApiServer {
+    pub(crate) store: Store,
+    pub(crate) rng: Rng,
+    pub(crate) now: SimTime,
+    pub(crate) trace: Trace,
+    /// Aggregation index for events: (involved uid, reason, message, component) → event key.
+    event_index: BTreeMap<(String, String, String, String), ObjectKey>,
+    /// Hard cap on stored objects, so a runaway script cannot exhaust the page's memory.
+    pub max_objects: usize,
+    object_count: usize,
+}
+
+/// Hard limit on objects in one cluster.
+pub const DEFAULT_MAX_OBJECTS: usize = 50_000;
+
+impl ApiServer {
+    pub(crate) fn new(seed: u64) -> ApiServer {
+        ApiServer {
+            store: Store::default(),
+            rng: Rng::new(seed),
+            now: SimTime::ZERO,
+            trace: Trace::default(),
+            event_index: BTreeMap::new(),
+            max_objects: DEFAULT_MAX_OBJECTS,
+            object_count: 0,
+        }
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// The cluster's random streams.
+    pub fn rng(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+    /// Read access to the store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    /// An O(1) snapshot of every object.
+    pub fn snapshot(&self) -> Snapshot {
+        self.store.snapshot()
+    }
+    /// Records a line in the trace.
+    pub fn trace(&mut self, component: &str, what: String) {
+        self.trace.record(self.now, component, what);
+    }
+
+    /// Reads one object.
+    pub fn get(&self, key: &ObjectKey) -> Result<Arc<Object>, ApiError> {
+        self.store.get(key).cloned().ok_or_else(|| ApiError::not_found(key.kind, &key.name))
+    }
+
+    /// Lists objects of a kind in a namespace (`None`: all namespaces).
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Arc<Object>> {
+        self.store.list(kind, namespace).cloned().collect()
+    }
+
+    /// Creates an object. `namespace` fills an empty `metadata.namespace` of namespaced kinds.
+    pub fn create(&mut self, mut obj: Object, namespace: &str, dry_run: bool) -> Result<Arc<Object>, ApiError> {
+        let kind = obj.kind();
+        {
+            let meta = obj.metadata_mut();
+            if kind.info().namespaced {
+                let ns = meta.namespace.get_or_insert_with(|| namespace.to_string());
+                if ns.is_empty() {
+                    *ns = namespace.to_string();
+                }
+            } else {
+                meta.namespace = None;
+            }
+            if meta.name.as_deref().unwrap_or("").is_empty() {
+                if let Some(g) = meta.generate_name.clone().filter(|g| !g.is_empty()) {
+                    meta.name = Some(format!("{g}{}", self.rng.suffix("generate-name", 5)));
+                }
+            }
+            // Fields the server owns are never taken from the request.
+            meta.resource_version = None;
+            meta.uid = None;
+            meta.creation_timestamp = None;
+            meta.deletion_timestamp = None;
+            meta.generation = None;
+            meta.managed_fields = None;
+        }
+        let name = obj.name().to_string();
+        if kind.info().namespaced {
+            let ns = obj.namespace().to_string();
+            match self.store.get(&ObjectKey::new(Kind::Namespace, "", &ns)) {
+                None => return Err(ApiError::new(StatusReason::NotFound, format!("namespaces {ns:?} not found"))),
+                Some(n) if n.metadata().deletion_timestamp.is_some() => {
+                    return Err(ApiError::new(
+                        StatusReason::Forbidden,
+                        format!("{} {name:?} is forbidden: unable to create new content in namespace {ns} because it is being terminated", kind.info().plural),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        defaults::default_on_create(&mut obj, &mut self.rng);
+        let errs = validation::validate(&obj);
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(kind, &name, errs));
+        }
+        let key = obj.key();
+        if self.store.get(&key).is_some() {
+            return Err(ApiError::new(StatusReason::AlreadyExists, format!("{} {name:?} already exists", kind.info().plural)));
+        }
+        if self.object_count >= self.max_objects {
+            return Err(ApiError::new(
+                StatusReason::Forbidden,
+                format!("{} {name:?} is forbidden: the sandbox holds at most {} objects", kind.info().plural, self.max_objects),
+            ));
+        }
+        if dry_run {
+            return Ok(Arc::new(obj));
+        }
+        let rev = self.store.next_revision();
+        let uid = self.rng.uuid();
+        let now = self.now;
+        {
+            let meta = obj.metadata_mut();
+            meta.uid = Some(uid);
+            meta.resource_version = Some(rev.to_string());
+            meta.creation_timestamp = Some(now.to_k8s_time());
+            if matches!(kind, Kind::Pod) {
+                meta.generation = Some(1);
+            }
+        }
+        self.object_count += 1;
+        if kind != Kind::Event {
+            self.trace("apiserver", format!("create {key}"));
+        }
+        Ok(self.store.put(rev, obj))
+    }
+
+    /// Replaces an object. A set `resourceVersion` must match the stored one (optimistic
+    /// concurrency); server-owned metadata is carried over from the stored object.
+    pub fn update(&mut self, mut obj: Object, dry_run: bool) -> Result<Arc<Object>, ApiError> {
+        let kind = obj.kind();
+        let key = obj.key();
+        let old = self.get(&key)?;
+        {
+            let m = obj.metadata();
+            if let Some(rv) = m.resource_version.as_deref().filter(|rv| !rv.is_empty()) {
+                if Some(rv) != old.metadata().resource_version.as_deref() {
+                    return Err(ApiError::new(
+                        StatusReason::Conflict,
+                        format!(
+                            "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
+                            kind.info().plural,
+                            key.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let spec_changed = spec_of(&obj) != spec_of(&old);
+        {
+            let om = old.metadata();
+            let m = obj.metadata_mut();
+            m.uid = om.uid.clone();
+            m.creation_timestamp = om.creation_timestamp.clone();
+            m.deletion_timestamp = om.deletion_timestamp.clone();
+            m.deletion_grace_period_seconds = om.deletion_grace_period_seconds;
+            m.generation = match om.generation {
+                Some(g) if spec_changed => Some(g + 1),
+                g => g,
+            };
+            m.namespace = om.namespace.clone();
+        }
+        if let (Object::Pod(new), Object::Pod(oldp)) = (&obj, old.as_ref()) {
+            if let Some(e) = pod_update_forbidden(oldp, new) {
+                return Err(ApiError::invalid(kind, &key.name, vec![e]));
+            }
+        }
+        let errs = validation::validate(&obj);
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(kind, &key.name, errs));
+        }
+        if dry_run {
+            return Ok(Arc::new(obj));
+        }
+        if obj == *old.as_ref() {
+            return Ok(old);
+        }
+        let rev = self.store.next_revision();
+        obj.metadata_mut().resource_version = Some(rev.to_string());
+        Ok(self.store.put(rev, obj))
+    }
+
+    /// Applies `f` to the stored object and writes the result (a read-modify-write that cannot
+    /// conflict because nothing runs in between).
+    pub fn modify(&mut self, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Result<Arc<Object>, ApiError> {
+        let mut obj = (*self.get(key)?).clone();
+        f(&mut obj);
+        obj.metadata_mut().resource_version = None;
+        self.update(obj, false)
+    }
+
+    /// Writes a status change made by a cluster component (kubelet, scheduler); skips the
+    /// pod-update restrictions that apply to users.
+    pub fn update_status(&mut self, mut obj: Object) -> Result<Arc<Object>, ApiError> {
+        let key = obj.key();
+        let old = self.get(&key)?;
+        if obj == *old.as_ref() {
+            return Ok(old);
+        }
+        let rev = self.store.next_revision();
+        obj.metadata_mut().resource_version = Some(rev.to_string());
+        Ok(self.store.put(rev, obj))
+    }
+
+    /// Starts deleting an object. Pods on a node get a deletion timestamp and are removed by
+    /// their kubelet once their containers stop; everything else goes at once (finalizers aside).
+    pub fn delete(&mut self, key: &ObjectKey, opts: &DeleteOptions, dry_run: bool) -> Result<Arc<Object>, ApiError> {
+        let old = self.get(key)?;
+        if dry_run {
+            return Ok(old);
+        }
+        let graceful_pod = match old.as_ref() {
+            Object::Pod(p) => {
+                let on_node = p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some();
+                let grace = opts
+                    .grace_period_seconds
+                    .or_else(|| p.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+                    .unwrap_or(30);
+                let terminal = matches!(p.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+                (on_node && grace > 0 && !terminal).then_some(grace)
+            }
+            Object::Namespace(_) => Some(0),
+            _ => None,
+        };
+        match graceful_pod {
+            Some(grace) => {
+                if old.metadata().deletion_timestamp.is_some() {
+                    // A second delete may shorten the grace period only.
+                    let current = old.metadata().deletion_grace_period_seconds.unwrap_or(0);
+                    if grace >= current {
+                        return Ok(old);
+                    }
+                }
+                let mut obj = (*old).clone();
+                let now = self.now;
+                {
+                    let m = obj.metadata_mut();
+                    m.deletion_timestamp = Some(now.plus_ms(grace as u64 * 1000).to_k8s_time());
+                    m.deletion_grace_period_seconds = Some(grace);
+                }
+                if let Object::Namespace(ns) = &mut obj {
+                    ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+                }
+                let rev = self.store.next_revision();
+                obj.metadata_mut().resource_version = Some(rev.to_string());
+                self.trace("apiserver", format!("delete {key} (graceful {grace}s)"));
+                Ok(self.store.put(rev, obj))
+            }
+            None => {
+                self.trace("apiserver", format!("delete {key}"));
+                self.remove(key);
+                Ok(old)
+            }
+        }
+    }
+
+    /// Removes an object from the store now (the end of a graceful deletion).
+    pub fn remove(&mut self, key: &ObjectKey) -> Option<Arc<Object>> {
+        let rev = self.store.next_revision();
+        let old = self.store.remove(rev, key)?;
+        self.object_count = self.object_count.saturating_sub(1);
+        Some(old)
+    }
+
+    /// Records an event about `involved`, aggregating repeats into `count` like the
+    /// client-go event recorder does.
+    pub fn record_event(&mut self, involved: &Object, type_: &str, reason: &str, message: &str, component: &str, host: Option<&str>) {
+        self.record_event_for(involved, None, type_, reason, message, component, host)
+    }
+
+    /// Like [`ApiServer::record_event`], naming a field of the object (`spec.containers{web}`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_event_for(
+        &mut self,
+        involved: &Object,
+        field_path: Option<&str>,
+        type_: &str,
+        reason: &str,
+        message: &str,
+        component: &str,
+        host: Option<&str>,
+    ) {
+        let meta = involved.metadata();
+        let uid = meta.uid.clone().unwrap_or_default();
+        let ns = if involved.namespace().is_empty() { "default".to_string() } else { involved.namespace().to_string() };
+        let idx = (uid.clone(), reason.to_string(), message.to_string(), format!("{component}/{}", field_path.unwrap_or("")));
+        let now = self.now.to_k8s_time();
+        if let Some(key) = self.event_index.get(&idx).cloned() {
+            if let Some(Object::Event(e)) = self.store.get(&key).map(|o| (**o).clone()) {
+                let mut e = e;
+                e.count = Some(e.count.unwrap_or(1) + 1);
+                e.last_timestamp = Some(now);
+                let _ = self.update_status(Object::Event(e));
+                return;
+            }
+        }
+        let name = format!("{}.{:x}", involved.name(), 0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision());
+        let event = Event {
+            metadata: ObjectMeta { name: Some(name.clone()), namespace: Some(ns.clone()), ..Default::default() },
+            involved_object: ObjectReference {
+                api_version: Some(involved.kind().info().api_version.to_string()),
+                kind: Some(involved.kind().name().to_string()),
+                name: meta.name.clone(),
+                namespace: meta.namespace.clone(),
+                uid: meta.uid.clone(),
+                resource_version: meta.resource_version.clone(),
+                field_path: field_path.map(str::to_string),
+            },
+            reason: Some(reason.to_string()),
+            message: Some(message.to_string()),
+            source: Some(EventSource { component: Some(component.to_string()), host: host.map(str::to_string) }),
+            first_timestamp: Some(now.clone()),
+            last_timestamp: Some(now),
+            count: Some(1),
+            type_: Some(type_.to_string()),
+            reporting_component: Some(component.to_string()),
+            reporting_instance: Some(host.unwrap_or("").to_string()),
+            event_time: None,
+            ..Default::default()
+        };
+        self.trace(component, format!("event {reason} {}/{}: {message}", ns, involved.name()));
+        if let Ok(created) = self.create(Object::Event(event), &ns, false) {
+            self.event_index.insert(idx, created.key());
+        }
+    }
+}
+
+fn spec_of(o: &Object) -> serde_json::Value {
+    o.to_value().get("spec").cloned().unwrap_or(serde_json::Value::Null)
+}
+
+/// Pods are mostly immutable: only images, activeDeadlineSeconds, added tolerations and a few
+/// more may change.
+fn pod_update_forbidden(old: &k8s_openapi::api::core::v1::Pod, new: &k8s_openapi::api::core::v1::Pod) -> Option<FieldError> {
+    let (Some(os), Some(ns)) = (&old.spec, &new.spec) else { return None };
+    let mut a = os.clone();
+    let b = ns.clone();
+    // Blank out what may change, then compare the rest.
+    for (ac, bc) in a.containers.iter_mut().zip(b.containers.iter()) {
+        ac.image = bc.image.clone();
+    }
+    for (ac, bc) in a.init_containers.iter_mut().flatten().zip(b.init_containers.iter().flatten()) {
+        ac.image = bc.image.clone();
+    }
+    a.active_deadline_seconds = b.active_deadline_seconds;
+    a.termination_grace_period_seconds = b.termination_grace_period_seconds;
+    if b.tolerations.as_ref().map_or(0, Vec::len) >= a.tolerations.as_ref().map_or(0, Vec::len) {
+        a.tolerations = b.tolerations.clone();
+    }
+    if a.node_name.is_none() {
+        a.node_name = b.node_name.clone();
+    }
+    if a == b {
+        None
+    } else {
+        Some(FieldError::forbidden(
+            "spec",
+            "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+        ))
+    }
+}

@@ -1,0 +1,280 @@
+//! The cluster: API server, scheduler, kubelets and the simulated clock in one value.
+//!
+//! Time moves only through [`Cluster::advance`] (and [`Cluster::step`]); after every change the
+//! cluster *settles*: watch events are dispatched to the components, which act until nothing
+//! is left to do at the current instant.
+
+use crate::api::{Kind, Namespace, Node, Object, ObjectKey};
+use crate::apiserver::ApiServer;
+use crate::kubelet::Kubelet;
+use crate::network::ipam::{Cidr, Ipam};
+use crate::preset::{Cni, Preset};
+use crate::scheduler::Scheduler;
+use crate::sim::{Agenda, SimTime, TraceEntry};
+use crate::store::Snapshot;
+use crate::system;
+use std::collections::BTreeMap;
+
+/// Work that falls due later.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Wake {
+    /// A kubelet should look at one of its pods again.
+    Kubelet { node: String, pod: ObjectKey },
+    /// The scheduler retries unschedulable pods (periodic flush, as the real one does).
+    SchedulerRetry,
+}
+
+/// Errors building a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("unknown preset {0:?} (choose one of: vagrant, academy, cka)")]
+    UnknownPreset(String),
+}
+
+/// A simulated cluster.
+pub struct Cluster {
+    pub(crate) api: ApiServer,
+    pub(crate) scheduler: Scheduler,
+    pub(crate) kubelets: BTreeMap<String, Kubelet>,
+    pub(crate) ipam: Ipam,
+    agenda: Agenda<Wake>,
+    preset: Preset,
+}
+
+/// Upper bound of settle rounds at one instant; reaching it means components keep waking
+/// each other, which is a bug, so the loop stops instead of freezing the page.
+const MAX_SETTLE_ROUNDS: usize = 10_000;
+
+impl Cluster {
+    /// A fresh cluster laid out like the named preset.
+    pub fn from_preset(name: &str, seed: u64) -> Result<Cluster, ClusterError> {
+        let preset = Preset::by_name(name).ok_or_else(|| ClusterError::UnknownPreset(name.to_string()))?;
+        Ok(Cluster::new(preset, seed))
+    }
+
+    /// A fresh cluster from a preset value: nodes registered, system namespaces and pods
+    /// created, and the clock run until the cluster is as old as the preset says.
+    pub fn new(preset: Preset, seed: u64) -> Cluster {
+        let mut c = Cluster {
+            api: ApiServer::new(seed),
+            scheduler: Scheduler::new(),
+            kubelets: BTreeMap::new(),
+            ipam: Ipam::default(),
+            agenda: Agenda::default(),
+            preset: preset.clone(),
+        };
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            let obj = Object::Namespace(Namespace {
+                metadata: crate::api::ObjectMeta { name: Some(ns.into()), ..Default::default() },
+                ..Default::default()
+            });
+            let _ = c.api.create(obj, "", false);
+        }
+        let network = Cidr::parse(preset.pod_network).unwrap_or(Cidr { base: 0xAC10_0000, prefix: 16 });
+        for (i, spec) in preset.nodes.iter().enumerate() {
+            let block = node_pod_block(&network, preset.cni, i);
+            let first = match preset.cni {
+                Cni::Calico => 1,
+                Cni::WeaveNet => 1,
+            };
+            c.ipam.add_node(&spec.name, block, first);
+            let node: Node = system::node_object(&preset, spec, &block.to_string());
+            let _ = c.api.create(Object::Node(node), "", false);
+            c.kubelets.insert(spec.name.clone(), Kubelet::new(spec, &preset));
+        }
+        for pod in system::system_pods(&preset, &mut c.api) {
+            let _ = c.api.create(Object::Pod(pod), "kube-system", false);
+        }
+        c.settle();
+        c.advance(preset.age_secs * 1000);
+        c
+    }
+
+    /// The preset this cluster was built from.
+    pub fn preset(&self) -> &Preset {
+        &self.preset
+    }
+
+    /// The API server: the one way to read and write objects.
+    pub fn api(&mut self) -> &mut ApiServer {
+        &mut self.api
+    }
+
+    /// Read-only API server access.
+    pub fn api_ref(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// An O(1) snapshot of every object.
+    pub fn snapshot(&self) -> Snapshot {
+        self.api.snapshot()
+    }
+
+    /// Simulated time since the cluster was created.
+    pub fn now(&self) -> SimTime {
+        self.api.now
+    }
+
+    /// Simulated wall clock, milliseconds since the Unix epoch.
+    pub fn now_unix_ms(&self) -> u64 {
+        self.api.now.unix_ms()
+    }
+
+    /// Host name of the learner's machine (the control-plane node).
+    pub fn client_hostname(&self) -> &str {
+        &self.preset.control_plane().name
+    }
+
+    /// The kubelet of a node.
+    pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
+        self.kubelets.get(node)
+    }
+
+    /// The kubelet of a node, mutably (exec into containers changes their files).
+    pub fn kubelet_mut(&mut self, node: &str) -> Option<&mut Kubelet> {
+        self.kubelets.get_mut(node)
+    }
+
+    /// The kubelet that runs a pod, with the API server (for `kubectl exec`/`logs`).
+    pub fn kubelet_for_pod(&mut self, key: &ObjectKey) -> Option<(&mut Kubelet, &mut ApiServer)> {
+        let obj = self.api.store.get(key)?;
+        let node = obj.as_::<crate::api::Pod>()?.spec.as_ref()?.node_name.clone()?;
+        let kubelet = self.kubelets.get_mut(&node)?;
+        Some((kubelet, &mut self.api))
+    }
+
+    /// The trace of what happened, oldest first.
+    pub fn trace(&self) -> impl Iterator<Item = &TraceEntry> {
+        self.api.trace.entries()
+    }
+
+    /// Lets `ms` simulated milliseconds pass, running everything that falls due in order.
+    pub fn advance(&mut self, ms: u64) {
+        let target = self.api.now.plus_ms(ms);
+        self.settle();
+        while let Some(due) = self.agenda.next_due() {
+            if due > target {
+                break;
+            }
+            self.api.now = self.api.now.max(due);
+            self.run_due();
+            self.settle();
+        }
+        self.api.now = target;
+        self.settle();
+    }
+
+    /// Jumps to the next instant where something is due and runs it; false when idle.
+    pub fn step(&mut self) -> bool {
+        self.settle();
+        match self.agenda.next_due() {
+            Some(due) => {
+                self.api.now = self.api.now.max(due);
+                self.run_due();
+                self.settle();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs until nothing is due, or until `limit_ms` of simulated time has passed. Returns
+    /// the simulated milliseconds that passed.
+    pub fn run_until_idle(&mut self, limit_ms: u64) -> u64 {
+        let start = self.api.now;
+        let limit = start.plus_ms(limit_ms);
+        while let Some(due) = self.agenda.next_due() {
+            if due > limit {
+                break;
+            }
+            self.step();
+        }
+        self.api.now.ms() - start.ms()
+    }
+
+    /// When the next piece of work falls due.
+    pub fn next_due(&self) -> Option<SimTime> {
+        self.agenda.next_due()
+    }
+
+    /// Dispatches changes and lets components act until quiet, all at the current instant.
+    pub fn settle(&mut self) {
+        for _ in 0..MAX_SETTLE_ROUNDS {
+            let events = self.api.store.drain_log();
+            for ev in &events {
+                self.scheduler.observe(ev);
+                if ev.key.kind == Kind::Pod {
+                    for node in pod_nodes(ev) {
+                        if let Some(k) = self.kubelets.get_mut(&node) {
+                            k.observe(ev);
+                        }
+                    }
+                }
+                if ev.key.kind == Kind::Node {
+                    if let Some(k) = self.kubelets.get_mut(&ev.key.name) {
+                        k.observe(ev);
+                    }
+                }
+            }
+            let mut worked = !events.is_empty();
+            if self.scheduler.has_work() {
+                let mut retry_at = None;
+                self.scheduler.run(&mut self.api, &mut retry_at);
+                if let Some(at) = retry_at {
+                    self.agenda.schedule(at, Wake::SchedulerRetry);
+                }
+                worked = true;
+            }
+            let mut wakeups = Vec::new();
+            for k in self.kubelets.values_mut() {
+                if k.has_work() {
+                    k.run(&mut self.api, &mut self.ipam, &mut wakeups);
+                    worked = true;
+                }
+            }
+            for (at, node, pod) in wakeups {
+                self.agenda.schedule(at, Wake::Kubelet { node, pod });
+            }
+            if !worked && !self.api.store.has_pending() {
+                return;
+            }
+        }
+        self.api.trace("cluster", "settle round limit reached".to_string());
+    }
+
+    fn run_due(&mut self) {
+        while let Some((_, wake)) = self.agenda.pop_due(self.api.now) {
+            match wake {
+                Wake::Kubelet { node, pod } => {
+                    if let Some(k) = self.kubelets.get_mut(&node) {
+                        k.wake(&pod);
+                    }
+                }
+                Wake::SchedulerRetry => self.scheduler.retry_unschedulable(),
+            }
+        }
+    }
+}
+
+/// The node a pod event concerns (before and after, for a move or a delete).
+fn pod_nodes(ev: &crate::store::WatchEvent) -> Vec<String> {
+    let node = ev.object.as_::<crate::api::Pod>().and_then(|p| p.spec.as_ref()).and_then(|s| s.node_name.clone());
+    node.into_iter().collect()
+}
+
+/// The pod address block of the `i`-th node: a /24 per node inside the pod network,
+/// with Calico-like third octets for Calico and weave's per-peer split for weave-net.
+fn node_pod_block(network: &Cidr, cni: Cni, i: usize) -> Cidr {
+    match cni {
+        // Calico hands each node its own block; kubeadm's podCIDR is a /24 per node.
+        Cni::Calico => {
+            let third = [61u32, 221, 103, 132, 20, 45, 77, 150, 180, 200][i % 10] + (i as u32 / 10);
+            Cidr { base: network.base + (third << 8), prefix: 24 }
+        }
+        // weave-net splits 10.32.0.0/12 between peers: 10.32, 10.36, 10.44, 10.40, ...
+        Cni::WeaveNet => {
+            let second = [32u32, 36, 44, 40, 38, 42, 46, 34][i % 8];
+            Cidr { base: (10 << 24) | (second << 16), prefix: 16 }
+        }
+    }
+}

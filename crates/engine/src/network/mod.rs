@@ -1,0 +1,3 @@
+//! The pod network (CNI) and, later, Services, kube-proxy and DNS.
+
+pub mod ipam;

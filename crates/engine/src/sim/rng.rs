@@ -1,0 +1,73 @@
+//! Named, seeded random streams on a portable generator (ChaCha8).
+//!
+//! Each concern (pod name suffixes, UIDs, IPs, ...) draws from its own stream, so adding a
+//! draw in one place does not shift the numbers everywhere else.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng as _, SeedableRng};
+use std::collections::BTreeMap;
+
+/// The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusables).
+pub const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// All random streams of one cluster.
+#[derive(Clone, Debug)]
+pub struct Rng {
+    seed: u64,
+    streams: BTreeMap<&'static str, ChaCha8Rng>,
+}
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng { seed, streams: BTreeMap::new() }
+    }
+    /// The stream called `name`, created on first use from the seed and the name.
+    pub fn stream(&mut self, name: &'static str) -> &mut ChaCha8Rng {
+        let seed = self.seed;
+        self.streams.entry(name).or_insert_with(|| {
+            // FNV-1a of the name, mixed with the cluster seed.
+            let mut h: u64 = 0xcbf29ce484222325;
+            for b in name.bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            ChaCha8Rng::seed_from_u64(h ^ seed.rotate_left(17))
+        })
+    }
+    /// A uniform number in `0..n` (0 when n is 0).
+    pub fn below(&mut self, stream: &'static str, n: u64) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        self.stream(stream).next_u64() % n
+    }
+    /// A random suffix of `len` characters from [`SUFFIX_ALPHABET`], like `8kclx`.
+    pub fn suffix(&mut self, stream: &'static str, len: usize) -> String {
+        (0..len).map(|_| SUFFIX_ALPHABET[self.below(stream, SUFFIX_ALPHABET.len() as u64) as usize] as char).collect()
+    }
+    /// A random lower-case hex string of `len` characters.
+    pub fn hex(&mut self, stream: &'static str, len: usize) -> String {
+        (0..len).map(|_| char::from_digit(self.below(stream, 16) as u32, 16).unwrap_or('0')).collect()
+    }
+    /// A version-4 UUID, as Kubernetes uses for `metadata.uid`.
+    pub fn uuid(&mut self) -> String {
+        let h = self.hex("uid", 32);
+        let variant = ['8', '9', 'a', 'b'][self.below("uid", 4) as usize];
+        format!("{}-{}-4{}-{}{}-{}", &h[0..8], &h[8..12], &h[13..16], variant, &h[17..20], &h[20..32])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn same_seed_same_numbers_and_streams_are_independent() {
+        let mut a = Rng::new(7);
+        let mut b = Rng::new(7);
+        assert_eq!(a.suffix("pod", 5), b.suffix("pod", 5));
+        let _ = a.suffix("other", 5);
+        assert_eq!(a.suffix("pod", 5), b.suffix("pod", 5));
+        assert_eq!(a.uuid().len(), 36);
+        assert_ne!(Rng::new(1).suffix("pod", 10), Rng::new(2).suffix("pod", 10));
+    }
+}

@@ -1,0 +1,204 @@
+//! What kubeadm and the CNI install: node objects, control-plane static pods, CoreDNS,
+//! kube-proxy and the CNI's per-node pods.
+
+use crate::api::{Node, Pod};
+use crate::apiserver::ApiServer;
+use crate::preset::{Cni, NodeSpec, Preset, KUBERNETES_VERSION};
+use serde_json::{json, Value};
+
+/// The Node object a kubelet registers for `spec`.
+pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str) -> Node {
+    let mut labels = json!({
+        "beta.kubernetes.io/arch": spec.arch,
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": spec.arch,
+        "kubernetes.io/hostname": spec.name,
+        "kubernetes.io/os": "linux",
+    });
+    let mut taints = Value::Null;
+    if spec.control_plane {
+        labels["node-role.kubernetes.io/control-plane"] = json!("");
+        labels["node.kubernetes.io/exclude-from-external-load-balancers"] = json!("");
+        taints = json!([{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]);
+    }
+    let mem_ki = spec.memory_mib * 1024 - 8 * 1024;
+    let alloc_mem_ki = mem_ki - 100 * 1024;
+    let mut annotations = json!({
+        "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
+        "node.alpha.kubernetes.io/ttl": "0",
+        "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+    });
+    if preset.cni == Cni::Calico {
+        annotations["projectcalico.org/IPv4Address"] = json!(format!("{}/24", spec.ip));
+    }
+    let mut node = json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": spec.name, "labels": labels, "annotations": annotations},
+        "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
+        "status": {
+            "addresses": [{"address": spec.ip, "type": "InternalIP"}, {"address": spec.name, "type": "Hostname"}],
+            "allocatable": {
+                "cpu": spec.cpus.to_string(), "ephemeral-storage": "59763732382", "hugepages-1Gi": "0",
+                "hugepages-2Mi": "0", "memory": format!("{alloc_mem_ki}Ki"), "pods": "110"
+            },
+            "capacity": {
+                "cpu": spec.cpus.to_string(), "ephemeral-storage": "64847840Ki", "hugepages-1Gi": "0",
+                "hugepages-2Mi": "0", "memory": format!("{mem_ki}Ki"), "pods": "110"
+            },
+            "conditions": [],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "architecture": spec.arch, "bootID": "", "containerRuntimeVersion": preset.container_runtime,
+                "kernelVersion": preset.kernel_version, "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
+                "machineID": "", "operatingSystem": "linux", "osImage": preset.os_image, "systemUUID": ""
+            }
+        }
+    });
+    if !taints.is_null() {
+        node["spec"]["taints"] = taints;
+    }
+    serde_json::from_value(node).unwrap_or_default()
+}
+
+struct SystemPod {
+    name: String,
+    node: Option<String>,
+    labels: Value,
+    image: &'static str,
+    cpu: Option<&'static str>,
+    memory: Option<&'static str>,
+    host_network: bool,
+    owner: Option<(&'static str, String)>,
+    priority_class: &'static str,
+    control_plane_toleration: bool,
+    command: Vec<String>,
+}
+
+/// The pods of kube-system: static control-plane pods, CoreDNS, kube-proxy and the CNI.
+pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
+    let cp = preset.control_plane().name.clone();
+    let mut pods = Vec::new();
+    let stat = |component: &str, image: &'static str, cpu: &'static str, memory: Option<&'static str>| SystemPod {
+        name: format!("{component}-{cp}"),
+        node: Some(cp.clone()),
+        labels: json!({"component": component, "tier": "control-plane"}),
+        image,
+        cpu: Some(cpu),
+        memory,
+        host_network: true,
+        owner: Some(("Node", cp.clone())),
+        priority_class: "system-node-critical",
+        control_plane_toleration: false,
+        command: vec![component.to_string()],
+    };
+    pods.push(stat("etcd", "registry.k8s.io/etcd:3.6.5-0", "100m", Some("100Mi")));
+    pods.push(stat("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.37.0", "250m", None));
+    pods.push(stat("kube-controller-manager", "registry.k8s.io/kube-controller-manager:v1.37.0", "200m", None));
+    pods.push(stat("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.37.0", "100m", None));
+    let rs_hash = api.rng().suffix("system-hash", 10);
+    for _ in 0..2 {
+        pods.push(SystemPod {
+            name: format!("coredns-{rs_hash}-{}", api.rng().suffix("pod-name", 5)),
+            node: None,
+            labels: json!({"k8s-app": "kube-dns", "pod-template-hash": rs_hash}),
+            image: "registry.k8s.io/coredns/coredns:v1.12.1",
+            cpu: Some("100m"),
+            memory: Some("70Mi"),
+            host_network: false,
+            owner: Some(("ReplicaSet", format!("coredns-{rs_hash}"))),
+            priority_class: "system-cluster-critical",
+            control_plane_toleration: true,
+            command: vec![],
+        });
+    }
+    let (cni_name, cni_image, cni_cpu) = match preset.cni {
+        Cni::Calico => ("calico-node", "docker.io/calico/node:v3.30.3", "250m"),
+        Cni::WeaveNet => ("weave-net", "ghcr.io/weaveworks/launcher/weave-kube:2.8.1", "50m"),
+    };
+    let ds_hash = api.rng().suffix("system-hash", 10);
+    for n in &preset.nodes {
+        for (ds, image, cpu, labels) in [
+            ("kube-proxy", "registry.k8s.io/kube-proxy:v1.37.0", None, json!({"k8s-app": "kube-proxy", "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
+            (cni_name, cni_image, Some(cni_cpu), json!({"k8s-app": cni_name, "name": cni_name, "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
+        ] {
+            pods.push(SystemPod {
+                name: format!("{ds}-{}", api.rng().suffix("pod-name", 5)),
+                node: Some(n.name.clone()),
+                labels,
+                image,
+                cpu,
+                memory: None,
+                host_network: true,
+                owner: Some(("DaemonSet", ds.to_string())),
+                priority_class: "system-node-critical",
+                control_plane_toleration: true,
+                command: vec![],
+            });
+        }
+    }
+    if preset.cni == Cni::Calico {
+        pods.push(SystemPod {
+            name: format!("calico-kube-controllers-{}-{}", api.rng().suffix("system-hash", 10), api.rng().suffix("pod-name", 5)),
+            node: None,
+            labels: json!({"k8s-app": "calico-kube-controllers"}),
+            image: "docker.io/calico/kube-controllers:v3.30.3",
+            cpu: None,
+            memory: None,
+            host_network: false,
+            owner: Some(("ReplicaSet", "calico-kube-controllers".to_string())),
+            priority_class: "system-cluster-critical",
+            control_plane_toleration: true,
+            command: vec![],
+        });
+    }
+    pods.into_iter().filter_map(|p| system_pod(p, api)).collect()
+}
+
+fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
+    let mut container = json!({"name": p.name.split('-').take_while(|s| s.len() != 5 && s.len() != 10).collect::<Vec<_>>().join("-"), "image": p.image});
+    if container["name"].as_str().unwrap_or("").is_empty() {
+        container["name"] = json!("main");
+    }
+    if let Some(component) = p.labels.get("component").and_then(Value::as_str) {
+        container["name"] = json!(component);
+        container["command"] = json!(p.command);
+    }
+    if let Some(app) = p.labels.get("k8s-app").and_then(Value::as_str) {
+        container["name"] = json!(match app { "kube-dns" => "coredns", other => other });
+    }
+    let mut requests = serde_json::Map::new();
+    if let Some(c) = p.cpu {
+        requests.insert("cpu".into(), json!(c));
+    }
+    if let Some(m) = p.memory {
+        requests.insert("memory".into(), json!(m));
+    }
+    if !requests.is_empty() {
+        container["resources"] = json!({"requests": requests});
+    }
+    let mut spec = json!({
+        "containers": [container],
+        "priorityClassName": p.priority_class,
+        "priority": if p.priority_class == "system-node-critical" { 2000001000 } else { 2000000000 },
+    });
+    if p.host_network {
+        spec["hostNetwork"] = json!(true);
+    }
+    if let Some(n) = &p.node {
+        spec["nodeName"] = json!(n);
+    }
+    if p.control_plane_toleration {
+        spec["tolerations"] = json!([
+            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+            {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"},
+        ]);
+    }
+    let mut meta = json!({"name": p.name, "namespace": "kube-system", "labels": p.labels});
+    if let Some((kind, name)) = &p.owner {
+        let api_version = if *kind == "Node" { "v1" } else { "apps/v1" };
+        meta["ownerReferences"] = json!([{"apiVersion": api_version, "kind": kind, "name": name, "uid": api.rng().uuid(), "controller": true, "blockOwnerDeletion": *kind != "Node"}]);
+    }
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec});
+    serde_json::from_value(pod).ok()
+}
