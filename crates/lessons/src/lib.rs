@@ -1,0 +1,1 @@
+//! Lessons: schema, loader and checks (filled by the lessons issue).

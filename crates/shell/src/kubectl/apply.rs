@@ -1,0 +1,3 @@
+//! kubectl apply/replace (being written).
+pub fn run(ctx: &mut super::Ctx, _argv: &[String]) -> i32 { ctx.err("error: not implemented yet\n"); 1 }
+pub fn run_replace(ctx: &mut super::Ctx, _argv: &[String]) -> i32 { ctx.err("error: not implemented yet\n"); 1 }

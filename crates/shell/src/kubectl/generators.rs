@@ -1,0 +1,297 @@
+//! The objects kubectl's generators build (`create namespace|configmap|secret`, `run`), kept in
+//! Go's shape: struct fields in Go declaration order, maps sorted, and the non-pointer structs
+//! Go always prints (`resources: {}`, `status: {}`). YAML prints keys sorted anyway; JSON
+//! (`-o json`) prints typed objects in struct order, which is why this module has its own
+//! small value type instead of `serde_json::Value` (whose maps are sorted).
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A value as Go's `encoding/json` sees a typed object.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GoValue {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<GoValue>),
+    /// A struct: fields in declaration order (empty fields already left out).
+    Struct(Vec<(&'static str, GoValue)>),
+    /// A `map[string]...`: printed sorted.
+    Map(BTreeMap<String, GoValue>),
+}
+
+impl GoValue {
+    pub fn str(s: impl Into<String>) -> GoValue {
+        GoValue::Str(s.into())
+    }
+    /// A `map[string]string`.
+    pub fn string_map(m: &BTreeMap<String, String>) -> GoValue {
+        GoValue::Map(m.iter().map(|(k, v)| (k.clone(), GoValue::str(v.clone()))).collect())
+    }
+
+    /// The same value as JSON (what is sent to the API server and printed as YAML).
+    pub fn to_value(&self) -> Value {
+        match self {
+            GoValue::Bool(b) => Value::Bool(*b),
+            GoValue::Int(i) => Value::from(*i),
+            GoValue::Str(s) => Value::String(s.clone()),
+            GoValue::List(items) => Value::Array(items.iter().map(GoValue::to_value).collect()),
+            GoValue::Struct(fields) => Value::Object(fields.iter().map(|(k, v)| (k.to_string(), v.to_value())).collect()),
+            GoValue::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+        }
+    }
+
+    /// `json.MarshalIndent(obj, "", "    ")` plus a newline, as `kubectl ... -o json` prints
+    /// a typed object.
+    pub fn to_go_json(&self) -> String {
+        let mut out = String::new();
+        self.write(0, &mut out);
+        out.push('\n');
+        out
+    }
+
+    fn write(&self, depth: usize, out: &mut String) {
+        let pad = |d: usize, out: &mut String| {
+            out.push('\n');
+            for _ in 0..d {
+                out.push_str("    ");
+            }
+        };
+        match self {
+            GoValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            GoValue::Int(i) => out.push_str(&i.to_string()),
+            GoValue::Str(s) => write_go_string(s, out),
+            GoValue::List(items) => {
+                if items.is_empty() {
+                    out.push_str("[]");
+                    return;
+                }
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pad(depth + 1, out);
+                    item.write(depth + 1, out);
+                }
+                pad(depth, out);
+                out.push(']');
+            }
+            GoValue::Struct(_) | GoValue::Map(_) => {
+                let entries: Vec<(String, &GoValue)> = match self {
+                    GoValue::Struct(f) => f.iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                    GoValue::Map(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
+                    _ => Vec::new(),
+                };
+                if entries.is_empty() {
+                    out.push_str("{}");
+                    return;
+                }
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pad(depth + 1, out);
+                    write_go_string(k, out);
+                    out.push_str(": ");
+                    v.write(depth + 1, out);
+                }
+                pad(depth, out);
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// A JSON string escaped as Go escapes it (HTML characters included).
+fn write_go_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `metav1.ObjectMeta` with the fields a generator sets, in Go order.
+pub fn object_meta(name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>, annotations: &BTreeMap<String, String>) -> GoValue {
+    let mut f = vec![("name", GoValue::str(name))];
+    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        f.push(("namespace", GoValue::str(ns)));
+    }
+    if !labels.is_empty() {
+        f.push(("labels", GoValue::string_map(labels)));
+    }
+    if !annotations.is_empty() {
+        f.push(("annotations", GoValue::string_map(annotations)));
+    }
+    GoValue::Struct(f)
+}
+
+/// `kubectl create namespace NAME`.
+pub fn namespace(name: &str) -> GoValue {
+    GoValue::Struct(vec![
+        ("kind", GoValue::str("Namespace")),
+        ("apiVersion", GoValue::str("v1")),
+        ("metadata", object_meta(name, None, &BTreeMap::new(), &BTreeMap::new())),
+        ("spec", GoValue::Struct(vec![])),
+        ("status", GoValue::Struct(vec![])),
+    ])
+}
+
+/// `kubectl create configmap NAME ...` (`data` left out when empty, as Go's omitempty does).
+pub fn config_map(name: &str, namespace: Option<&str>, data: &BTreeMap<String, String>) -> GoValue {
+    let mut f = vec![
+        ("kind", GoValue::str("ConfigMap")),
+        ("apiVersion", GoValue::str("v1")),
+        ("metadata", object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new())),
+    ];
+    if !data.is_empty() {
+        f.push(("data", GoValue::string_map(data)));
+    }
+    GoValue::Struct(f)
+}
+
+/// `kubectl create secret ...`: values are base64-encoded into `data`; `type` only when set.
+pub fn secret(name: &str, namespace: Option<&str>, data: &BTreeMap<String, String>, type_: Option<&str>) -> GoValue {
+    let mut f = vec![
+        ("kind", GoValue::str("Secret")),
+        ("apiVersion", GoValue::str("v1")),
+        ("metadata", object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new())),
+    ];
+    if !data.is_empty() {
+        f.push(("data", GoValue::Map(data.iter().map(|(k, v)| (k.clone(), GoValue::str(base64(v.as_bytes())))).collect())));
+    }
+    if let Some(t) = type_.filter(|t| !t.is_empty()) {
+        f.push(("type", GoValue::str(t)));
+    }
+    GoValue::Struct(f)
+}
+
+/// What `kubectl run` puts in its one container and pod.
+#[derive(Clone, Debug, Default)]
+pub struct RunPod {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub image: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub port: Option<i64>,
+    pub env: Vec<(String, String)>,
+    pub image_pull_policy: Option<String>,
+    pub restart_policy: String,
+    pub stdin: bool,
+    pub stdin_once: bool,
+    pub tty: bool,
+    pub service_account: Option<String>,
+}
+
+/// The `run-pod/v1` generator's pod.
+pub fn run_pod(p: &RunPod) -> GoValue {
+    let mut c = vec![("name", GoValue::str(&p.name)), ("image", GoValue::str(&p.image))];
+    let strings = |v: &[String]| GoValue::List(v.iter().map(GoValue::str).collect());
+    if !p.command.is_empty() {
+        c.push(("command", strings(&p.command)));
+    }
+    if !p.args.is_empty() {
+        c.push(("args", strings(&p.args)));
+    }
+    if let Some(port) = p.port {
+        c.push(("ports", GoValue::List(vec![GoValue::Struct(vec![("containerPort", GoValue::Int(port))])])));
+    }
+    if !p.env.is_empty() {
+        c.push((
+            "env",
+            GoValue::List(
+                p.env
+                    .iter()
+                    .map(|(k, v)| {
+                        let mut f = vec![("name", GoValue::str(k))];
+                        if !v.is_empty() {
+                            f.push(("value", GoValue::str(v)));
+                        }
+                        GoValue::Struct(f)
+                    })
+                    .collect(),
+            ),
+        ));
+    }
+    c.push(("resources", GoValue::Struct(vec![])));
+    if let Some(pp) = &p.image_pull_policy {
+        c.push(("imagePullPolicy", GoValue::str(pp)));
+    }
+    if p.stdin {
+        c.push(("stdin", GoValue::Bool(true)));
+    }
+    if p.stdin_once {
+        c.push(("stdinOnce", GoValue::Bool(true)));
+    }
+    if p.tty {
+        c.push(("tty", GoValue::Bool(true)));
+    }
+    let mut spec = vec![
+        ("containers", GoValue::List(vec![GoValue::Struct(c)])),
+        ("restartPolicy", GoValue::str(&p.restart_policy)),
+        ("dnsPolicy", GoValue::str("ClusterFirst")),
+    ];
+    if let Some(sa) = p.service_account.as_deref().filter(|s| !s.is_empty()) {
+        spec.push(("serviceAccountName", GoValue::str(sa)));
+    }
+    GoValue::Struct(vec![
+        ("kind", GoValue::str("Pod")),
+        ("apiVersion", GoValue::str("v1")),
+        ("metadata", object_meta(&p.name, p.namespace.as_deref(), &p.labels, &p.annotations)),
+        ("spec", GoValue::Struct(spec)),
+        ("status", GoValue::Struct(vec![])),
+    ])
+}
+
+/// Standard base64 with padding (what Go's `[]byte` fields marshal to).
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_json_is_in_struct_order() {
+        assert_eq!(
+            namespace("x").to_go_json(),
+            "{\n    \"kind\": \"Namespace\",\n    \"apiVersion\": \"v1\",\n    \"metadata\": {\n        \"name\": \"x\"\n    },\n    \"spec\": {},\n    \"status\": {}\n}\n"
+        );
+    }
+
+    #[test]
+    fn base64_pads() {
+        assert_eq!(base64(b"v"), "dg==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+        assert_eq!(base64(b""), "");
+    }
+}
