@@ -1,0 +1,60 @@
+//! Benchmark: 1,000 pods on a 20-node cluster, from create to all Running.
+//!
+//! `cargo bench -p kubarium-engine --bench pods`. Wall-clock time is read here, in the
+//! benchmark only; the engine itself never reads it.
+
+use kubarium_engine::api::{ObjectMeta, Pod};
+use kubarium_engine::{Cluster, Kind, Object, Preset};
+use std::time::Instant;
+
+fn pod(i: usize) -> Object {
+    let v = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": format!("web-{i:04}"), "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
+    });
+    let p: Pod = serde_json::from_value(v).unwrap_or_else(|_| Pod { metadata: ObjectMeta::default(), ..Default::default() });
+    Object::Pod(p)
+}
+
+fn running(c: &Cluster) -> usize {
+    c.api_ref()
+        .store()
+        .list(Kind::Pod, Some("default"))
+        .filter(|o| o.as_::<Pod>().and_then(|p| p.status.as_ref()).and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .count()
+}
+
+fn main() {
+    let runs = 5;
+    let mut create_ms = Vec::new();
+    let mut total_ms = Vec::new();
+    for seed in 0..runs {
+        let mut c = Cluster::new(Preset::synthetic(20, 8, 32768), seed);
+        let pods: Vec<Object> = (0..1000).map(pod).collect();
+        let t0 = Instant::now();
+        for p in pods {
+            let _ = c.api().create(p, "default", false);
+        }
+        c.settle();
+        let t1 = Instant::now();
+        let mut simulated = 0;
+        while running(&c) < 1000 && simulated < 600_000 {
+            c.advance(1000);
+            simulated += 1000;
+        }
+        let t2 = Instant::now();
+        assert_eq!(running(&c), 1000, "all pods must be Running");
+        create_ms.push((t1 - t0).as_secs_f64() * 1e3);
+        total_ms.push((t2 - t0).as_secs_f64() * 1e3);
+        if seed == 0 {
+            println!("all 1000 pods Running after {} s of simulated time", simulated / 1000);
+        }
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    println!("create + schedule 1000 pods on 20 nodes: median {:.2} ms", med(&mut create_ms));
+    println!("create -> all 1000 Running:              median {:.2} ms", med(&mut total_ms));
+}
