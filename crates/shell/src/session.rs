@@ -52,7 +52,7 @@ impl Session {
     /// Starts a fresh cluster from a preset; an unknown preset is an error naming the choices.
     pub fn new(opts: &SessionOptions) -> Result<Session, String> {
         let cluster = Cluster::from_preset(&opts.preset, opts.seed).map_err(|e| e.to_string())?;
-        Ok(Session { cluster, bash: Bash::new() })
+        Ok(Session { bash: crate::kubectl::config::with_kubeconfig(Bash::new(), &cluster), cluster })
     }
 
     /// The prompt a terminal shows, e.g. `root@m-k8s:~# `.

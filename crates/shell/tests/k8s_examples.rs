@@ -17,6 +17,7 @@ fn served_examples_apply_cleanly() {
     for line in index.lines().filter(|l| !l.starts_with('#') && !l.starts_with("path\t")) {
         let mut cols = line.split('\t');
         let (Some(path), Some(kinds)) = (cols.next(), cols.next()) else { continue };
+        let notes = cols.next().unwrap_or("");
         let kinds: Vec<&str> = kinds.split(',').collect();
         if !kinds.iter().all(|k| SERVED.contains(k)) {
             continue;
@@ -24,6 +25,12 @@ fn served_examples_apply_cleanly() {
         tried += 1;
         let text = std::fs::read_to_string(dir.join(path)).expect("example file");
         let mut session = Session::new(&SessionOptions::default()).expect("session");
+        // The docs create an example's namespace first (`kubectl create namespace qos-example`).
+        for ns in notes.split_whitespace().filter_map(|w| w.strip_prefix("ns=")) {
+            if !["default", "kube-system"].contains(&ns) {
+                session.run(&format!("kubectl create namespace {ns}\n"));
+            }
+        }
         let file = format!("/root/{}", path.replace('/', "_"));
         session.write_file(&file, &text).expect("write example into the virtual home");
         let (out, status) = session.run(&format!("kubectl apply -f {file}\n"));

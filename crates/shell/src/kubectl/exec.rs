@@ -1,2 +1,218 @@
-//! kubectl exec (being written).
-pub fn run(ctx: &mut super::Ctx, _argv: &[String]) -> i32 { ctx.err("error: not implemented yet\n"); 1 }
+//! `kubectl exec [-it] POD [-c C] -- CMD ARGS...`: runs the command with the terminal's bash
+//! against a copy of the container's files, then writes the files back, so
+//! `echo hi > /usr/share/nginx/html/index.html` changes what nginx serves.
+
+use super::flags::{self, boolean, value, FlagSpec};
+use super::kubelet_api::{self, Files};
+use super::print_flags as pf;
+use super::Ctx;
+use crate::bash::{Bash, CommandIo, Host, Vfs};
+use kubarium_engine::{Cluster, Kind, ObjectKey};
+
+const FLAGS: &[FlagSpec] = &[
+    value("container", Some('c')),
+    boolean("stdin", Some('i')),
+    boolean("tty", Some('t')),
+    boolean("quiet", Some('q')),
+    value("filename", Some('f')),
+    value("pod-running-timeout", None),
+];
+
+/// The machine a command inside a container sees: the pod's hostname, the cluster's clock.
+struct ContainerHost<'a> {
+    cluster: &'a mut Cluster,
+    hostname: String,
+}
+
+impl Host for ContainerHost<'_> {
+    fn exec(&mut self, _argv: &[String], _io: &mut CommandIo<'_>) -> Option<i32> {
+        None
+    }
+    fn sleep(&mut self, ms: u64) {
+        self.cluster.advance(ms);
+    }
+    fn now_unix_ms(&self) -> u64 {
+        self.cluster.now_unix_ms()
+    }
+    fn hostname(&self) -> String {
+        self.hostname.clone()
+    }
+}
+
+/// `kubectl exec ...`.
+pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
+    let parsed = match flags::parse(argv, FLAGS) {
+        Ok(p) => p,
+        Err(e) => return pf::flag_error(ctx, "exec", &e),
+    };
+    let Some(command) = parsed.after_dash.clone() else {
+        if parsed.args.len() > 1 {
+            return pf::usage_error(ctx, "exec", "exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead");
+        }
+        if parsed.args.is_empty() {
+            return pf::usage_error(ctx, "exec", "pod, type/name or --filename must be specified");
+        }
+        return pf::fail(ctx, "you must specify at least one command for the container");
+    };
+    let Some(target) = parsed.args.first().cloned() else {
+        return pf::usage_error(ctx, "exec", "pod, type/name or --filename must be specified");
+    };
+    if command.is_empty() {
+        return pf::fail(ctx, "you must specify at least one command for the container");
+    }
+    let ns = ctx.namespace(&parsed);
+    let pod_name = match target.split_once('/') {
+        None => target.clone(),
+        Some((t, n)) => match super::resolve_kind(t) {
+            Ok(Kind::Pod) => n.to_string(),
+            Ok(k) => return pf::fail(ctx, &format!("cannot attach to {}: not implemented", k.info().plural)),
+            Err(e) => return pf::fail(ctx, &e),
+        },
+    };
+    let key = ObjectKey::new(Kind::Pod, &ns, &pod_name);
+    let pod = match super::logs::get_pod(ctx, &key) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.err(format!("{e}\n"));
+            return 1;
+        }
+    };
+    let phase = pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into());
+    if phase == "Succeeded" || phase == "Failed" {
+        return pf::fail(ctx, &format!("cannot exec into a container in a completed pod; current phase is {phase}"));
+    }
+    let quiet = parsed.is_set("quiet");
+    let container = match super::logs::choose_container(ctx, &pod, parsed.get("container"), quiet) {
+        Ok(c) => c,
+        Err(e) => {
+            ctx.err(format!("{e}\n"));
+            return 1;
+        }
+    };
+    let running = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.name == container))
+        .and_then(|c| c.state.as_ref())
+        .is_some_and(|s| s.running.is_some());
+    if !running {
+        return pf::fail(ctx, &format!("unable to upgrade connection: container not found ({container:?})"));
+    }
+    if parsed.is_set("tty") && parsed.is_set("stdin") && !quiet {
+        ctx.err("Unable to use a TTY - input is not a terminal or the right kind of file\n");
+    }
+    if !kubelet_api::image_has_command(ctx.cluster, &key, &container, &command[0]) {
+        return pf::fail(ctx, &format!(
+            "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec {:?}: OCI runtime exec failed: exec failed: unable to start container process: exec: {:?}: executable file not found in $PATH: unknown",
+            exec_id(&pod_name, &command),
+            command[0]
+        ));
+    }
+    let script = script_for(&command, parsed.is_set("stdin"), ctx.io.stdin);
+    let status = match run_in_container(ctx, &key, &container, &script) {
+        Ok(s) => s,
+        Err(e) => return pf::fail(ctx, &e),
+    };
+    if status != 0 {
+        ctx.err(format!("command terminated with exit code {status}\n"));
+    }
+    status
+}
+
+/// The bash input that runs `command`: `sh -c '...'` runs its script, a bare shell with `-i`
+/// reads the piped input, anything else runs as one quoted command line.
+fn script_for(command: &[String], stdin: bool, input: &str) -> String {
+    let shell = |c: &str| matches!(c.rsplit('/').next().unwrap_or(c), "sh" | "bash" | "ash" | "dash");
+    match command {
+        [sh, flag, script, ..] if shell(sh) && flag == "-c" => script.clone(),
+        [sh] if shell(sh) && stdin => input.to_string(),
+        [sh] if shell(sh) => String::new(),
+        _ => command.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" "),
+    }
+}
+
+fn quote(a: &str) -> String {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
+/// A stable 64-hex-digit exec id (containerd's are random; ours come from the command).
+fn exec_id(pod: &str, command: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = String::new();
+    for round in 0..4u64 {
+        for b in pod.bytes().chain(command.join(" ").bytes()).chain(round.to_le_bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        out.push_str(&format!("{h:016x}"));
+    }
+    out
+}
+
+/// Runs a script in a bash whose files are the container's, then stores the files back.
+pub fn run_in_container(ctx: &mut Ctx, key: &ObjectKey, container: &str, script: &str) -> Result<i32, String> {
+    let files = kubelet_api::container_files(ctx.cluster, key, container)?;
+    let env = kubelet_api::container_env(ctx.cluster, key, container)?;
+    let mut bash = Bash::new();
+    *bash.vfs_mut() = files_to_vfs(&files);
+    let mut host = ContainerHost { cluster: ctx.cluster, hostname: key.name.clone() };
+    let mut setup = String::from("cd /\n");
+    for (k, v) in &env {
+        setup.push_str(&format!("export {k}={}\n", quote(v)));
+    }
+    let _ = bash.run(&setup, &mut host);
+    let (out, status) = bash.run(script, &mut host);
+    ctx.io.out.extend(out);
+    let changed = vfs_to_files(bash.vfs(), &files);
+    if changed != files {
+        kubelet_api::set_container_files(ctx.cluster, key, container, changed)?;
+    }
+    Ok(status)
+}
+
+/// The container's files as a terminal filesystem.
+pub fn files_to_vfs(files: &Files) -> Vfs {
+    let mut vfs = Vfs::new();
+    for d in &files.dirs {
+        let _ = vfs.mkdir(d, true);
+    }
+    for (p, content) in &files.files {
+        if let Some(parent) = p.rsplit_once('/').map(|(d, _)| if d.is_empty() { "/" } else { d }) {
+            let _ = vfs.mkdir(parent, true);
+        }
+        let _ = vfs.write(p, content);
+    }
+    vfs
+}
+
+/// The terminal filesystem back as container files (walks every directory).
+pub fn vfs_to_files(vfs: &Vfs, original: &Files) -> Files {
+    let mut out = Files::default();
+    let mut stack = vec!["/".to_string()];
+    while let Some(dir) = stack.pop() {
+        out.dirs.insert(dir.clone());
+        for entry in vfs.list(&dir).unwrap_or_default() {
+            let path = if dir == "/" { format!("/{entry}") } else { format!("{dir}/{entry}") };
+            if vfs.is_dir(&path) {
+                stack.push(path);
+            } else if let Ok(content) = vfs.read(&path) {
+                out.files.insert(path, content);
+            }
+        }
+    }
+    // Directories the terminal adds itself are not part of the container.
+    for d in ["/root", "/tmp", "/dev"] {
+        if !original.dirs.contains(d) && !out.files.keys().any(|f| f.starts_with(&format!("{d}/"))) {
+            out.dirs.remove(d);
+        }
+    }
+    if !original.files.contains_key("/dev/null") {
+        out.files.remove("/dev/null");
+    }
+    out
+}

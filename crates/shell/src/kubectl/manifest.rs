@@ -13,12 +13,6 @@
 
 // Modules the write verbs share. They are declared here because kubectl/mod.rs belongs to
 // another author; move these lines there (without the paths) when convenient.
-#[path = "generators.rs"]
-pub mod generators;
-#[path = "merge.rs"]
-pub mod merge;
-#[path = "print_flags.rs"]
-pub mod print_flags;
 
 use super::Ctx;
 use kubarium_engine::api::decode::decode_object;

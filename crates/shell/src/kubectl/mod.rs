@@ -12,12 +12,16 @@ pub mod describe;
 pub mod errors;
 pub mod exec;
 pub mod flags;
+pub mod generators;
 pub mod get;
 pub mod info;
+pub mod kubelet_api;
 pub mod label;
 pub mod logs;
 pub mod manifest;
+pub mod merge;
 pub mod node;
+pub mod print_flags;
 pub mod run;
 
 use crate::bash::CommandIo;

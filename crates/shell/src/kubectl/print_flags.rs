@@ -79,6 +79,7 @@ pub fn kind_string(kind: Kind) -> String {
 /// Prints one result the way the name printer or `-o yaml|json` does.
 /// `go_json` is the typed-object JSON for generator output (struct order); otherwise JSON
 /// is printed with sorted keys as for unstructured objects.
+#[allow(clippy::too_many_arguments)]
 pub fn print_result(ctx: &mut Ctx, out: Output, kind: Kind, name: &str, operation: &str, dry: DryRun, value: &Value, go_json: Option<String>) {
     match out {
         Output::Default => ctx.out(format!("{}/{name} {operation}{}\n", kind_string(kind), dry.suffix())),
