@@ -556,7 +556,7 @@ fn view(ctx: &mut Ctx, p: &Parsed, mut cfg: Kubeconfig) -> Result<(), String> {
 /// `config get-contexts`: `CURRENT NAME CLUSTER AUTHINFO NAMESPACE`, `*` on the current one.
 fn get_contexts(ctx: &mut Ctx, p: &Parsed, cfg: &Kubeconfig) -> Result<(), String> {
     let output = p.get("output").unwrap_or("");
-    if output != "" && output != "name" {
+    if !output.is_empty() && output != "name" {
         return Err(format!("--output {output} is not available in kubectl config get-contexts; resetting to default output format"));
     }
     let name_only = output == "name";

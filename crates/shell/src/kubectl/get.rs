@@ -432,7 +432,7 @@ pub(crate) struct TableOptions {
 /// the same kind, tables separated by an empty line.
 pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_ms: i64) -> String {
     let rc = RowContext { now_unix_ms };
-    let with_kind = opts.show_kind || objs.windows(2).any(|w| w[0].kind() != w[1].kind());
+    let with_kind = opts.show_kind;
     let mut out = String::new();
     let mut i = 0;
     while i < objs.len() {
@@ -477,6 +477,7 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
             if opts.show_labels {
                 cells.push(columns::format_labels(labels));
             }
+            let cells: Vec<String> = cells.iter().map(|c| printers::table::cell_text(c)).collect();
             text.push_str(&cells.join("\t"));
             text.push('\n');
         }
@@ -491,7 +492,7 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
 
 /// Prints objects in a non-table format (`get.go`'s `printGeneric`): one object bare when
 /// exactly one was named, else everything wrapped in a `List`.
-pub(crate) fn render_generic(ctx: &Ctx, objs: &[Arc<Object>], single: bool, format: &OutputFormat, no_headers: bool) -> Result<String, String> {
+pub(crate) fn render_generic(objs: &[Arc<Object>], single: bool, format: &OutputFormat, no_headers: bool) -> Result<String, String> {
     let values: Vec<Value> = objs.iter().map(|o| o.to_value()).collect();
     let doc = if single && values.len() == 1 { values[0].clone() } else { printers::kubectl_list(values.clone()) };
     Ok(match format {
@@ -504,57 +505,12 @@ pub(crate) fn render_generic(ctx: &Ctx, objs: &[Arc<Object>], single: bool, form
             printers::jsonpath::execute_with(&t, &doc, opts).map_err(|e| e.to_string())?
         }
         OutputFormat::CustomColumns { spec, from_file } => {
-            let _ = ctx;
-            custom_columns(spec, *from_file, &values, no_headers)?
+            use printers::custom_columns::CustomColumns;
+            let printer = if *from_file { CustomColumns::from_template(spec) } else { CustomColumns::from_spec(spec, no_headers) };
+            printer.and_then(|p| p.print(&values)).map_err(|e| e.to_string())?
         }
         OutputFormat::Table { .. } => String::new(),
     })
-}
-
-/// `-o custom-columns=NAME:.metadata.name,…`: one column per spec, one row per object.
-fn custom_columns(spec: &str, from_file: bool, items: &[Value], no_headers: bool) -> Result<String, String> {
-    let (headers, paths): (Vec<String>, Vec<String>) = if from_file {
-        let mut lines = spec.lines().filter(|l| !l.trim().is_empty());
-        let headers: Vec<String> = lines.next().unwrap_or("").split_whitespace().map(str::to_string).collect();
-        let paths: Vec<String> = lines.next().unwrap_or("").split_whitespace().map(str::to_string).collect();
-        if headers.len() != paths.len() {
-            return Err(format!("expected {} columns in the template, saw {}", headers.len(), paths.len()));
-        }
-        (headers, paths)
-    } else {
-        let mut h = Vec::new();
-        let mut p = Vec::new();
-        for part in spec.split(',') {
-            let Some((name, path)) = part.split_once(':') else {
-                return Err(format!("unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>"));
-            };
-            h.push(name.to_string());
-            p.push(path.to_string());
-        }
-        (h, p)
-    };
-    let mut templates = Vec::new();
-    for p in &paths {
-        let expr = printers::jsonpath::relaxed_json_path_expression(p)?;
-        templates.push(printers::jsonpath::parse(&expr).map_err(|e| e.to_string())?);
-    }
-    let mut text = String::new();
-    if !no_headers {
-        text.push_str(&headers.join("\t"));
-        text.push('\n');
-    }
-    for item in items {
-        let cells: Vec<String> = templates
-            .iter()
-            .map(|t| match printers::jsonpath::execute(t, item) {
-                Ok(s) if !s.is_empty() => s,
-                _ => "<none>".to_string(),
-            })
-            .collect();
-        text.push_str(&cells.join("\t"));
-        text.push('\n');
-    }
-    Ok(printers::tabwriter::align(&text))
 }
 
 /// `kubectl get`.
@@ -618,6 +574,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let no_headers = p.is_set("no-headers");
     let now = ctx.cluster.now_unix_ms() as i64;
+    let requested_kinds = targets.iter().map(|t| t.kind).collect::<std::collections::BTreeSet<_>>().len();
+    let asked_all = p.args.first().is_some_and(|a| !a.contains('/') && a.split(',').any(|t| t.eq_ignore_ascii_case("all")));
     if watch {
         // A watch would keep printing changes until interrupted. A terminal command here must
         // return, so `-w` prints what a watch prints first (the current objects, without the
@@ -637,7 +595,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         let opts = TableOptions {
             wide,
             all_namespaces: q.all_namespaces,
-            show_kind: p.is_set("show-kind") && !watch,
+            // kubectl receives one Table per requested type, so asking for several types
+            // (or `all`) prefixes names with their kind even when only one type has rows.
+            show_kind: (p.is_set("show-kind") || requested_kinds > 1 || asked_all) && !watch,
             no_headers,
             show_labels: p.is_set("show-labels"),
             label_columns: p.all("label-columns").iter().flat_map(|l| l.split(',')).filter(|l| !l.is_empty()).map(str::to_string).collect(),
@@ -661,7 +621,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         if objs.is_empty() && p.is_set("ignore-not-found") {
             return 0;
         }
-        match render_generic(ctx, &objs, single, &format, no_headers) {
+        match render_generic(&objs, single, &format, no_headers) {
             Ok(text) => ctx.out(text),
             Err(e) => {
                 ctx.err(format!("error: {e}\n"));
@@ -800,7 +760,7 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     events.sort_by_key(|o| o.as_::<k8s_openapi::api::core::v1::Event>().map_or(0, event_time_ms));
     if let Some(f) = format {
-        return match render_generic(ctx, &events, false, &f, p.is_set("no-headers")) {
+        return match render_generic(&events, false, &f, p.is_set("no-headers")) {
             Ok(text) => {
                 ctx.out(text);
                 0
