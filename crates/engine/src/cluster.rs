@@ -215,6 +215,13 @@ impl Cluster {
                         k.observe(ev);
                     }
                 }
+                if ev.event_type != crate::store::WatchEventType::Deleted {
+                    match ev.key.kind {
+                        Kind::Node => crate::controllers::node_lifecycle::reconcile(&mut self.api, &ev.key),
+                        Kind::Namespace => crate::controllers::root_ca_publisher::reconcile(&mut self.api, &ev.key),
+                        _ => {}
+                    }
+                }
             }
             let mut worked = !events.is_empty();
             if self.scheduler.has_work() {

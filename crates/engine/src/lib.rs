@@ -7,6 +7,7 @@
 pub mod api;
 pub mod apiserver;
 pub mod cluster;
+pub mod controllers;
 pub mod kubelet;
 pub mod network;
 pub mod preset;

@@ -21,7 +21,10 @@ pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str) -> Node {
         labels["node.kubernetes.io/exclude-from-external-load-balancers"] = json!("");
         taints = json!([{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]);
     }
-    let mem_ki = spec.memory_mib * 1024 - 8 * 1024;
+    // What the guest kernel reports: the VM's memory less what firmware and kernel keep.
+    // Worked example: 3072 MiB → 3145728 Ki − 78643 − 1236 = 3065849Ki.
+    let mem_ki = spec.memory_mib * 1024 - spec.memory_mib * 1024 / 40 - 1236;
+    // kubeadm's default eviction threshold, memory.available<100Mi.
     let alloc_mem_ki = mem_ki - 100 * 1024;
     let mut annotations = json!({
         "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///var/run/containerd/containerd.sock",
@@ -46,7 +49,7 @@ pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str) -> Node {
                 "cpu": spec.cpus.to_string(), "ephemeral-storage": "64847840Ki", "hugepages-1Gi": "0",
                 "hugepages-2Mi": "0", "memory": format!("{mem_ki}Ki"), "pods": "110"
             },
-            "conditions": [],
+            "conditions": node_conditions(preset),
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
                 "architecture": spec.arch, "bootID": "", "containerRuntimeVersion": preset.container_runtime,
@@ -201,4 +204,25 @@ fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
     }
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec});
     serde_json::from_value(pod).ok()
+}
+
+/// The conditions a healthy kubelet reports (and the CNI's NetworkUnavailable for Calico).
+fn node_conditions(preset: &Preset) -> Value {
+    let t = crate::sim::SimTime::ZERO.to_k8s_time();
+    let t = serde_json::to_value(&t).unwrap_or(Value::Null);
+    let cond = |type_: &str, status: &str, reason: &str, message: &str| {
+        json!({"type": type_, "status": status, "reason": reason, "message": message,
+               "lastHeartbeatTime": t, "lastTransitionTime": t})
+    };
+    let mut conditions = Vec::new();
+    if preset.cni == Cni::Calico {
+        conditions.push(cond("NetworkUnavailable", "False", "CalicoIsUp", "Calico is running on this node"));
+    } else {
+        conditions.push(cond("NetworkUnavailable", "False", "WeaveIsUp", "Weave pod has set this"));
+    }
+    conditions.push(cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"));
+    conditions.push(cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"));
+    conditions.push(cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"));
+    conditions.push(cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"));
+    Value::Array(conditions)
 }

@@ -35,7 +35,10 @@ struct Commands<'a> {
 
 impl Host for Commands<'_> {
     fn exec(&mut self, argv: &[String], io: &mut CommandIo<'_>) -> Option<i32> {
-        crate::commands::run(self.cluster, argv, io)
+        let status = crate::commands::run(self.cluster, argv, io);
+        // The cluster reacts to what the command wrote at once (in simulated time).
+        self.cluster.settle();
+        status
     }
     fn sleep(&mut self, ms: u64) {
         self.cluster.advance(ms);
