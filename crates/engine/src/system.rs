@@ -71,6 +71,9 @@ struct SystemPod {
     image: &'static str,
     cpu: Option<&'static str>,
     memory: Option<&'static str>,
+    memory_limit: Option<&'static str>,
+    /// A second container (weave-net's weave-npc): name, image, cpu and memory requests.
+    sidecar: Option<(&'static str, &'static str, &'static str, &'static str)>,
     host_network: bool,
     owner: Option<(&'static str, String)>,
     priority_class: &'static str,
@@ -94,6 +97,8 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
         priority_class: "system-node-critical",
         control_plane_toleration: false,
         command: vec![component.to_string()],
+        memory_limit: None,
+        sidecar: None,
     };
     pods.push(stat("etcd", "registry.k8s.io/etcd:3.6.5-0", "100m", Some("100Mi")));
     pods.push(stat("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.37.0", "250m", None));
@@ -108,6 +113,8 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
             image: "registry.k8s.io/coredns/coredns:v1.12.1",
             cpu: Some("100m"),
             memory: Some("70Mi"),
+            memory_limit: Some("170Mi"),
+            sidecar: None,
             host_network: false,
             owner: Some(("ReplicaSet", format!("coredns-{rs_hash}"))),
             priority_class: "system-cluster-critical",
@@ -115,15 +122,21 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
             command: vec![],
         });
     }
-    let (cni_name, cni_image, cni_cpu) = match preset.cni {
-        Cni::Calico => ("calico-node", "docker.io/calico/node:v3.30.3", "250m"),
-        Cni::WeaveNet => ("weave-net", "ghcr.io/weaveworks/launcher/weave-kube:2.8.1", "50m"),
+    let (cni_name, cni_image, cni_cpu, cni_memory, cni_sidecar) = match preset.cni {
+        Cni::Calico => ("calico-node", "docker.io/calico/node:v3.30.3", "250m", None, None),
+        Cni::WeaveNet => (
+            "weave-net",
+            "ghcr.io/weaveworks/launcher/weave-kube:2.8.1",
+            "50m",
+            Some("100Mi"),
+            Some(("weave-npc", "ghcr.io/weaveworks/launcher/weave-npc:2.8.1", "50m", "100Mi")),
+        ),
     };
     let ds_hash = api.rng().suffix("system-hash", 10);
     for n in &preset.nodes {
-        for (ds, image, cpu, labels) in [
-            ("kube-proxy", "registry.k8s.io/kube-proxy:v1.37.0", None, json!({"k8s-app": "kube-proxy", "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
-            (cni_name, cni_image, Some(cni_cpu), json!({"k8s-app": cni_name, "name": cni_name, "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
+        for (ds, image, cpu, memory, sidecar, labels) in [
+            ("kube-proxy", "registry.k8s.io/kube-proxy:v1.37.0", None, None, None, json!({"k8s-app": "kube-proxy", "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
+            (cni_name, cni_image, Some(cni_cpu), cni_memory, cni_sidecar, json!({"k8s-app": cni_name, "name": cni_name, "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
         ] {
             pods.push(SystemPod {
                 name: format!("{ds}-{}", api.rng().suffix("pod-name", 5)),
@@ -131,7 +144,9 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
                 labels,
                 image,
                 cpu,
-                memory: None,
+                memory,
+                memory_limit: None,
+                sidecar,
                 host_network: true,
                 owner: Some(("DaemonSet", ds.to_string())),
                 priority_class: "system-node-critical",
@@ -148,6 +163,8 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
             image: "docker.io/calico/kube-controllers:v3.30.3",
             cpu: None,
             memory: None,
+            memory_limit: None,
+            sidecar: None,
             host_network: false,
             owner: Some(("ReplicaSet", "calico-kube-controllers".to_string())),
             priority_class: "system-cluster-critical",
@@ -180,8 +197,15 @@ fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
     if !requests.is_empty() {
         container["resources"] = json!({"requests": requests});
     }
+    if let Some(limit) = p.memory_limit {
+        container["resources"]["limits"] = json!({"memory": limit});
+    }
+    let mut containers = vec![container];
+    if let Some((name, image, cpu, memory)) = p.sidecar {
+        containers.push(json!({"name": name, "image": image, "resources": {"requests": {"cpu": cpu, "memory": memory}}}));
+    }
     let mut spec = json!({
-        "containers": [container],
+        "containers": containers,
         "priorityClassName": p.priority_class,
         "priority": if p.priority_class == "system-node-critical" { 2000001000 } else { 2000000000 },
     });
