@@ -191,9 +191,7 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
     let mut fs = ContainerFs::new();
     let base = image.base;
     let standard = ["/bin", "/dev", "/etc", "/home", "/proc", "/root", "/run", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/sbin", "/usr/local", "/usr/local/bin", "/usr/share", "/var", "/var/log", "/var/run", "/var/tmp", "/lib", "/sbin", "/opt", "/mnt", "/srv", "/media"];
-    for d in standard {
-        let _ = fs.mkdir_p(d);
-    }
+    fs.dirs.extend(standard.iter().map(|d| d.to_string()));
     if base == Base::Distroless {
         fs.dirs.retain(|d| ["/", "/dev", "/etc", "/proc", "/sys", "/var", "/var/run", "/run", "/tmp"].contains(&d.as_str()));
     }

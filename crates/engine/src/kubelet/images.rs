@@ -350,7 +350,7 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
     let mut size = entry.size;
     if r.tag.contains("alpine") {
         base = Base::Alpine;
-        size = size / 3;
+        size /= 3;
     }
     if entry.app == App::Nginx && entry.name == "docker.io/library/nginx" {
         let version = nginx_version(&r.tag);

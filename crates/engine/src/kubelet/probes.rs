@@ -113,19 +113,14 @@ pub fn http_status(proc: &Process, fs: &ContainerFs, port: u16, path: &str, now:
             }
         }
         // agnhost liveness answers 200 for ten seconds, then 500.
-        Server::Agnhost(sub) if sub == "liveness" => {
-            if path == "/healthz" && now.ms().saturating_sub(proc.started_at.ms()) >= 10_000 {
-                500
-            } else {
-                200
-            }
-        }
+        Server::Agnhost(sub) if sub == "liveness" && path == "/healthz" && now.ms().saturating_sub(proc.started_at.ms()) >= 10_000 => 500,
         Server::Redis | Server::Mysql | Server::Postgres | Server::Mongo | Server::Memcached | Server::Fluentd => return None,
         _ => 200,
     })
 }
 
 /// Runs a probe once: `Ok(())` or the failure message kubelet reports.
+#[allow(clippy::too_many_arguments)]
 pub fn run(probe: &Probe, c: &Container, proc: &Process, fs: &mut ContainerFs, ctx: &Context, env: &BTreeMap<String, String>, pod_ip: &str, now: SimTime) -> Result<(), String> {
     if let Some(exec) = &probe.exec {
         let argv = exec.command.clone().unwrap_or_default();

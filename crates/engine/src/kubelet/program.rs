@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 /// Instructions executed per `advance` before the process yields (guards against runaway loops).
 const STEP_BUDGET: usize = 20_000;
+/// How far ahead of the simulated clock a busy loop may run.
+const BUSY_LOOKAHEAD_MS: u64 = 1_000;
 
 /// How the shell that runs a script words its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -830,7 +832,6 @@ pub struct Process {
     ctx: Context,
     /// Output lines scheduled for later (server startup logs): `(at, line)`.
     pending: Vec<(SimTime, String)>,
-    random: u64,
 }
 
 /// The outcome of one command.
@@ -938,7 +939,6 @@ impl Process {
             started_at: now,
             ctx: ctx.clone(),
             pending: Vec::new(),
-            random: 0x2545F4914F6CDD1D,
         }
     }
 
@@ -1007,7 +1007,9 @@ impl Process {
                 }
                 ProcState::Ready => {}
             }
-            if self.clock > now {
+            // Loop iterations cost a millisecond each; a busy loop may run up to a second ahead
+            // of the clock so that it needs one wake-up per second, not one per iteration.
+            if self.clock > now.plus_ms(BUSY_LOOKAHEAD_MS) {
                 return;
             }
             if budget == 0 {
@@ -1377,7 +1379,8 @@ impl Process {
                     }
                 }
                 Redirect::In(w) => {
-                    let p = normalize(&self.cwd, &self.expand_one(w, fs));
+                    let target = self.expand_one(w, fs);
+                    let p = normalize(&self.cwd, &target);
                     stdin = Some(fs.read(&p).map(str::to_string).unwrap_or_default());
                 }
                 Redirect::Dup => {}
@@ -1417,7 +1420,9 @@ impl Process {
         let args: Vec<String> = argv[1..].to_vec();
         let shell_builtins = ["echo", "printf", "exit", "true", "false", ":", "test", "[", "export", "cd", "pwd", "set", "trap", "wait", "read", "unset", "exec", "kill", "shift", "return", "local", "source", "."];
         let in_shell = self.shell != ShellKind::None;
-        if !(in_shell && shell_builtins.contains(&name.as_str())) && !has_command(self.ctx.base, self.ctx.app, &name) && !(full.starts_with('/') && fs.is_file(&full)) {
+        let is_builtin = in_shell && shell_builtins.contains(&name.as_str());
+        let exists = has_command(self.ctx.base, self.ctx.app, &name) || (full.starts_with('/') && fs.is_file(&full));
+        if !is_builtin && !exists {
             return Self::fail(format!("{}\n", self.not_found(&full)), 127);
         }
         let mut env_for_child = self.vars.clone();
@@ -1889,7 +1894,7 @@ impl Process {
                 serve(Server::Mysql, lines, 14_000)
             }
             "postgres" => {
-                if !env.get("POSTGRES_PASSWORD").is_some_and(|v| !v.is_empty()) && env.get("POSTGRES_HOST_AUTH_METHOD").map(String::as_str) != Some("trust") {
+                if env.get("POSTGRES_PASSWORD").is_none_or(|v| v.is_empty()) && env.get("POSTGRES_HOST_AUTH_METHOD").map(String::as_str) != Some("trust") {
                     let msg = "Error: Database is uninitialized and superuser password is not specified.\n       You must specify POSTGRES_PASSWORD to a non-empty value for the\n       superuser. For example, \"-e POSTGRES_PASSWORD=password\" on \"docker run\".\n\n       You may also use \"POSTGRES_HOST_AUTH_METHOD=trust\" to allow all\n       connections without a password. This is *not* recommended.\n\n       See PostgreSQL documentation about \"trust\":\n       https://www.postgresql.org/docs/current/auth-trust.html\n";
                     return (String::new(), msg.into(), Outcome { status: 1, effect: Effect::Exit(1) });
                 }
@@ -1925,7 +1930,7 @@ impl Process {
                 }
             }
             "python" | "python3" => Self::ok(String::new()),
-            "fluentd" | "run.sh" => {
+            "fluentd" => {
                 let ts = format_date(t0, "%Y-%m-%d %H:%M:%S +0000");
                 let lines = vec![
                     (0, format!("{ts} [info]: init supervisor logger path=nil rotate_age=nil rotate_size=nil")),
@@ -1963,6 +1968,9 @@ impl Process {
                 }
             }
             "run.sh" | "http-echo" => {
+                if name == "run.sh" && self.ctx.app == App::Fluentd {
+                    return self.program("fluentd", full, args, env, fs);
+                }
                 if name == "http-echo" {
                     let text = args.iter().find_map(|a| a.strip_prefix("-text=")).unwrap_or("hello-world").to_string();
                     return serve(Server::HttpEcho(text), vec![(0, format!("{} [INFO] server is listening on :5678", format_date(t0, "%Y/%m/%d %H:%M:%S")))], 0);
@@ -2155,7 +2163,7 @@ fn parse_sleep(a: &str) -> Option<u64> {
         _ => (a, 1000.0),
     };
     let v: f64 = num.parse().ok()?;
-    (v >= 0.0 && v.is_finite()).then(|| (v * mult) as u64)
+    (v >= 0.0 && v.is_finite()).then_some((v * mult) as u64)
 }
 
 fn parse_stress_bytes(v: &str) -> Option<u64> {
@@ -2421,7 +2429,7 @@ mod tests {
 
     #[test]
     fn loops_take_simulated_time() {
-        let (code, out, _) = run(&["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done; echo done"], 1000);
+        let (code, out, _) = run(&["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done; echo done"], 1500);
         assert_eq!(code, None);
         assert_eq!(out, "1\n2\n");
         let (code, out, _) = run(&["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done; echo done"], 3500);

@@ -125,7 +125,8 @@ fn condition(rec: &mut PodRecord, generation: Option<i64>, now: SimTime, type_: 
 
 /// Builds the status to report for `pod` from the kubelet's record.
 pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> PodStatus {
-    let spec = pod.spec.clone().unwrap_or_default();
+    let empty = k8s_openapi::api::core::v1::PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&empty);
     let restart_policy = spec.restart_policy.as_deref().unwrap_or("Always");
     let generation = pod.metadata.generation;
     let mut status = pod.status.clone().unwrap_or_default();
@@ -133,8 +134,8 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
     let sandbox_ready = now >= rec.sandbox_ready_at && !rec.sandbox_gone;
     let terminal = phase == "Succeeded" || phase == "Failed";
 
-    let unready: Vec<&str> = rec.containers.iter().filter(|c| !c.init && !c.ready).map(|c| c.name.as_str()).collect();
-    let uninit: Vec<&str> = rec.containers.iter().filter(|c| c.init && !c.succeeded()).map(|c| c.name.as_str()).collect();
+    let unready: Vec<String> = rec.containers.iter().filter(|c| !c.init && !c.ready).map(|c| c.name.clone()).collect();
+    let uninit: Vec<String> = rec.containers.iter().filter(|c| c.init && !c.succeeded()).map(|c| c.name.clone()).collect();
     let mut conditions = Vec::new();
     conditions.push(condition(rec, generation, now, "PodReadyToStartContainers", sandbox_ready && !terminal, None, None));
     if phase == "Succeeded" {
