@@ -209,6 +209,37 @@ fn cordon_and_taint() {
     );
 }
 
+/// kubectl's updateTaints (pkg/cmd/taint/taint.go) words it with a lower-case "node"
+/// ("Node ..." was kubectl before 1.18), and the builder's ContinueOnError taints the other
+/// nodes first and reports failures last: one as `error: ...`, several unprefixed.
+#[test]
+fn taint_already_present_wording_and_continue_on_error() {
+    let mut s = session();
+    let (out, err, st) = run(&mut s, "kubectl taint nodes m-k8s node-role.kubernetes.io/control-plane:NoSchedule\n");
+    assert_eq!(
+        (out.as_str(), err.as_str(), st),
+        ("", "error: node m-k8s already has node-role.kubernetes.io/control-plane taint(s) with same effect(s) and --overwrite is false\n", 1)
+    );
+    let (out, err, st) = run(&mut s, "kubectl taint nodes --all node-role.kubernetes.io/control-plane:NoSchedule\n");
+    assert_eq!(out, "node/w1-k8s tainted\nnode/w2-k8s tainted\nnode/w3-k8s tainted\n");
+    assert_eq!(
+        (err.as_str(), st),
+        ("error: node m-k8s already has node-role.kubernetes.io/control-plane taint(s) with same effect(s) and --overwrite is false\n", 1)
+    );
+    let (out, err, st) = run(&mut s, "kubectl taint nodes m-k8s w1-k8s node-role.kubernetes.io/control-plane:NoSchedule\n");
+    assert_eq!(
+        (out.as_str(), err.as_str(), st),
+        (
+            "",
+            "node m-k8s already has node-role.kubernetes.io/control-plane taint(s) with same effect(s) and --overwrite is false\n\
+             node w1-k8s already has node-role.kubernetes.io/control-plane taint(s) with same effect(s) and --overwrite is false\n",
+            1
+        )
+    );
+    let (out, err, st) = run(&mut s, "kubectl taint nodes w2-k8s a- b-\n");
+    assert_eq!((out.as_str(), err.as_str(), st), ("", "taint \"a\" not found\ntaint \"b\" not found\n", 1));
+}
+
 #[test]
 fn exec_argument_errors() {
     let mut s = session();

@@ -155,6 +155,11 @@ impl Kubelet {
         program::has_command(img.base, img.entry.app, name) || (cmd.starts_with('/') && c.fs.is_file(cmd))
     }
 
+    /// The base distribution of a container's image (decides its shell and prompt).
+    pub fn image_base(&self, pod: &ObjectKey, container: &str) -> Option<images::Base> {
+        self.container(pod, container)?.image.as_ref().map(|i| i.base)
+    }
+
     /// True while the container's process runs (exec is only possible then).
     pub fn is_running(&self, pod: &ObjectKey, container: &str) -> bool {
         self.container(pod, container).is_some_and(ContainerRecord::is_running)

@@ -1,16 +1,11 @@
 //! What kubectl reaches through the API server's pod subresources (`pods/log`, `pods/exec`),
 //! served by the kubelet of the pod's node: container logs, filesystems and environments.
 //!
-//! The kubelet simulation is being written; until it offers
-//! `Kubelet::{logs, container_fs, container_fs_mut, container_env, image_has_command}` these
-//! calls fail with [`NOT_SIMULATED`], so `kubectl logs`/`exec` print a clear error instead
-//! of inventing output. Wiring them is a matter of filling in the bodies below.
 
+use kubarium_engine::api::Pod;
+use kubarium_engine::kubelet::Kubelet;
 use kubarium_engine::{Cluster, ObjectKey};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The error while the kubelet does not serve logs and exec yet.
-pub const NOT_SIMULATED: &str = "the kubelet of this node does not serve logs and exec yet (Kubarium is still being built)";
 
 /// One line of a container's log with the simulated instant it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,32 +21,65 @@ pub struct Files {
     pub dirs: BTreeSet<String>,
 }
 
+fn pod_node(cluster: &Cluster, pod: &ObjectKey) -> Result<String, String> {
+    let obj = cluster.api_ref().get(pod).map_err(|e| e.message)?;
+    obj.as_::<Pod>()
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.node_name.clone())
+        .ok_or_else(|| format!("pod {:?} is not scheduled to a node yet", pod.name))
+}
+
+fn kubelet<'a>(cluster: &'a Cluster, pod: &ObjectKey) -> Result<&'a Kubelet, String> {
+    let node = pod_node(cluster, pod)?;
+    cluster.kubelet(&node).ok_or_else(|| format!("no kubelet on node {node:?}"))
+}
+
 /// The log of a container (`previous`: of its last terminated instance).
-pub fn logs(_cluster: &Cluster, _pod: &ObjectKey, _container: &str, _previous: bool) -> Result<Vec<LogLine>, String> {
-    Err(NOT_SIMULATED.to_string())
+pub fn logs(cluster: &Cluster, pod: &ObjectKey, container: &str, previous: bool) -> Result<Vec<LogLine>, String> {
+    let log = kubelet(cluster, pod)?.container_log(pod, container, previous).map_err(|e| e.to_string())?;
+    Ok(log.lines().map(|l| LogLine { unix_ms: l.at.unix_ms(), text: l.text.clone() }).collect())
 }
 
 /// The files of a running container.
-pub fn container_files(_cluster: &Cluster, _pod: &ObjectKey, _container: &str) -> Result<Files, String> {
-    Err(NOT_SIMULATED.to_string())
+pub fn container_files(cluster: &Cluster, pod: &ObjectKey, container: &str) -> Result<Files, String> {
+    let fs = kubelet(cluster, pod)?
+        .container_fs(pod, container)
+        .ok_or_else(|| format!("unable to upgrade connection: container not found ({container:?})"))?;
+    Ok(Files { files: fs.files.clone(), dirs: fs.dirs.clone() })
 }
 
 /// Writes back a container's files after `kubectl exec` changed them.
-pub fn set_container_files(_cluster: &mut Cluster, _pod: &ObjectKey, _container: &str, _files: Files) -> Result<(), String> {
-    Err(NOT_SIMULATED.to_string())
+pub fn set_container_files(cluster: &mut Cluster, pod: &ObjectKey, container: &str, files: Files) -> Result<(), String> {
+    let node = pod_node(cluster, pod)?;
+    let k = cluster.kubelet_mut(&node).ok_or_else(|| format!("no kubelet on node {node:?}"))?;
+    let fs = k
+        .container_fs_mut(pod, container)
+        .ok_or_else(|| format!("unable to upgrade connection: container not found ({container:?})"))?;
+    fs.files = files.files;
+    fs.dirs = files.dirs;
+    Ok(())
 }
 
 /// The environment of a container's processes (image ENV, pod `env`, service links).
-pub fn container_env(_cluster: &Cluster, _pod: &ObjectKey, _container: &str) -> Result<Vec<(String, String)>, String> {
-    Err(NOT_SIMULATED.to_string())
+pub fn container_env(cluster: &Cluster, pod: &ObjectKey, container: &str) -> Result<Vec<(String, String)>, String> {
+    let env = kubelet(cluster, pod)?
+        .container_env(pod, container)
+        .ok_or_else(|| format!("unable to upgrade connection: container not found ({container:?})"))?;
+    Ok(env.into_iter().collect())
 }
 
 /// Whether the container's image has an executable of this name on `$PATH`.
-pub fn image_has_command(_cluster: &Cluster, _pod: &ObjectKey, _container: &str, _command: &str) -> bool {
-    true
+pub fn image_has_command(cluster: &Cluster, pod: &ObjectKey, container: &str, command: &str) -> bool {
+    kubelet(cluster, pod).is_ok_and(|k| k.image_has_command(pod, container, command))
+}
+
+/// True while the container's process runs.
+pub fn is_running(cluster: &Cluster, pod: &ObjectKey, container: &str) -> bool {
+    kubelet(cluster, pod).is_ok_and(|k| k.is_running(pod, container))
 }
 
 /// The base of the container's image (`busybox`, `alpine`, `debian`, ...), for the prompt.
-pub fn image_base(_cluster: &Cluster, _pod: &ObjectKey, _container: &str) -> Option<String> {
-    None
+pub fn image_base(cluster: &Cluster, pod: &ObjectKey, container: &str) -> Option<String> {
+    let base = kubelet(cluster, pod).ok()?.image_base(pod, container)?;
+    Some(format!("{base:?}").to_ascii_lowercase())
 }

@@ -218,13 +218,16 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
         return pf::fail(ctx, "at least one resource name must be specified since 'all' parameter is not set");
     }
     let overwrite = parsed.is_set("overwrite");
+    // The builder runs ContinueOnError: a node that fails is reported after the others
+    // have been processed, and the errors are printed the way cmdutil.CheckErr does.
+    let mut failures: Vec<NodeFailure> = Vec::new();
     for name in names {
         let key = ObjectKey::new(Kind::Node, "", &name);
         let obj = match ctx.cluster.api_ref().get(&key) {
             Ok(o) => o,
             Err(e) => {
-                ctx.err(format!("{}\n", api_error_text(&e)));
-                return 1;
+                failures.push(NodeFailure { msgs: vec![api_error_text(&e)], standard: true });
+                continue;
             }
         };
         let old: Vec<Taint> = obj.as_::<Node>().and_then(|n| n.spec.as_ref()).and_then(|s| s.taints.clone()).unwrap_or_default();
@@ -235,7 +238,10 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 .map(|t| t.key.clone())
                 .collect();
             if !existing.is_empty() {
-                return pf::fail(ctx, &format!("node {name} already has {} taint(s) with same effect(s) and --overwrite is false", existing.join(",")));
+                // updateTaints in kubectl's pkg/cmd/taint/taint.go (lower-case "node" since 2019).
+                let msg = format!("node {name} already has {} taint(s) with same effect(s) and --overwrite is false", existing.join(","));
+                failures.push(NodeFailure { msgs: vec![msg], standard: false });
+                continue;
             }
         }
         // reorganizeTaints: new taints first, then old ones not replaced, minus removals.
@@ -257,7 +263,8 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
         }
         if !errors.is_empty() {
-            return pf::fail(ctx, &errors.join("\n"));
+            failures.push(NodeFailure { msgs: errors, standard: false });
+            continue;
         }
         let operation = if (added && deleted) || overwrite {
             "modified"
@@ -274,11 +281,56 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 }
             });
             if let Err(e) = r {
-                ctx.err(format!("{}\n", api_error_text(&e)));
-                return 1;
+                failures.push(NodeFailure { msgs: vec![api_error_text(&e)], standard: true });
+                continue;
             }
         }
         ctx.out(format!("node/{name} {operation}{}\n", dry.suffix()));
     }
-    0
+    report_failures(ctx, &failures)
+}
+
+/// One node's error in `kubectl taint`: an aggregate of `msgs` (several only for
+/// "taint ... not found"); `standard` marks API errors, which CheckErr prints unprefixed.
+struct NodeFailure {
+    msgs: Vec<String>,
+    standard: bool,
+}
+
+/// cmdutil.CheckErr on what ContinueOnErrorVisitor returns: one error is printed as is
+/// (`error: ` prefixed unless it is an API error), an aggregate one message per line without
+/// prefix, a nested aggregate as `[a, b]` (utilerrors' Error(), duplicates dropped).
+fn report_failures(ctx: &mut Ctx, failures: &[NodeFailure]) -> i32 {
+    match failures {
+        [] => return 0,
+        [f] if f.msgs.len() == 1 => {
+            let m = &f.msgs[0];
+            if f.standard || m.starts_with("error: ") {
+                ctx.err(format!("{m}\n"));
+            } else {
+                ctx.err(format!("error: {m}\n"));
+            }
+        }
+        [f] => {
+            for m in &f.msgs {
+                ctx.err(format!("{m}\n"));
+            }
+        }
+        _ => {
+            for f in failures {
+                let mut seen: Vec<&str> = Vec::new();
+                for m in &f.msgs {
+                    if !seen.contains(&m.as_str()) {
+                        seen.push(m);
+                    }
+                }
+                if seen.len() == 1 {
+                    ctx.err(format!("{}\n", seen[0]));
+                } else {
+                    ctx.err(format!("[{}]\n", seen.join(", ")));
+                }
+            }
+        }
+    }
+    1
 }
