@@ -1,12 +1,31 @@
 //! The commands outside bash: kubectl and the tools the seeds use (curl, ssh, vi, ...).
 
 use crate::bash::CommandIo;
-use kubarium_engine::Cluster;
+use kubarium_engine::{Cluster, ObjectKey};
+
+/// What the terminal around a command is like, and what the command asks of it.
+#[derive(Debug, Default)]
+pub struct Terminal {
+    /// True when a person types at a terminal (the page, an interactive `kubarium shell`);
+    /// false for scripts. `kubectl exec -t` warns when there is no terminal.
+    pub tty: bool,
+    /// Set by `kubectl exec -i POD -- sh`: the terminal's input goes to that shell next.
+    pub attach: Option<AttachTarget>,
+}
+
+/// A container shell the terminal should attach to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachTarget {
+    pub pod: ObjectKey,
+    pub container: String,
+    /// The shell that was asked for (`sh`, `bash`, `/bin/bash`).
+    pub shell: String,
+}
 
 /// Runs `argv` if it names a command Kubarium provides; `None` means "command not found".
-pub fn run(cluster: &mut Cluster, argv: &[String], io: &mut CommandIo<'_>) -> Option<i32> {
+pub fn run(cluster: &mut Cluster, argv: &[String], io: &mut CommandIo<'_>, term: &mut Terminal) -> Option<i32> {
     match argv.first().map(String::as_str) {
-        Some("kubectl") => Some(crate::kubectl::run(cluster, &argv[1..], io)),
+        Some("kubectl") => Some(crate::kubectl::run(cluster, &argv[1..], io, term)),
         _ => None,
     }
 }

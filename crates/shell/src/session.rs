@@ -4,6 +4,8 @@
 //! and the web page, so all three behave identically.
 
 use crate::bash::{Bash, CommandIo, Host};
+use crate::commands::{AttachTarget, Terminal};
+use crate::kubectl::{exec, kubelet_api};
 use crate::output::{Output, Stream};
 use kubarium_engine::Cluster;
 
@@ -26,16 +28,26 @@ impl Default for SessionOptions {
 pub struct Session {
     cluster: Cluster,
     bash: Bash,
+    tty: bool,
+    /// The container shell the terminal is attached to (`kubectl exec -it POD -- sh`).
+    attached: Option<Attached>,
+}
+
+/// A shell running inside a container, fed by the terminal.
+struct Attached {
+    target: AttachTarget,
+    bash: Bash,
 }
 
 /// The commands outside bash, run against the cluster.
 struct Commands<'a> {
     cluster: &'a mut Cluster,
+    term: &'a mut Terminal,
 }
 
 impl Host for Commands<'_> {
     fn exec(&mut self, argv: &[String], io: &mut CommandIo<'_>) -> Option<i32> {
-        let status = crate::commands::run(self.cluster, argv, io);
+        let status = crate::commands::run(self.cluster, argv, io, self.term);
         // The cluster reacts to what the command wrote at once (in simulated time).
         self.cluster.settle();
         status
@@ -55,27 +67,101 @@ impl Session {
     /// Starts a fresh cluster from a preset; an unknown preset is an error naming the choices.
     pub fn new(opts: &SessionOptions) -> Result<Session, String> {
         let cluster = Cluster::from_preset(&opts.preset, opts.seed).map_err(|e| e.to_string())?;
-        Ok(Session { bash: crate::kubectl::config::with_kubeconfig(Bash::new(), &cluster), cluster })
+        Ok(Session { bash: crate::kubectl::config::with_kubeconfig(Bash::new(), &cluster), cluster, tty: false, attached: None })
     }
 
-    /// The prompt a terminal shows, e.g. `root@m-k8s:~# `.
+    /// Tells the session a person types at a real terminal (the page, an interactive
+    /// `kubarium shell`), so TTY-only behaviour (`kubectl exec -it`) acts as on a terminal.
+    pub fn set_tty(&mut self, tty: bool) {
+        self.tty = tty;
+    }
+
+    /// The prompt a terminal shows, e.g. `root@m-k8s:~# `, or the container shell's prompt
+    /// while attached (`/ # ` for busybox, `root@web:/# ` for Debian-based images).
     pub fn prompt(&self) -> String {
-        format!("root@{}:{}# ", self.cluster.client_hostname(), self.bash.display_cwd())
+        match &self.attached {
+            Some(a) => {
+                let base = kubelet_api::image_base(&self.cluster, &a.target.pod, &a.target.container).unwrap_or_default();
+                let cwd = a.bash.display_cwd();
+                match base.as_str() {
+                    "busybox" | "alpine" => format!("{cwd} # "),
+                    "centos" | "oraclelinux" => format!("[root@{} {}]# ", a.target.pod.name, if cwd == "/" { "/".to_string() } else { cwd.rsplit('/').next().unwrap_or("/").to_string() }),
+                    _ => format!("root@{}:{cwd}# ", a.target.pod.name),
+                }
+            }
+            None => format!("root@{}:{}# ", self.cluster.client_hostname(), self.bash.display_cwd()),
+        }
     }
 
     /// False while the input still needs lines (open heredoc, quote, `do` without `done`, ...).
     pub fn is_complete(&self, input: &str) -> bool {
-        self.bash.is_complete(input)
+        match &self.attached {
+            Some(a) => a.bash.is_complete(input),
+            None => self.bash.is_complete(input),
+        }
     }
 
     /// Runs one or more lines of input and returns what they printed and the last status.
     pub fn run(&mut self, input: &str) -> (Output, i32) {
-        let mut host = Commands { cluster: &mut self.cluster };
-        self.bash.run(input, &mut host)
+        if self.attached.is_some() {
+            return self.run_attached(input);
+        }
+        let mut term = Terminal { tty: self.tty, attach: None };
+        let mut host = Commands { cluster: &mut self.cluster, term: &mut term };
+        let result = self.bash.run(input, &mut host);
+        if let Some(target) = term.attach.take() {
+            self.attach(target);
+        }
+        result
     }
 
-    /// `Some(status)` once the learner typed `exit`.
+    /// True while the terminal is attached to a container's shell.
+    pub fn is_attached(&self) -> bool {
+        self.attached.is_some()
+    }
+
+    fn attach(&mut self, target: AttachTarget) {
+        let Ok(files) = kubelet_api::container_files(&self.cluster, &target.pod, &target.container) else { return };
+        let env = kubelet_api::container_env(&self.cluster, &target.pod, &target.container).unwrap_or_default();
+        let mut bash = Bash::new();
+        *bash.vfs_mut() = exec::files_to_vfs(&files);
+        let mut setup = String::from("unalias -a 2>/dev/null; cd /\n");
+        for (k, v) in &env {
+            setup.push_str(&format!("export {k}='{}'\n", v.replace('\'', "'\\''")));
+        }
+        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: target.pod.name.clone() };
+        let _ = bash.run(&setup, &mut host);
+        self.attached = Some(Attached { target, bash });
+    }
+
+    fn run_attached(&mut self, input: &str) -> (Output, i32) {
+        let Some(mut a) = self.attached.take() else { return (Output::new(), 0) };
+        let (pod, container) = (a.target.pod.clone(), a.target.container.clone());
+        if !kubelet_api::is_running(&self.cluster, &pod, &container) {
+            let mut out = Output::new();
+            out.stderr("command terminated with exit code 137\n");
+            return (out, 137);
+        }
+        let before = kubelet_api::container_files(&self.cluster, &pod, &container).unwrap_or_default();
+        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: pod.name.clone() };
+        let (out, status) = a.bash.run(input, &mut host);
+        if kubelet_api::is_running(&self.cluster, &pod, &container) {
+            let after = exec::vfs_to_files(a.bash.vfs(), &before);
+            if after != before {
+                let _ = kubelet_api::set_container_files(&mut self.cluster, &pod, &container, after);
+            }
+            if a.bash.exited().is_none() {
+                self.attached = Some(a);
+            }
+        }
+        (out, status)
+    }
+
+    /// `Some(status)` once the learner typed `exit` (outside any container shell).
     pub fn exited(&self) -> Option<i32> {
+        if self.attached.is_some() {
+            return None;
+        }
         self.bash.exited()
     }
 

@@ -100,6 +100,31 @@ fn several_types_names_and_kind_prefix() {
     assert_eq!(out, "node/m-k8s\nnode/w1-k8s\n");
 }
 
+/// kubectl gets one Table per type `all` expands to, so multipleGVKsRequested is true and
+/// names carry their kind even when a single type has rows.
+#[test]
+fn get_all_prefixes_kind_even_with_one_kind() {
+    let mut s = session();
+    run(&mut s, "kubectl create namespace x\n");
+    assert_eq!(run(&mut s, "kubectl get all -n x\n"), (String::new(), "No resources found in x namespace.\n".into(), 0));
+    run(&mut s, "kubectl run web --image=nginx -n x\n");
+    let (out, err, st) = run(&mut s, "kubectl get all -n x\n");
+    assert_eq!((err.as_str(), st), ("", 0));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("NAME      READY   STATUS"), "{out}");
+    assert!(lines[1].starts_with("pod/web   "), "{out}");
+    let (out, _, _) = run(&mut s, "kubectl get all -n x --no-headers\n");
+    assert!(out.starts_with("pod/web   ") && out.lines().count() == 1, "{out}");
+    let (out, _, _) = run(&mut s, "kubectl get all -n x -o wide\n");
+    assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("pod/web   ")), "{out}");
+    let (out, _, _) = run(&mut s, "kubectl get pods -n x\n");
+    assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("web   ")), "{out}");
+    let (out, _, _) = run(&mut s, "kubectl get all\n");
+    assert_eq!(out.lines().next(), Some("NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE"), "{out}");
+    assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   ")), "{out}");
+}
+
 #[test]
 fn selectors_and_label_columns() {
     let mut s = session();

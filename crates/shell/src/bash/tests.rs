@@ -106,6 +106,53 @@ fn grep_options() {
     assert_eq!(run("echo abc | grep zzz").1, 1);
 }
 
+/// Context (`-A/-B/-C/-NUM`), group separators and `-m`, pinned against GNU grep 3.8.
+#[test]
+fn grep_context_and_max_count() {
+    let describe = "D=$'Name:             x\\nNamespace:        default\\nLabels:           run=x\\nAnnotations:      note: hi\\n                  team: a\\nStatus:           Running\\nIP:               10.244.1.5'; ";
+    assert_eq!(
+        run(&format!("{describe}grep -A 2 Annotations <<< \"$D\"")),
+        ("Annotations:      note: hi\n                  team: a\nStatus:           Running\n".into(), 0)
+    );
+    assert_eq!(out(&format!("{describe}grep -A2 Annotations <<< \"$D\"")), out(&format!("{describe}grep --after-context=2 Annotations <<< \"$D\"")));
+    assert_eq!(
+        out(&format!("{describe}grep -B1 -n -e Labels -e IP <<< \"$D\"")),
+        "2-Namespace:        default\n3:Labels:           run=x\n--\n6-Status:           Running\n7:IP:               10.244.1.5\n"
+    );
+    assert_eq!(out(&format!("{describe}grep --after-context 1 -c Name <<< \"$D\"")), "2\n");
+
+    let setup = "printf 'a\\nb\\nx1\\nc\\nd\\ne\\nx2\\nf\\nx3\\ng\\nh\\ni\\nj\\nx4\\n' > g.txt; ";
+    let grep = |args: &str| run(&format!("{setup}grep {args}"));
+    assert_eq!(grep("-A1 x g.txt").0, "x1\nc\n--\nx2\nf\nx3\ng\n--\nx4\n");
+    assert_eq!(grep("-nB1 x g.txt").0, "2-b\n3:x1\n--\n6-e\n7:x2\n8-f\n9:x3\n--\n13-j\n14:x4\n");
+    assert_eq!(grep("-A0 x g.txt").0, "x1\n--\nx2\n--\nx3\n--\nx4\n");
+    assert_eq!(grep("-1 x2 g.txt").0, "e\nx2\nf\n");
+    assert_eq!(grep("-C1 -A0 x2 g.txt").0, "e\nx2\n");
+    assert_eq!(grep("-A0 -C1 x2 g.txt").0, "e\nx2\n");
+    assert_eq!(grep("-2n1 x4 g.txt").0, "13-j\n14:x4\n");
+    assert_eq!(grep("-o -C1 'x[0-9]' g.txt").0, "x1\n--\nx2\nx3\n--\nx4\n");
+    assert_eq!(grep("-vn -A1 '[a-j]' g.txt").0, "3:x1\n4-c\n--\n7:x2\n8-f\n9:x3\n10-g\n--\n14:x4\n");
+    assert_eq!(grep("-A1 x4 g.txt g.txt").0, "g.txt:x4\n--\ng.txt:x4\n");
+    assert_eq!(grep("-C1 x1 g.txt g.txt").0, "g.txt-b\ng.txt:x1\ng.txt-c\n--\ng.txt-b\ng.txt:x1\ng.txt-c\n");
+    assert_eq!(grep("-A1 --no-group-separator x g.txt").0, "x1\nc\nx2\nf\nx3\ng\nx4\n");
+    assert_eq!(grep("--group-separator=XX -A0 x g.txt").0, "x1\nXX\nx2\nXX\nx3\nXX\nx4\n");
+    // -m: stop after N selected lines, but still print their trailing context.
+    assert_eq!(grep("-m 2 -n x g.txt"), ("3:x1\n7:x2\n".into(), 0));
+    assert_eq!(grep("-n -m2 -A3 x g.txt").0, "3:x1\n4-c\n5-d\n6-e\n7:x2\n8-f\n9-x3\n10-g\n");
+    assert_eq!(grep("--max-count=1 -c x g.txt").0, "1\n");
+    assert_eq!(grep("-m -1 -c x g.txt").0, "4\n");
+    assert_eq!(grep("-m0 x g.txt"), (String::new(), 1));
+    assert_eq!(out("printf 'x\\nx\\ny\\nx\\n' | grep -m1 -A1 x"), "x\nx\n");
+    // Errors in GNU grep's words.
+    assert_eq!(grep("-A x x g.txt"), ("grep: x: invalid context length argument\n".into(), 2));
+    assert_eq!(grep("-A -1 x g.txt"), ("grep: -1: invalid context length argument\n".into(), 2));
+    assert_eq!(grep("-m x x g.txt"), ("grep: invalid max count\n".into(), 2));
+    assert_eq!(
+        grep("x g.txt -A"),
+        ("grep: option requires an argument -- 'A'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into(), 2)
+    );
+}
+
 #[test]
 fn heredoc_into_file_and_back() {
     let mut b = Bash::new();

@@ -81,6 +81,7 @@ fn interactive(opts: SessionOptions) -> i32 {
             return 2;
         }
     };
+    session.set_tty(true);
     let stdin = std::io::stdin();
     let mut status = 0;
     let mut pending = String::new();

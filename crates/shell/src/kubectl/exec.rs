@@ -19,9 +19,9 @@ const FLAGS: &[FlagSpec] = &[
 ];
 
 /// The machine a command inside a container sees: the pod's hostname, the cluster's clock.
-struct ContainerHost<'a> {
-    cluster: &'a mut Cluster,
-    hostname: String,
+pub struct ContainerHost<'a> {
+    pub cluster: &'a mut Cluster,
+    pub hostname: String,
 }
 
 impl Host for ContainerHost<'_> {
@@ -99,7 +99,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if !running {
         return pf::fail(ctx, &format!("unable to upgrade connection: container not found ({container:?})"));
     }
-    if parsed.is_set("tty") && parsed.is_set("stdin") && !quiet {
+    if parsed.is_set("tty") && parsed.is_set("stdin") && !quiet && !ctx.term.tty {
         ctx.err("Unable to use a TTY - input is not a terminal or the right kind of file\n");
     }
     if !kubelet_api::image_has_command(ctx.cluster, &key, &container, &command[0]) {
@@ -108,6 +108,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             exec_id(&pod_name, &command),
             command[0]
         ));
+    }
+    // `kubectl exec -it POD -- sh` with nothing piped in: the terminal's next lines go to
+    // the container's shell until it exits.
+    if command.len() == 1 && is_shell(&command[0]) && parsed.is_set("stdin") && ctx.io.stdin.is_empty() {
+        ctx.term.attach = Some(crate::commands::AttachTarget { pod: key, container, shell: command[0].clone() });
+        return 0;
     }
     let script = script_for(&command, parsed.is_set("stdin"), ctx.io.stdin);
     let status = match run_in_container(ctx, &key, &container, &script) {
@@ -122,8 +128,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
 
 /// The bash input that runs `command`: `sh -c '...'` runs its script, a bare shell with `-i`
 /// reads the piped input, anything else runs as one quoted command line.
+/// True for the shells images carry (`sh`, `/bin/bash`, ...).
+pub fn is_shell(c: &str) -> bool {
+    matches!(c.rsplit('/').next().unwrap_or(c), "sh" | "bash" | "ash" | "dash")
+}
+
 fn script_for(command: &[String], stdin: bool, input: &str) -> String {
-    let shell = |c: &str| matches!(c.rsplit('/').next().unwrap_or(c), "sh" | "bash" | "ash" | "dash");
+    let shell = is_shell;
     match command {
         [sh, flag, script, ..] if shell(sh) && flag == "-c" => script.clone(),
         [sh] if shell(sh) && stdin => input.to_string(),

@@ -31,6 +31,8 @@ use kubarium_engine::{Cluster, Kind};
 pub struct Ctx<'a, 'b> {
     pub cluster: &'a mut Cluster,
     pub io: &'a mut CommandIo<'b>,
+    /// The terminal kubectl runs in (a TTY or a script) and requests to it.
+    pub term: &'a mut crate::commands::Terminal,
 }
 
 impl Ctx<'_, '_> {
@@ -62,8 +64,8 @@ const VERBS: &[&str] = &[
 ];
 
 /// Runs `kubectl ARGS...` and returns its exit status.
-pub fn run(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>) -> i32 {
-    let mut ctx = Ctx { cluster, io };
+pub fn run(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>, term: &mut crate::commands::Terminal) -> i32 {
+    let mut ctx = Ctx { cluster, io, term };
     // Global flags may come before the verb: `kubectl -n kube-system get pods`.
     let mut i = 0;
     let mut leading = Vec::new();

@@ -270,11 +270,41 @@ fn parse_int(s: &str) -> Option<i64> {
     t.parse().ok()
 }
 
-/// `grep [-ivcnwEFoqlhH] [-e PAT]... PATTERN [FILE...]`.
+const GREP_USAGE: &str = "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n";
+
+/// A context length as GNU grep reads it: a non-negative decimal number.
+fn grep_context_len(v: &str, io: &mut CommandIo<'_>) -> Option<usize> {
+    match v.parse::<u64>() {
+        Ok(n) => Some(n.min(usize::MAX as u64) as usize),
+        Err(_) if !v.is_empty() && !v.starts_with('-') && v.chars().all(|c| c.is_ascii_digit()) => Some(usize::MAX),
+        Err(_) => {
+            io.out.stderr(format!("grep: {v}: invalid context length argument\n"));
+            None
+        }
+    }
+}
+
+/// `-m NUM`: negative means no limit, as in GNU grep.
+fn grep_max_count(v: &str, io: &mut CommandIo<'_>) -> Option<Option<usize>> {
+    match v.parse::<i64>() {
+        Ok(n) if n < 0 => Some(None),
+        Ok(n) => Some(Some(n as usize)),
+        Err(_) => {
+            io.out.stderr("grep: invalid max count\n");
+            None
+        }
+    }
+}
+
+/// `grep [-ivcnwEFoqlhH] [-A N] [-B N] [-C N] [-NUM] [-m N] [-e PAT]... PATTERN [FILE...]`.
 pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let mut patterns: Vec<String> = Vec::new();
     let mut files: Vec<String> = Vec::new();
     let mut flags = String::new();
+    // GNU grep: -A/-B win over -C/-NUM whatever the order; any of them turns on separators.
+    let (mut after, mut before, mut context): (Option<usize>, Option<usize>, Option<usize>) = (None, None, None);
+    let mut max_count: Option<usize> = None;
+    let mut group_separator: Option<String> = Some("--".into());
     let mut i = 0;
     let mut no_more_flags = false;
     while i < args.len() {
@@ -282,7 +312,31 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         if !no_more_flags && a == "--" {
             no_more_flags = true;
         } else if !no_more_flags && a.starts_with("--") {
-            match a.as_str() {
+            let (name, inline) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (a.as_str(), None),
+            };
+            const WITH_ARG: [&str; 7] =
+                ["--after-context", "--before-context", "--context", "--max-count", "--regexp", "--group-separator", "--label"];
+            let value = if WITH_ARG.contains(&name) {
+                match inline {
+                    Some(v) => Some(v),
+                    None => {
+                        i += 1;
+                        match args.get(i) {
+                            Some(v) => Some(v.clone()),
+                            None => {
+                                io.out.stderr(format!("grep: option '{name}' requires an argument\n{GREP_USAGE}"));
+                                return 2;
+                            }
+                        }
+                    }
+                }
+            } else {
+                None
+            };
+            let v = value.as_deref().unwrap_or("");
+            match name {
                 "--ignore-case" => flags.push('i'),
                 "--invert-match" => flags.push('v'),
                 "--count" => flags.push('c'),
@@ -292,31 +346,75 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                 "--fixed-strings" => flags.push('F'),
                 "--only-matching" => flags.push('o'),
                 "--quiet" | "--silent" => flags.push('q'),
+                "--files-with-matches" => flags.push('l'),
+                "--with-filename" => flags.push('H'),
+                "--no-filename" => flags.push('h'),
+                "--no-group-separator" => group_separator = None,
+                "--group-separator" => group_separator = Some(v.to_string()),
+                "--regexp" => patterns.push(v.to_string()),
+                "--after-context" | "--before-context" | "--context" => {
+                    let Some(n) = grep_context_len(v, io) else { return 2 };
+                    match name {
+                        "--after-context" => after = Some(n),
+                        "--before-context" => before = Some(n),
+                        _ => context = Some(n),
+                    }
+                }
+                "--max-count" => match grep_max_count(v, io) {
+                    Some(m) => max_count = m,
+                    None => return 2,
+                },
                 _ => {}
             }
         } else if !no_more_flags && a.starts_with('-') && a.len() > 1 {
             let chars: Vec<char> = a[1..].chars().collect();
-            for (k, c) in chars.iter().enumerate() {
-                if *c == 'e' {
+            let mut k = 0;
+            // `-NUM` is a context length; digits only accumulate while adjacent (`-2n1` is 1).
+            let mut digits: Option<String> = None;
+            while k < chars.len() {
+                let c = chars[k];
+                if c.is_ascii_digit() {
+                    let d = digits.get_or_insert_with(String::new);
+                    d.push(c);
+                    let Some(n) = grep_context_len(d, io) else { return 2 };
+                    context = Some(n);
+                    k += 1;
+                    continue;
+                }
+                digits = None;
+                if matches!(c, 'e' | 'A' | 'B' | 'C' | 'm') {
                     let rest: String = chars[k + 1..].iter().collect();
-                    if rest.is_empty() {
+                    let v = if rest.is_empty() {
                         i += 1;
                         match args.get(i) {
-                            Some(p) => patterns.push(p.clone()),
+                            Some(p) => p.clone(),
                             None => {
-                                io.out.stderr("grep: option requires an argument -- 'e'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
+                                io.out.stderr(format!("grep: option requires an argument -- '{c}'\n{GREP_USAGE}"));
                                 return 2;
                             }
                         }
                     } else {
-                        patterns.push(rest);
+                        rest
+                    };
+                    match c {
+                        'e' => patterns.push(v),
+                        'm' => match grep_max_count(&v, io) {
+                            Some(m) => max_count = m,
+                            None => return 2,
+                        },
+                        _ => {
+                            let Some(n) = grep_context_len(&v, io) else { return 2 };
+                            match c {
+                                'A' => after = Some(n),
+                                'B' => before = Some(n),
+                                _ => context = Some(n),
+                            }
+                        }
                     }
                     break;
                 }
-                if c.is_ascii_digit() || matches!(c, 'A' | 'B' | 'C' | 'm') {
-                    break;
-                }
-                flags.push(*c);
+                flags.push(c);
+                k += 1;
             }
         } else {
             files.push(a.clone());
@@ -325,11 +423,15 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     }
     if patterns.is_empty() {
         if files.is_empty() {
-            io.out.stderr("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
+            io.out.stderr(GREP_USAGE);
             return 2;
         }
         let p = files.remove(0);
         patterns.extend(p.split('\n').map(str::to_string));
+    }
+    // GNU grep gives up before reading anything (or compiling the pattern) on `-m 0`.
+    if max_count == Some(0) {
+        return 1;
     }
     let icase = flags.contains('i') || flags.contains('y');
     let extended = flags.contains('E');
@@ -358,8 +460,15 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         flags.contains('q'),
         flags.contains('l'),
     );
+    let with_context = after.is_some() || before.is_some() || context.is_some();
+    let after = after.or(context).unwrap_or(0);
+    let before = before.or(context).unwrap_or(0);
+    let out_quiet = quiet || count || list;
     let mut any = false;
     let mut error = false;
+    // Whether anything was printed yet, across files (GNU grep's `used`): the separator
+    // goes between groups, never before the first.
+    let mut used = false;
     let mut out = String::new();
     for f in &files {
         let abs = io.vfs.resolve(io.cwd, f);
@@ -377,23 +486,74 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
             }
         };
         let label = if f == "-" { "(standard input)".to_string() } else { f.clone() };
+        let prefix = |ln: usize, sep: char| {
+            format!(
+                "{}{}",
+                if show_names { format!("{label}{sep}") } else { String::new() },
+                if numbers { format!("{}{sep}", ln + 1) } else { String::new() }
+            )
+        };
+        // A context line: the whole line with `-` separators; nothing under `-o`.
+        let context_line = |out: &mut String, ln: usize, line: &str| {
+            if !only {
+                out.push_str(&prefix(ln, '-'));
+                out.push_str(line);
+                out.push('\n');
+            }
+        };
+        let lines = lines_of(&text);
         let mut n_matches = 0;
-        for (ln, line) in lines_of(&text).iter().enumerate() {
+        // Index just past the last line output in this file, and trailing context owed.
+        let mut last_out: Option<usize> = None;
+        let mut pending = 0usize;
+        let mut reached_max = false;
+        for (ln, line) in lines.iter().enumerate() {
+            if reached_max {
+                // After the last allowed match only its trailing context is printed, matching
+                // lines included (as context).
+                if pending == 0 {
+                    break;
+                }
+                context_line(&mut out, ln, line);
+                pending -= 1;
+                last_out = Some(ln + 1);
+                continue;
+            }
             let chars: Vec<char> = line.chars().collect();
             let hit = regexes.iter().any(|r| r.find_at(&chars, 0, word).is_some());
             if hit == invert {
+                if pending > 0 && !out_quiet {
+                    context_line(&mut out, ln, line);
+                    pending -= 1;
+                    last_out = Some(ln + 1);
+                }
                 continue;
             }
             n_matches += 1;
             any = true;
-            if quiet || count || list {
+            if max_count.is_some_and(|m| n_matches >= m) {
+                reached_max = true;
+            }
+            if out_quiet {
+                if reached_max {
+                    break;
+                }
                 continue;
             }
-            let prefix = format!(
-                "{}{}",
-                if show_names { format!("{label}:") } else { String::new() },
-                if numbers { format!("{}:", ln + 1) } else { String::new() }
-            );
+            let first = ln.saturating_sub(before).max(last_out.unwrap_or(0));
+            if with_context && used && last_out != Some(first) {
+                if let Some(sep) = &group_separator {
+                    out.push_str(sep);
+                    out.push('\n');
+                }
+            }
+            for (k, l) in lines.iter().enumerate().take(ln).skip(first) {
+                context_line(&mut out, k, l);
+            }
+            used = true;
+            last_out = Some(ln + 1);
+            pending = after;
+            let prefix = prefix(ln, ':');
             if only && !invert {
                 let mut pos = 0;
                 while pos <= chars.len() {
