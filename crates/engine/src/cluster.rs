@@ -75,7 +75,8 @@ impl Cluster {
             let block = node_pod_block(&network, preset.cni, i);
             let first = match preset.cni {
                 Cni::Calico => 1,
-                Cni::WeaveNet => 1,
+                // weave-net hands out the first address of its range too (seed 004: 10.36.0.0).
+                Cni::WeaveNet => 0,
             };
             c.ipam.add_node(&spec.name, block, first);
             let node: Node = system::node_object(&preset, spec, &block.to_string());

@@ -7,6 +7,7 @@ pub mod kubectl;
 pub mod output;
 pub mod printers;
 pub mod session;
+pub mod tools;
 
 pub use output::{Output, Stream};
 pub use session::{run_script, Session, SessionOptions};

@@ -129,7 +129,7 @@ impl Session {
         for (k, v) in &env {
             setup.push_str(&format!("export {k}='{}'\n", v.replace('\'', "'\\''")));
         }
-        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: target.pod.name.clone() };
+        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: target.pod.name.clone(), pod: target.pod.clone(), container: target.container.clone() };
         let _ = bash.run(&setup, &mut host);
         self.attached = Some(Attached { target, bash });
     }
@@ -143,7 +143,7 @@ impl Session {
             return (out, 137);
         }
         let before = kubelet_api::container_files(&self.cluster, &pod, &container).unwrap_or_default();
-        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: pod.name.clone() };
+        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: pod.name.clone(), pod: pod.clone(), container: container.clone() };
         let (out, status) = a.bash.run(input, &mut host);
         if kubelet_api::is_running(&self.cluster, &pod, &container) {
             let after = exec::vfs_to_files(a.bash.vfs(), &before);

@@ -190,6 +190,17 @@ impl Kubelet {
         self.container_log(pod, container, previous).map(ContainerLog::text)
     }
 
+    /// Which container of a pod answers on `port`, what it serves and the HTTP status it
+    /// gives for `path` now; `None` when nothing listens there (connection refused).
+    pub fn http_answer(&self, pod: &ObjectKey, port: u16, path: &str, now: SimTime) -> Option<(String, program::Server, u16)> {
+        let rec = self.pods.get(pod)?;
+        rec.containers.iter().filter(|c| !c.init).find_map(|c| {
+            let proc = c.process.as_ref()?;
+            let status = probes::http_status(proc, &c.fs, port, path, now)?;
+            Some((c.name.clone(), proc.server.clone()?, status))
+        })
+    }
+
     /// Appends a line to a container's log (access logs of served requests).
     pub fn append_log(&mut self, pod: &ObjectKey, container: &str, at: SimTime, line: &str) {
         if let Some(c) = self.container_mut(pod, container) {

@@ -1,3 +1,4 @@
 //! The pod network (CNI) and, later, Services, kube-proxy and DNS.
 
 pub mod ipam;
+pub mod request;

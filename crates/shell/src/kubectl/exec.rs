@@ -22,11 +22,29 @@ const FLAGS: &[FlagSpec] = &[
 pub struct ContainerHost<'a> {
     pub cluster: &'a mut Cluster,
     pub hostname: String,
+    /// The pod and container the commands run in.
+    pub pod: ObjectKey,
+    pub container: String,
 }
 
 impl Host for ContainerHost<'_> {
-    fn exec(&mut self, _argv: &[String], _io: &mut CommandIo<'_>) -> Option<i32> {
-        None
+    fn exec(&mut self, argv: &[String], io: &mut CommandIo<'_>) -> Option<i32> {
+        let name = argv.first()?;
+        if !kubelet_api::image_has_command(self.cluster, &self.pod, &self.container, name) {
+            return None;
+        }
+        match name.rsplit('/').next().unwrap_or(name) {
+            "curl" => {
+                let origin = kubarium_engine::network::request::Origin::Pod(self.pod.clone());
+                let (vfs, cwd) = (&mut *io.vfs, io.cwd);
+                let mut write = |path: &str, text: &str| {
+                    let abs = vfs.resolve(cwd, path);
+                    vfs.write(&abs, text).map_err(|e| e.to_string())
+                };
+                Some(crate::tools::curl::run(self.cluster, &origin, &argv[1..], io.out, &mut write))
+            }
+            _ => None,
+        }
     }
     fn sleep(&mut self, ms: u64) {
         self.cluster.advance(ms);
@@ -171,7 +189,7 @@ pub fn run_in_container(ctx: &mut Ctx, key: &ObjectKey, container: &str, script:
     let env = kubelet_api::container_env(ctx.cluster, key, container)?;
     let mut bash = Bash::new();
     *bash.vfs_mut() = files_to_vfs(&files);
-    let mut host = ContainerHost { cluster: ctx.cluster, hostname: key.name.clone() };
+    let mut host = ContainerHost { cluster: ctx.cluster, hostname: key.name.clone(), pod: key.clone(), container: container.to_string() };
     let mut setup = String::from("cd /\n");
     for (k, v) in &env {
         setup.push_str(&format!("export {k}={}\n", quote(v)));

@@ -574,8 +574,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let no_headers = p.is_set("no-headers");
     let now = ctx.cluster.now_unix_ms() as i64;
-    let requested_kinds = targets.iter().map(|t| t.kind).collect::<std::collections::BTreeSet<_>>().len();
-    let asked_all = p.args.first().is_some_and(|a| !a.contains('/') && a.split(',').any(|t| t.eq_ignore_ascii_case("all")));
+    // kubectl's multipleGVKsRequested looks at the infos it got back. A list request yields
+    // one Table per requested type, rows or not, so `all` and `pods,svc` print kinds even when
+    // a single type has rows; named objects are one info each, so only the kinds found count.
+    let named = targets.iter().any(|t| t.name.is_some());
+    let requested_kinds = if named {
+        objs.iter().map(|o| o.kind()).collect::<std::collections::BTreeSet<_>>().len()
+    } else {
+        targets.iter().map(|t| t.kind).collect::<std::collections::BTreeSet<_>>().len()
+    };
+    let asked_all = !named && p.args.first().is_some_and(|a| a.split(',').any(|t| t.eq_ignore_ascii_case("all")));
     if watch {
         // A watch would keep printing changes until interrupted. A terminal command here must
         // return, so `-w` prints what a watch prints first (the current objects, without the

@@ -1,0 +1,3 @@
+//! Network tools of the learner's machine and of containers (`curl`, ...).
+
+pub mod curl;
