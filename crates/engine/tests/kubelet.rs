@@ -265,7 +265,11 @@ fn liveness_probe_failure_restarts_the_container() {
     let evs = events(&c, "liveness-exec");
     assert!(evs.contains(&("Unhealthy".into(), "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory".into())), "{evs:?}");
     assert!(evs.contains(&("Killing".into(), "Container liveness failed liveness probe, will be restarted".into())));
-    assert!(cstatus(&c, "liveness-exec").restart_count >= 1);
+    let cs = cstatus(&c, "liveness-exec");
+    assert!(cs.restart_count >= 1);
+    // sh ignores SIGTERM: killed at the end of the grace period.
+    let last = cs.last_state.and_then(|s| s.terminated).expect("lastState.terminated");
+    assert_eq!((last.exit_code, last.reason.as_deref()), (137, Some("Error")));
 }
 
 #[test]
@@ -314,4 +318,198 @@ fn a_thousand_pods_on_twenty_nodes_start_quickly() {
     let running = c.api_ref().list(Kind::Pod, Some("default")).iter().filter(|o| o.as_::<Pod>().and_then(|p| p.status.as_ref()?.phase.as_deref()) == Some("Running")).count();
     assert_eq!(running, 1000);
     eprintln!("1000 pods to Running: {elapsed:?}");
+}
+
+fn ms(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 {
+    t.0.as_millisecond()
+}
+
+fn event_times(c: &Cluster, name: &str, reason: &str) -> Vec<(i64, String)> {
+    let mut evs: Vec<Event> = c.api_ref().list(Kind::Event, Some("default")).iter().filter_map(|o| o.as_::<Event>().cloned()).filter(|e| e.involved_object.name.as_deref() == Some(name) && e.reason.as_deref() == Some(reason)).collect();
+    evs.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    evs.into_iter().map(|e| (e.first_timestamp.as_ref().map_or(0, ms), e.message.unwrap_or_default())).collect()
+}
+
+#[test]
+fn image_change_restart_keeps_the_killed_instance_as_last_state() {
+    let mut c = cluster();
+    let key = create(&mut c, "webserver", json!({"containers": [{"name": "web", "image": "nginx:1.14"}]}));
+    c.advance(15_000);
+    let before = cstatus(&c, "webserver");
+    assert_eq!(before.restart_count, 0);
+    let first_id = before.container_id.clone().expect("id");
+    let first_start = before.state.clone().and_then(|s| s.running).and_then(|r| r.started_at).expect("running");
+    assert!(before.last_state.clone().and_then(|s| s.terminated).is_none());
+
+    // `kubectl set image pod/webserver web=nginx:1.15`
+    let mut p = pod(&c, "webserver").expect("pod");
+    p.spec.as_mut().expect("spec").containers[0].image = Some("nginx:1.15".into());
+    c.api().update(Object::Pod(p), false).expect("update");
+    let changed_at = ms(&c.now().to_k8s_time());
+    c.advance(20_000);
+    let evs = events(&c, "webserver");
+    assert!(evs.contains(&("Killing".into(), "Container web definition changed, will be restarted".into())), "{evs:?}");
+    let cs = cstatus(&c, "webserver");
+    assert_eq!(cs.restart_count, 1);
+    assert_eq!(cs.image, "docker.io/library/nginx:1.15");
+    assert!(cs.state.clone().and_then(|s| s.running).is_some());
+    assert_ne!(cs.container_id.as_deref(), Some(first_id.as_str()));
+    let last = cs.last_state.and_then(|s| s.terminated).expect("lastState.terminated");
+    assert_eq!(last.exit_code, 0);
+    assert_eq!(last.reason.as_deref(), Some("Completed"));
+    assert_eq!(last.container_id.as_deref(), Some(first_id.as_str()));
+    assert_eq!(last.started_at.as_ref().map(ms), Some(ms(&first_start)));
+    let finished = last.finished_at.as_ref().map(ms).expect("finishedAt");
+    assert!(finished >= changed_at && finished < changed_at + 2_000, "{finished} vs {changed_at}");
+    assert!(last.signal.is_none() && last.message.is_none());
+    let (k, _) = c.kubelet_for_pod(&key).expect("kubelet");
+    assert!(k.logs(&key, "web", true).is_ok(), "the killed instance's log is the --previous log");
+}
+
+#[test]
+fn first_crash_restart_with_pull_policy_always_sets_last_state() {
+    let mut c = cluster();
+    // busybox (`:latest`, pull policy Always) exits 2 at once: restarted once immediately.
+    create(&mut c, "crash", json!({"containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "echo boom; exit 2"]}]}));
+    let mut first_id = None;
+    let mut seen_restart = None;
+    for _ in 0..300 {
+        c.advance(100);
+        let cs = cstatus(&c, "crash");
+        if cs.restart_count == 0 {
+            if let Some(t) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()) {
+                // While the image is pulled again the ended instance stays the state.
+                assert_eq!((t.exit_code, t.reason.as_deref()), (2, Some("Error")));
+                first_id = t.container_id.clone();
+            }
+        } else {
+            seen_restart = Some(cs);
+            break;
+        }
+    }
+    let cs = seen_restart.expect("restarted");
+    assert_eq!(cs.restart_count, 1);
+    let last = cs.last_state.and_then(|s| s.terminated).expect("lastState.terminated after the first restart");
+    assert_eq!((last.exit_code, last.reason.as_deref()), (2, Some("Error")));
+    assert!(first_id.is_some());
+    assert_eq!(last.container_id, first_id);
+    assert!(last.started_at.is_some() && last.finished_at.is_some());
+}
+
+#[test]
+fn oom_killed_restart_reports_oomkilled_last_state() {
+    let mut c = cluster();
+    create(
+        &mut c,
+        "hog",
+        json!({"containers": [{"name": "h", "image": "polinux/stress", "resources": {"limits": {"memory": "100Mi"}}, "command": ["stress"], "args": ["--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]}]}),
+    );
+    for _ in 0..200 {
+        c.advance(100);
+        if cstatus(&c, "hog").restart_count >= 1 {
+            break;
+        }
+    }
+    let last = cstatus(&c, "hog").last_state.and_then(|s| s.terminated).expect("last");
+    assert_eq!((last.exit_code, last.reason.as_deref()), (137, Some("OOMKilled")));
+}
+
+#[test]
+fn containers_of_a_pod_are_pulled_and_started_one_after_another() {
+    let mut c = cluster();
+    create(&mut c, "multiple-pod", json!({"containers": [{"name": "nginx", "image": "nginx:1.14"}, {"name": "centos", "image": "centos:7", "command": ["sleep", "3600"]}]}));
+    let mut saw_half = false;
+    for _ in 0..600 {
+        c.advance(100);
+        let p = pod(&c, "multiple-pod").expect("pod");
+        let st = p.status.clone().unwrap_or_default();
+        let css = st.container_statuses.clone().unwrap_or_default();
+        if css.len() == 2 && css[0].state.as_ref().is_some_and(|s| s.running.is_some()) && css[1].state.as_ref().is_some_and(|s| s.running.is_none()) {
+            // nginx runs while centos:7 is still pulled.
+            assert_eq!(css[1].state.clone().and_then(|s| s.waiting).and_then(|w| w.reason).as_deref(), Some("ContainerCreating"));
+            assert_eq!(st.phase.as_deref(), Some("Pending"));
+            saw_half = true;
+        }
+        if css.len() == 2 && css.iter().all(|s| s.ready) {
+            break;
+        }
+    }
+    assert!(saw_half, "nginx should run before centos:7 is pulled");
+    let evs: Vec<(String, String)> = events(&c, "multiple-pod").into_iter().filter(|(r, _)| r != "Scheduled").collect();
+    let shape: Vec<String> = evs
+        .iter()
+        .map(|(r, m)| match r.as_str() {
+            "Pulling" | "Pulled" => format!("{r} {}", m.split('"').nth(1).unwrap_or("")),
+            _ => r.clone(),
+        })
+        .collect();
+    assert_eq!(shape, vec!["Pulling nginx:1.14", "Pulled nginx:1.14", "Created", "Started", "Pulling centos:7", "Pulled centos:7", "Created", "Started"], "{evs:?}");
+    let pulling = event_times(&c, "multiple-pod", "Pulling");
+    let started = event_times(&c, "multiple-pod", "Started");
+    let pulled = event_times(&c, "multiple-pod", "Pulled");
+    // centos:7 is pulled only once nginx has started; it did not wait for another pull.
+    assert!(pulling[1].0 >= started[0].0, "{pulling:?} {started:?}");
+    assert!(pulling[1].0 > pulling[0].0 + 3_000, "{pulling:?}");
+    let m = &pulled[1].1;
+    let took = m.split(" in ").nth(1).and_then(|r| r.split(' ').next()).expect("duration");
+    assert!(m.contains(&format!("in {took} ({took} including waiting)")), "{m}");
+}
+
+#[test]
+fn init_containers_still_run_before_app_containers_in_order() {
+    let mut c = cluster();
+    create(
+        &mut c,
+        "init-pod",
+        json!({"initContainers": [{"name": "i1", "image": "busybox", "command": ["sh", "-c", "sleep 1"]}, {"name": "i2", "image": "alpine", "command": ["sh", "-c", "true"]}],
+               "containers": [{"name": "a", "image": "nginx:1.14"}, {"name": "b", "image": "redis"}]}),
+    );
+    c.advance(60_000);
+    assert_eq!(phase(&c, "init-pod"), "Running");
+    let shape: Vec<String> = events(&c, "init-pod").into_iter().filter(|(r, _)| r == "Pulling").map(|(_, m)| m).collect();
+    assert_eq!(shape, vec!["Pulling image \"busybox\"", "Pulling image \"alpine\"", "Pulling image \"nginx:1.14\"", "Pulling image \"redis\""]);
+    let pulling = event_times(&c, "init-pod", "Pulling");
+    assert!(pulling.windows(2).all(|w| w[0].0 < w[1].0), "{pulling:?}");
+}
+
+#[test]
+fn tensorflow_jupyter_tags_serve_a_notebook_and_plain_tags_run_bash() {
+    let mut c = cluster();
+    let key = create(&mut c, "tensorflow-gpu", json!({"containers": [{"name": "tensorflow", "image": "tensorflow/tensorflow:nightly-jupyter"}]}));
+    create(&mut c, "tf", json!({"containers": [{"name": "tf", "image": "tensorflow/tensorflow:latest"}]}));
+    c.advance(200_000);
+    assert_eq!(phase(&c, "tensorflow-gpu"), "Running");
+    let cs = cstatus(&c, "tensorflow-gpu");
+    assert!(cs.ready);
+    assert_eq!(cs.restart_count, 0);
+    let (k, _) = c.kubelet_for_pod(&key).expect("kubelet");
+    let logs = k.logs(&key, "tensorflow", false).expect("logs");
+    assert!(logs.contains("ServerApp] Serving notebooks from local directory: /tf"), "{logs}");
+    assert!(logs.contains("http://tensorflow-gpu:8888/tree?token="), "{logs}");
+    assert_eq!(k.container_server(&key, "tensorflow").map(|s| s.ports()), Some(vec![8888]));
+    assert!(cstatus(&c, "tf").restart_count >= 1, "plain tags run bash, which exits");
+}
+
+#[test]
+fn rebuilt_amd64_discoveryservice_runs_where_the_arm64_image_fails() {
+    use kubarium_engine::kubelet::images::{resolve, ImageRef};
+    let fixed = resolve(&ImageRef::parse("kimtaeheon/discoveryservice:1.0").unwrap()).unwrap();
+    assert_eq!(fixed.entry.archs, &["amd64"]);
+    let broken = resolve(&ImageRef::parse("msa.harbor.com/discovery-service").unwrap()).unwrap();
+    assert_eq!(broken.entry.archs, &["arm64"]);
+
+    let mut c = cluster();
+    let key = create(&mut c, "discovery", json!({"containers": [{"name": "discovery-service", "image": "kimtaeheon/discoveryservice:1.0", "ports": [{"containerPort": 8761}]}]}));
+    c.advance(30_000);
+    assert_eq!(phase(&c, "discovery"), "Running");
+    let cs = cstatus(&c, "discovery");
+    assert!(cs.ready);
+    assert_eq!(cs.restart_count, 0);
+    assert_eq!(cs.image, "docker.io/kimtaeheon/discoveryservice:1.0");
+    assert!(cs.image_id.starts_with("docker.io/kimtaeheon/discoveryservice@sha256:"));
+    let (k, _) = c.kubelet_for_pod(&key).expect("kubelet");
+    let logs = k.logs(&key, "discovery-service", false).expect("logs");
+    assert!(!logs.contains("exec format error"), "{logs}");
+    assert!(logs.contains("Tomcat started on port 8761 (http)"), "{logs}");
+    assert_eq!(k.container_server(&key, "discovery-service").map(|s| s.ports()), Some(vec![8761]));
 }

@@ -241,8 +241,15 @@ pub static CATALOGUE: &[CatalogueEntry] = &[
     entry!("docker.io/smlinux/marvel", ["latest"], 53_102_117, 4_300, ["/docker-entrypoint.sh"], ["nginx", "-g", "daemon off;"], [("NGINX_VERSION", "1.21.6")], Debian, Nginx),
     entry!("docker.io/smlinux/thor", ["latest"], 53_102_201, 4_300, ["/docker-entrypoint.sh"], ["nginx", "-g", "daemon off;"], [("NGINX_VERSION", "1.21.6")], Debian, Nginx),
     entry!("docker.io/smlinux/nodeinfo", ["latest", "v1", "v2"], 275_231_907, 13_000, [], ["node", "app.js"], [("NODE_VERSION", "8.17.0")], Debian, AppJs),
-    entry!("docker.io/tensorflow/tensorflow", ["latest", "nightly", "nightly-jupyter", "latest-jupyter", "latest-gpu", "latest-gpu-jupyter", "2.15.0", "2.16.1", "2.17.0", "2.20.0"], 1_861_447_936, 62_000,
+    entry!("docker.io/tensorflow/tensorflow", ["latest", "nightly", "latest-gpu", "nightly-gpu", "2.15.0", "2.16.1", "2.17.0", "2.17.1", "2.18.0", "2.18.1", "2.19.0", "2.20.0",
+         "2.15.0-gpu", "2.16.1-gpu", "2.17.0-gpu", "2.18.0-gpu", "2.19.0-gpu", "2.20.0-gpu"], 1_861_447_936, 62_000,
         [], ["bash"], [("LANG", "C.UTF-8")], Ubuntu, Shell, &["amd64"]),
+    // The `-jupyter` tags of the same repository run Jupyter Notebook in /tf on port 8888
+    // (CMD of tensorflow's cpu-jupyter.Dockerfile).
+    entry!("docker.io/tensorflow/tensorflow", ["latest-jupyter", "nightly-jupyter", "latest-gpu-jupyter", "nightly-gpu-jupyter",
+         "2.15.0-jupyter", "2.16.1-jupyter", "2.17.0-jupyter", "2.17.1-jupyter", "2.18.0-jupyter", "2.18.1-jupyter", "2.19.0-jupyter", "2.20.0-jupyter",
+         "2.15.0-gpu-jupyter", "2.16.1-gpu-jupyter", "2.17.0-gpu-jupyter", "2.18.0-gpu-jupyter", "2.19.0-gpu-jupyter", "2.20.0-gpu-jupyter"], 1_923_118_512, 64_000,
+        [], ["bash", "-c", "source /etc/bash.bashrc && jupyter notebook --notebook-dir=/tf --ip 0.0.0.0 --no-browser --allow-root"], [("LANG", "C.UTF-8")], Ubuntu, Jupyter, &["amd64"]),
     entry!("docker.io/library/fluentd", ["latest", "v1.16-1", "v1.17-1", "v1.18-1", "edge"], 58_004_812, 5_200,
         ["tini", "--", "/bin/entrypoint.sh"], ["fluentd"], [("FLUENTD_CONF", "fluent.conf"), ("LD_PRELOAD", "")], Debian, Fluentd),
     entry!("docker.io/fluent/fluentd", ["latest", "v1.16-1", "v1.16-debian-1", "v1.17-1", "v1.17-debian-1", "v1.18-1", "v1.18-debian-1", "edge"], 58_004_812, 5_200,
@@ -279,8 +286,10 @@ pub static CATALOGUE: &[CatalogueEntry] = &[
     // Built on an Apple M1 without --platform: arm64 only (seed 003).
     entry!("msa.harbor.com/discovery-service", ["latest", "1.0"], 241_188_903, 12_000,
         ["/usr/local/openjdk-17/bin/java"], ["-jar", "/app.jar"], [("JAVA_HOME", "/usr/local/openjdk-17"), ("JAVA_VERSION", "17.0.2")], Debian, Java, &["arm64"]),
-    entry!("docker.io/kimtaeheon/discoveryservice", ["1.0", "latest"], 241_188_903, 12_000,
-        ["/usr/local/openjdk-17/bin/java"], ["-jar", "/app.jar"], [("JAVA_HOME", "/usr/local/openjdk-17"), ("JAVA_VERSION", "17.0.2")], Debian, Java, &["arm64"]),
+    // The fix of seed 003: rebuilt with `docker build --platform linux/amd64 -t
+    // kimtaeheon/discoveryservice:1.0 .`, so it runs on the amd64 nodes (a Eureka server on 8761).
+    entry!("docker.io/kimtaeheon/discoveryservice", ["1.0"], 241_190_447, 12_000,
+        ["/usr/local/openjdk-17/bin/java"], ["-jar", "/app.jar"], [("JAVA_HOME", "/usr/local/openjdk-17"), ("JAVA_VERSION", "17.0.2")], Debian, Java, &["amd64"]),
     entry!("docker.io/arm64v8/nginx", ["latest", "1.25", "1.27", "1.29", "alpine"], 68_950_415, 4_600,
         ["/docker-entrypoint.sh"], ["nginx", "-g", "daemon off;"], [("NGINX_VERSION", "1.29.3")], Debian, Nginx, &["arm64"]),
     entry!("docker.io/arm64v8/busybox", ["latest", "1.36", "1.37"], 1_951_774, 1_500, [], ["sh"], [], BusyBox, Shell, &["arm64"]),
@@ -326,9 +335,15 @@ pub enum PullError {
 }
 
 /// Finds a catalogue entry by normalised name.
+///
+/// A repository may have several entries whose tags run different programs
+/// (`tensorflow/tensorflow:latest` runs bash, `:latest-jupyter` a notebook server): the entry
+/// listing the tag wins, else the first of the name.
 fn entry_for(r: &ImageRef) -> Option<&'static CatalogueEntry> {
     let name = r.canonical_name();
-    CATALOGUE.iter().find(|e| e.name == name)
+    let mut named = CATALOGUE.iter().filter(|e| e.name == name);
+    let first = named.clone().next()?;
+    Some(named.find(|e| e.tags.contains(&r.tag.as_str())).unwrap_or(first))
 }
 
 /// Resolves a reference against the catalogue: the image a pull would fetch, or why not.

@@ -324,17 +324,36 @@ impl Kubelet {
         let pod_ip = rec.ip.map(|i| i.to_string()).unwrap_or_default();
         let grace_ms = spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64 * 1000;
         // Init containers one at a time, in order; app containers once all succeeded.
+        // Starts are sequential too, as in kuberuntime's SyncPod: a container is pulled,
+        // created and started before the next one in spec order; while one container's image
+        // is being pulled no other container of the pod starts.
         let mut containers = std::mem::take(&mut rec.containers);
         let mut init_blocked = false;
-        for c in containers.iter_mut() {
+        let mut held: Vec<usize> = Vec::new();
+        for i in 0..containers.len() {
             if init_blocked {
                 continue;
             }
+            let may_start = !other_pulling(&containers, i);
+            let c = &mut containers[i];
             let Some(cspec) = find_spec(spec, &c.name, c.init) else { continue };
-            self.drive(c, cspec, pod, obj, rec, &pod_ip, &restart_policy, grace_ms, now, api, due);
+            self.drive(c, cspec, pod, obj, rec, &pod_ip, &restart_policy, grace_ms, may_start, now, api, due);
+            if !may_start && c.phase == Phase::Pending {
+                held.push(i);
+            }
             if c.init && !c.succeeded() {
                 init_blocked = true;
             }
+        }
+        // A pull that ended in this sync frees the containers held before it (spec order).
+        for i in held {
+            let may_start = !other_pulling(&containers, i);
+            if !may_start {
+                break;
+            }
+            let c = &mut containers[i];
+            let Some(cspec) = find_spec(spec, &c.name, c.init) else { continue };
+            self.drive(c, cspec, pod, obj, rec, &pod_ip, &restart_policy, grace_ms, true, now, api, due);
         }
         rec.containers = containers;
     }
@@ -351,6 +370,7 @@ impl Kubelet {
         pod_ip: &str,
         restart_policy: &str,
         grace_ms: u64,
+        may_start: bool,
         now: SimTime,
         api: &mut ApiServer,
         due: &mut Option<SimTime>,
@@ -377,6 +397,11 @@ impl Kubelet {
         for _ in 0..8 {
             match c.phase.clone() {
                 Phase::Pending => {
+                    if !may_start {
+                        // Another container of the pod is being pulled; this one's turn
+                        // comes when that pull ends (its wake-up is on the agenda).
+                        return;
+                    }
                     let decision = self.decide_image(c, cspec, now);
                     match decision {
                         ImageDecision::Present(img) => {
@@ -402,28 +427,31 @@ impl Kubelet {
                             if result.is_ok() {
                                 self.pulling.insert(full, done);
                             }
-                            c.state = waiting(if c.init { "PodInitializing" } else { "ContainerCreating" }, None);
+                            // The pull blocks the pod's sync, so the reported state does not
+                            // change meanwhile: ContainerCreating (PodInitializing) for a first
+                            // start, the ended instance (or ErrImagePull/ImagePullBackOff) for a
+                            // restart or a retry.
                             c.phase = Phase::Pulling { done_at: done, pull_ms, total_ms: done.ms() - now.ms(), result, reference };
                         }
                         ImageDecision::InBackOff => {
                             let msg = format!("Back-off pulling image \"{spec_image}\"");
                             api.record_event_for(obj, Some(&field), "Normal", "BackOff", &msg, component, Some(&node));
                             api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ImagePullBackOff", component, Some(&node));
-                            c.state = waiting("ImagePullBackOff", Some(format!("{msg}: ErrImagePull: {}", c.pull_error.clone().unwrap_or_default())));
+                            set_waiting(c, "ImagePullBackOff", Some(format!("{msg}: ErrImagePull: {}", c.pull_error.clone().unwrap_or_default())));
                             c.phase = Phase::PullBackOff { shown_at: now };
                         }
                         ImageDecision::NeverPull => {
                             let msg = format!("Container image \"{spec_image}\" is not present with pull policy of Never");
                             api.record_event_for(obj, Some(&field), "Warning", "ErrImageNeverPull", &msg, component, Some(&node));
                             api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ErrImageNeverPull", component, Some(&node));
-                            c.state = waiting("ErrImageNeverPull", Some(msg));
+                            set_waiting(c, "ErrImageNeverPull", Some(msg));
                             c.phase = Phase::Blocked;
                         }
                         ImageDecision::Invalid(err) => {
                             let msg = format!("Failed to apply default image tag \"{spec_image}\": couldn't parse image name \"{spec_image}\": {err}");
                             api.record_event_for(obj, Some(&field), "Warning", "InspectFailed", &msg, component, Some(&node));
                             api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: InvalidImageName", component, Some(&node));
-                            c.state = waiting("InvalidImageName", Some(msg));
+                            set_waiting(c, "InvalidImageName", Some(msg));
                             c.phase = Phase::Blocked;
                         }
                     }
@@ -455,7 +483,7 @@ impl Kubelet {
                             api.record_event_for(obj, Some(&field), "Warning", "Failed", &format!("Failed to pull image \"{spec_image}\": {err}"), component, Some(&node));
                             api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ErrImagePull", component, Some(&node));
                             c.pull_backoff.next(now, now);
-                            c.state = waiting("ErrImagePull", Some(err.clone()));
+                            set_waiting(c, "ErrImagePull", Some(err.clone()));
                             c.pull_error = Some(err);
                             c.phase = Phase::PullBackOff { shown_at: now.plus_ms(RELIST_MS) };
                         }
@@ -471,7 +499,7 @@ impl Kubelet {
                         let msg = format!("Back-off pulling image \"{spec_image}\"");
                         api.record_event_for(obj, Some(&field), "Normal", "BackOff", &msg, component, Some(&node));
                         api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ImagePullBackOff", component, Some(&node));
-                        c.state = waiting("ImagePullBackOff", Some(format!("{msg}: ErrImagePull: {}", c.pull_error.clone().unwrap_or_default())));
+                        set_waiting(c, "ImagePullBackOff", Some(format!("{msg}: ErrImagePull: {}", c.pull_error.clone().unwrap_or_default())));
                     }
                     if c.waiting_reason() == Some("ErrImagePull") {
                         merge(due, shown_at);
@@ -531,10 +559,7 @@ impl Kubelet {
         let pod_ref = format!("{}_{}({})", pod.metadata.name.as_deref().unwrap_or(""), pod.metadata.namespace.as_deref().unwrap_or(""), pod.metadata.uid.as_deref().unwrap_or(""));
         api.record_event_for(obj, Some(&c.field_path()), "Warning", "BackOff", &format!("Back-off restarting failed container {} in pod {pod_ref}", c.name), "kubelet", Some(&self.node));
         let msg = format!("back-off {} restarting failed container={} pod={pod_ref}", go_duration(c.crash_backoff.get_ms()), c.name);
-        if let Some(t) = c.state.terminated.take() {
-            c.last_state = Some(t);
-        }
-        c.state = waiting("CrashLoopBackOff", Some(msg));
+        set_waiting(c, "CrashLoopBackOff", Some(msg));
         c.ready = false;
     }
 
@@ -817,6 +842,20 @@ impl Kubelet {
         }
         rec.containers = containers;
     }
+}
+
+/// True if a container of the pod other than `i` is pulling its image.
+fn other_pulling(containers: &[ContainerRecord], i: usize) -> bool {
+    containers.iter().enumerate().any(|(j, o)| j != i && matches!(o.phase, Phase::Pulling { .. }))
+}
+
+/// Reports the container as waiting; an ended instance becomes its `lastState`, as kubelet's
+/// `convertToAPIContainerStatuses` does for a container waiting to be restarted.
+fn set_waiting(c: &mut ContainerRecord, reason: &str, message: Option<String>) {
+    if let Some(t) = c.state.terminated.take() {
+        c.last_state = Some(t);
+    }
+    c.state = waiting(reason, message);
 }
 
 fn merge(due: &mut Option<SimTime>, t: SimTime) {

@@ -1941,16 +1941,45 @@ impl Process {
                 serve(Server::Fluentd, lines, 900)
             }
             "jupyter" => {
-                let ts = format_date(t0, "%H:%M:%S.000");
-                serve(
-                    Server::Jupyter,
-                    vec![
-                        (2_000, format!("[I {ts} NotebookApp] Serving notebooks from local directory: /tf")),
-                        (2_000, format!("[I {ts} NotebookApp] Jupyter Notebook 6.5.7 is running at:")),
-                        (2_000, format!("[I {ts} NotebookApp] http://{}:8888/?token=3f1c2b6e0d9a4c8e7b5a1f2d3c4b5a6e7f8091a2b3c4d5e6", self.ctx.hostname)),
-                    ],
-                    2_000,
-                )
+                // Notebook 7 on Jupyter Server 2 (what `pip install jupyter` gives the
+                // tensorflow `-jupyter` images): `jupyter notebook --notebook-dir=/tf --ip 0.0.0.0`.
+                if args.first().map(String::as_str) != Some("notebook") && args.first().map(String::as_str) != Some("lab") {
+                    return Self::ok("Selected Jupyter core packages...\nIPython          : 8.31.0\nipykernel        : 6.29.5\njupyter_client   : 8.6.3\njupyter_core     : 5.7.2\njupyter_server   : 2.15.0\njupyterlab       : 4.3.5\nnbclient         : 0.10.2\nnbconvert        : 7.16.6\nnbformat         : 5.10.4\nnotebook         : 7.3.2\nqtconsole        : not installed\ntraitlets        : 5.14.3\n".into());
+                }
+                let dir = args.iter().find_map(|a| a.strip_prefix("--notebook-dir=")).unwrap_or("/");
+                let token = &super::images::digest_hex(&format!("jupyter/{}", self.ctx.hostname))[..48];
+                let host = &self.ctx.hostname;
+                let ts = |ms: u64| format_date(t0.plus_ms(ms), "%Y-%m-%d %H:%M:%S.000");
+                let (a, b) = (ts(1_200), ts(2_000));
+                let lines = vec![
+                    (1_200, format!("[I {a} ServerApp] jupyter_lsp | extension was successfully linked.")),
+                    (1_200, format!("[I {a} ServerApp] jupyter_server_terminals | extension was successfully linked.")),
+                    (1_200, format!("[I {a} ServerApp] jupyterlab | extension was successfully linked.")),
+                    (1_200, format!("[I {a} ServerApp] notebook | extension was successfully linked.")),
+                    (1_200, format!("[I {a} ServerApp] Writing Jupyter server cookie secret to /root/.local/share/jupyter/runtime/jupyter_cookie_secret")),
+                    (2_000, format!("[I {b} ServerApp] notebook_shim | extension was successfully linked.")),
+                    (2_000, format!("[I {b} ServerApp] notebook_shim | extension was successfully loaded.")),
+                    (2_000, format!("[I {b} ServerApp] jupyter_lsp | extension was successfully loaded.")),
+                    (2_000, format!("[I {b} ServerApp] jupyter_server_terminals | extension was successfully loaded.")),
+                    (2_000, format!("[I {b} ServerApp] jupyterlab | extension was successfully loaded.")),
+                    (2_000, format!("[I {b} ServerApp] notebook | extension was successfully loaded.")),
+                    (2_000, format!("[I {b} ServerApp] Serving notebooks from local directory: {dir}")),
+                    (2_000, format!("[I {b} ServerApp] Jupyter Server 2.15.0 is running at:")),
+                    (2_000, format!("[I {b} ServerApp] http://{host}:8888/tree?token={token}")),
+                    (2_000, format!("[I {b} ServerApp]     http://127.0.0.1:8888/tree?token={token}")),
+                    (2_000, format!("[I {b} ServerApp] Use Control-C to stop this server and shut down all kernels (twice to skip confirmation).")),
+                    (2_000, format!("[C {b} ServerApp] ")),
+                    (2_000, "    ".to_string()),
+                    (2_000, "    To access the server, open this file in a browser:".to_string()),
+                    (2_000, "        file:///root/.local/share/jupyter/runtime/jpserver-1-open.html".to_string()),
+                    (2_000, "    Or copy and paste one of these URLs:".to_string()),
+                    (2_000, format!("        http://{host}:8888/tree?token={token}")),
+                    (2_000, format!("        http://127.0.0.1:8888/tree?token={token}")),
+                ];
+                if !args.iter().any(|a| a == "--allow-root") {
+                    return Self::fail(format!("[C {a} ServerApp] Running as root is not recommended. Use --allow-root to bypass.\n"), 1);
+                }
+                serve(Server::Jupyter, lines, 2_000)
             }
             "agnhost" | "server" | "liveness" | "goproxy" => {
                 let sub = if name == "agnhost" { args.first().cloned().unwrap_or_default() } else if name == "goproxy" { "goproxy".to_string() } else { "liveness".to_string() };
