@@ -48,7 +48,7 @@ fn main() {
         create_ms.push((t1 - t0).as_secs_f64() * 1e3);
         total_ms.push((t2 - t0).as_secs_f64() * 1e3);
         if seed == 0 {
-            println!("all 1000 pods Running after {} s of simulated time", simulated / 1000);
+            println!("all 1000 pods Running after {} s of simulated time; {} writes to the store", simulated / 1000, c.api_ref().store().revision());
         }
     }
     let med = |v: &mut Vec<f64>| {

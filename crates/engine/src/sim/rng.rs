@@ -51,9 +51,12 @@ impl Rng {
     }
     /// A version-4 UUID, as Kubernetes uses for `metadata.uid`.
     pub fn uuid(&mut self) -> String {
-        let h = self.hex("uid", 32);
-        let variant = ['8', '9', 'a', 'b'][self.below("uid", 4) as usize];
-        format!("{}-{}-4{}-{}{}-{}", &h[0..8], &h[8..12], &h[13..16], variant, &h[17..20], &h[20..32])
+        let s = self.stream("uid");
+        let (a, b) = (s.next_u64(), s.next_u64());
+        // Set the version (4) and variant (10xx) bits as RFC 4122 does.
+        let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+        let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+        format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff)
     }
 }
 
