@@ -61,7 +61,8 @@ pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str) -> Node {
     if !taints.is_null() {
         node["spec"]["taints"] = taints;
     }
-    serde_json::from_value(node).unwrap_or_default()
+    // One decoder for every typed object keeps a single copy of the Deserialize code in wasm.
+    crate::api::decode::strict(node).unwrap_or_default()
 }
 
 struct SystemPod {
@@ -227,7 +228,7 @@ fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
         meta["ownerReferences"] = json!([{"apiVersion": api_version, "kind": kind, "name": name, "uid": api.rng().uuid(), "controller": true, "blockOwnerDeletion": *kind != "Node"}]);
     }
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec});
-    serde_json::from_value(pod).ok()
+    crate::api::decode::strict(pod).ok()
 }
 
 /// The conditions a healthy kubelet reports (and the CNI's NetworkUnavailable for Calico).

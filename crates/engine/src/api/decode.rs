@@ -52,28 +52,91 @@ pub fn strict<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
     let result = {
         let mut record = |path: serde_ignored::Path<'_>| unknown.push(format_ignored_path(&path));
         let ignored = serde_ignored::Deserializer::new(&value, &mut record);
-        serde_path_to_error::deserialize::<_, T>(ignored)
+        T::deserialize(ignored)
     };
     match result {
-        Err(e) => Err(DecodeError::WrongType(go_type_error(&e.path().to_string(), &e.inner().to_string()))),
-        Ok(_) if !unknown.is_empty() => {
+        Err(e) => {
+            let message = e.to_string();
+            let path = offending_path(&value, &message).unwrap_or_default();
+            Err(DecodeError::WrongType(go_type_error(&path, &message)))
+        }
+        Ok(v) => {
             // serde_ignored also reports the fields k8s-openapi consumes itself for the
             // top-level apiVersion/kind; these are never unknown.
             unknown.retain(|p| p != "apiVersion" && p != "kind");
             if unknown.is_empty() {
-                strict_ok(value)
+                Ok(v)
             } else {
                 unknown.sort();
                 unknown.dedup();
                 Err(DecodeError::UnknownFields(unknown))
             }
         }
-        Ok(v) => Ok(v),
     }
 }
 
-fn strict_ok<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
-    serde_json::from_value(value).map_err(|e| DecodeError::WrongType(e.to_string()))
+/// Finds where the value a type error complains about sits in the document.
+///
+/// serde reports `invalid type: string "80", expected i32` without a path; a path-tracking
+/// deserializer would double the decoding code in the page's wasm, so instead the document is
+/// searched for the first value of that kind and text (in document order), which is the one
+/// the decoder stopped at in practice.
+fn offending_path(doc: &Value, message: &str) -> Option<String> {
+    let got = message.strip_prefix("invalid type: ")?.split(", expected ").next()?;
+    let matches = |v: &Value| -> bool {
+        match v {
+            Value::String(s) => got == format!("string {s:?}") || got == format!("string \"{s}\""),
+            Value::Bool(b) => got == format!("boolean `{b}`"),
+            Value::Number(n) => {
+                got == format!("integer `{n}`") || got == format!("floating point `{n}`") || (n.is_f64() && got.starts_with("floating point"))
+            }
+            Value::Array(_) => got == "sequence",
+            Value::Object(_) => got == "map",
+            Value::Null => got == "null",
+        }
+    };
+    fn walk(v: &Value, path: &mut Vec<String>, matches: &dyn Fn(&Value) -> bool, depth: usize) -> Option<String> {
+        if depth > 0 && matches(v) {
+            return Some(path.join("."));
+        }
+        if depth > 64 {
+            return None;
+        }
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    if depth == 0 && (k == "apiVersion" || k == "kind") {
+                        continue;
+                    }
+                    path.push(k.clone());
+                    let found = walk(child, path, matches, depth + 1);
+                    path.pop();
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                None
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    if let Some(last) = path.last_mut() {
+                        let saved = last.clone();
+                        last.push_str(&format!("[{i}]"));
+                        let found = walk(child, path, matches, depth + 1);
+                        if let Some(l) = path.last_mut() {
+                            *l = saved;
+                        }
+                        if found.is_some() {
+                            return found;
+                        }
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+    walk(doc, &mut Vec::new(), &matches, 0)
 }
 
 fn format_ignored_path(path: &serde_ignored::Path<'_>) -> String {
