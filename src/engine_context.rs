@@ -32,6 +32,9 @@ pub enum Action {
     Interrupt,
     /// Ctrl+L: clear the scrollback.
     ClearScreen,
+    /// Tab with this text in the input line (cursor at its end): complete the last word, or
+    /// list the choices when it is ambiguous, as bash does.
+    Complete(String),
     /// ↑ in the input line.
     HistoryOlder,
     /// ↓ in the input line.
@@ -124,7 +127,9 @@ impl EngineState {
             preset: self.preset.clone(),
             seed: self.seed,
         }) {
-            Ok(session) => {
+            Ok(mut session) => {
+                // A person types here: `kubectl exec -it` attaches as on a real terminal.
+                session.set_tty(true);
                 self.prompt = session.prompt();
                 self.started_ms = session.cluster().now_unix_ms();
                 self.now_ms = self.started_ms;
@@ -219,6 +224,29 @@ impl Reducible for EngineState {
                 next.scrollback = Rc::new(scrollback);
             }
             Action::ClearScreen => next.scrollback = Rc::new(Scrollback::default()),
+            Action::Complete(line) => {
+                let completion = match &next.session {
+                    Some(session) => session.borrow().complete(&line, line.len()),
+                    None => return Rc::new(next),
+                };
+                let word = &line[completion.start.min(line.len())..];
+                let common = completion.common_prefix();
+                let mut editor = (*next.editor).clone();
+                if completion.candidates.len() == 1 {
+                    let c = &completion.candidates[0];
+                    let space = if c.ends_with('/') { "" } else { " " };
+                    editor.edit(format!("{}{c}{space}", &line[..completion.start.min(line.len())]));
+                } else if common.len() > word.len() {
+                    editor.edit(format!("{}{common}", &line[..completion.start.min(line.len())]));
+                } else if completion.candidates.len() > 1 {
+                    let mut scrollback = (*next.scrollback).clone();
+                    scrollback.push_input(&next.prompt, &line);
+                    scrollback.push_notice(&format!("{}\n", completion.candidates.join("  ")));
+                    next.scrollback = Rc::new(scrollback);
+                    editor.edit(line);
+                }
+                next.editor = Rc::new(editor);
+            }
             Action::HistoryOlder => Rc::make_mut(&mut next.editor).older(),
             Action::HistoryNewer => Rc::make_mut(&mut next.editor).newer(),
             Action::Advance(ms) => {

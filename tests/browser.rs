@@ -247,3 +247,30 @@ async fn kubectl_run_then_get_pods_shows_running() {
         page.lines("stderr").join("\n")
     );
 }
+
+#[wasm_bindgen_test]
+async fn tab_completes_kubectl_words_and_lists_ambiguous_choices() {
+    let page = Page::open().await;
+    page.type_text("kubectl get no").await;
+    page.press("Tab", false).await;
+    assert_eq!(page.input().value(), "kubectl get nodes ");
+    page.type_text("kubectl get nodes w").await;
+    page.press("Tab", false).await;
+    assert_eq!(page.input().value(), "kubectl get nodes w", "three workers share only the prefix w");
+    page.press("Tab", false).await;
+    let listed = page.lines("notice").join("\n");
+    assert!(listed.contains("w1-k8s  w2-k8s  w3-k8s"), "ambiguous choices are listed: {listed}");
+}
+
+#[wasm_bindgen_test]
+async fn exec_it_attaches_the_terminal_to_the_container_shell() {
+    let page = Page::open().await;
+    page.run("kubectl run bb --image=busybox -- sleep 3600").await;
+    page.click(r#"button[aria-label="Advance 30 seconds"]"#).await;
+    page.run("kubectl exec -it bb -- sh").await;
+    assert_eq!(page.prompt(), "/ # ", "the container's shell prompt replaces the node's");
+    page.run("hostname").await;
+    assert!(page.lines("stdout").iter().any(|l| l == "bb"), "hostname inside the pod: {:?}", page.lines("stdout"));
+    page.run("exit").await;
+    assert_eq!(page.prompt(), "root@m-k8s:~# ");
+}

@@ -1,6 +1,6 @@
 //! The terminal panel: scrollback, then the prompt and the input line.
 //!
-//! Keys: Enter runs (or continues an incomplete input with `> `), ↑/↓ browse history,
+//! Keys: Enter runs (or continues an incomplete input with `> `), Tab completes, ↑/↓ browse history,
 //! Ctrl+C cancels the line (unless text is selected: then it copies), Ctrl+L clears.
 //! Multi-line paste runs each complete line, as a terminal does.
 
@@ -71,11 +71,10 @@ pub fn Terminal() -> Html {
                 ("ArrowDown", _) => Action::HistoryNewer,
                 ("c" | "C", true) if !has_selection() => Action::Interrupt,
                 ("l" | "L", true) => Action::ClearScreen,
-                // No completion yet; keep the focus in the terminal.
-                ("Tab", _) => {
-                    e.prevent_default();
-                    return;
-                }
+                ("Tab", _) => match e.target_dyn_into::<HtmlInputElement>() {
+                    Some(input) => Action::Complete(input.value()),
+                    None => return,
+                },
                 _ => return,
             };
             e.prevent_default();

@@ -4,10 +4,17 @@
 use crate::api::{Node, Pod};
 use crate::apiserver::ApiServer;
 use crate::preset::{Cni, NodeSpec, Preset, KUBERNETES_VERSION};
+use crate::sim::Rng;
 use serde_json::{json, Value};
 
-/// The Node object a kubelet registers for `spec`.
-pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str) -> Node {
+/// The Node object a kubelet registers for `spec`. The machine's identity (`/etc/machine-id`,
+/// the DMI product UUID, the kernel's boot ID) is drawn from the cluster's seeded streams.
+pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str, rng: &mut Rng) -> Node {
+    // systemd writes /etc/machine-id as a v4 UUID without dashes; the kernel's DMI
+    // product_uuid (lower case since SMBIOS 2.6) and random/boot_id are UUIDs.
+    let machine_id = rng.uuid_in("machine-id").replace('-', "");
+    let system_uuid = rng.uuid_in("system-uuid");
+    let boot_id = rng.uuid_in("boot-id");
     let mut labels = json!({
         "beta.kubernetes.io/arch": spec.arch,
         "beta.kubernetes.io/os": "linux",
@@ -52,9 +59,9 @@ pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str) -> Node {
             "conditions": node_conditions(preset),
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
-                "architecture": spec.arch, "bootID": "", "containerRuntimeVersion": preset.container_runtime,
+                "architecture": spec.arch, "bootID": boot_id, "containerRuntimeVersion": preset.container_runtime,
                 "kernelVersion": preset.kernel_version, "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
-                "machineID": "", "operatingSystem": "linux", "osImage": preset.os_image, "systemUUID": ""
+                "machineID": machine_id, "operatingSystem": "linux", "osImage": preset.os_image, "systemUUID": system_uuid
             }
         }
     });

@@ -3,11 +3,13 @@
 
 pub mod bash;
 pub mod commands;
+pub mod completion;
 pub mod kubectl;
 pub mod output;
 pub mod printers;
 pub mod session;
 pub mod tools;
 
+pub use completion::Completion;
 pub use output::{Output, Stream};
 pub use session::{run_script, Session, SessionOptions};

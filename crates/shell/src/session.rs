@@ -115,6 +115,18 @@ impl Session {
         result
     }
 
+    /// What Tab offers for the word ending at `cursor` (kubectl verbs, types, object names,
+    /// commands and files).
+    pub fn complete(&self, line: &str, cursor: usize) -> crate::Completion {
+        match &self.attached {
+            Some(a) => {
+                let start = line[..cursor.min(line.len())].rfind([' ', '\t', ';', '|', '&']).map(|i| i + 1).unwrap_or(0);
+                crate::Completion { start, candidates: a.bash.complete(line, cursor) }
+            }
+            None => crate::completion::complete(&self.bash, &self.cluster, line, cursor),
+        }
+    }
+
     /// True while the terminal is attached to a container's shell.
     pub fn is_attached(&self) -> bool {
         self.attached.is_some()

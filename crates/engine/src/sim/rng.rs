@@ -51,7 +51,11 @@ impl Rng {
     }
     /// A version-4 UUID, as Kubernetes uses for `metadata.uid`.
     pub fn uuid(&mut self) -> String {
-        let s = self.stream("uid");
+        self.uuid_in("uid")
+    }
+    /// A version-4 UUID drawn from the stream `stream` (machine and boot IDs, ...).
+    pub fn uuid_in(&mut self, stream: &'static str) -> String {
+        let s = self.stream(stream);
         let (a, b) = (s.next_u64(), s.next_u64());
         // Set the version (4) and variant (10xx) bits as RFC 4122 does.
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
