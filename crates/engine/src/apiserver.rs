@@ -8,7 +8,7 @@ use crate::sim::{Rng, SimTime, Trace};
 use crate::store::{Snapshot, Store};
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Kubernetes `metav1.StatusReason`s Kubarium produces.
@@ -109,6 +109,11 @@ pub struct ApiServer {
     /// Aggregation index for events: a hash of (involved uid, reason, message, component,
     /// field) → event key. A 64-bit FNV-1a hash keeps the lookup allocation-free.
     event_index: BTreeMap<u64, ObjectKey>,
+    /// When the etcd lease events are written with runs out (shared by the writes of a minute).
+    event_lease: Option<SimTime>,
+    /// Each event's expiry (the lease of its last write), and the same ordered by time.
+    event_expiry: BTreeMap<ObjectKey, SimTime>,
+    event_expiry_queue: BTreeSet<(SimTime, ObjectKey)>,
     /// Hard cap on stored objects, so a runaway script cannot exhaust the page's memory.
     pub max_objects: usize,
     object_count: usize,
@@ -125,6 +130,9 @@ impl ApiServer {
             now: SimTime::ZERO,
             trace: Trace::default(),
             event_index: BTreeMap::new(),
+            event_lease: None,
+            event_expiry: BTreeMap::new(),
+            event_expiry_queue: BTreeSet::new(),
             max_objects: DEFAULT_MAX_OBJECTS,
             object_count: 0,
         }
@@ -234,6 +242,8 @@ impl ApiServer {
         self.object_count += 1;
         if kind != Kind::Event {
             self.trace("apiserver", format!("create {key}"));
+        } else {
+            self.touch_event(&key);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -290,6 +300,9 @@ impl ApiServer {
         }
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
+        if kind == Kind::Event {
+            self.touch_event(&key);
+        }
         Ok(self.store.put(rev, obj))
     }
 
@@ -313,7 +326,56 @@ impl ApiServer {
         }
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
+        if key.kind == Kind::Event {
+            self.touch_event(&key);
+        }
         Ok(self.store.put(rev, obj))
+    }
+
+    /// kube-apiserver's `--event-ttl` (default 1 h): every write of an event attaches it to an
+    /// etcd lease of the TTL plus the lease manager's reuse margin (min(60 s, 5 % of the TTL)),
+    /// and writes within that margin reuse the lease, so an event goes 60 to 61 minutes after
+    /// its last write (`storage/etcd3/lease_manager.go`).
+    fn touch_event(&mut self, key: &ObjectKey) {
+        const TTL_MS: u64 = 3_600_000;
+        const REUSE_MS: u64 = 60_000;
+        let now = self.now;
+        let expiry = match self.event_lease {
+            Some(exp) if now.plus_ms(TTL_MS) < exp && now.plus_ms(TTL_MS + REUSE_MS) > exp => exp,
+            _ => {
+                let exp = now.plus_ms(TTL_MS + REUSE_MS);
+                self.event_lease = Some(exp);
+                exp
+            }
+        };
+        if let Some(old) = self.event_expiry.insert(key.clone(), expiry) {
+            self.event_expiry_queue.remove(&(old, key.clone()));
+        }
+        self.event_expiry_queue.insert((expiry, key.clone()));
+    }
+
+    /// When the next event expires.
+    pub fn next_event_expiry(&self) -> Option<SimTime> {
+        self.event_expiry_queue.first().map(|(t, _)| *t)
+    }
+
+    /// Removes the events whose lease has run out by now (etcd deletes them; watchers see
+    /// a DELETED event).
+    pub fn expire_events(&mut self) {
+        let mut expired = 0;
+        while let Some((at, key)) = self.event_expiry_queue.first().cloned() {
+            if at > self.now {
+                break;
+            }
+            self.event_expiry_queue.pop_first();
+            self.event_expiry.remove(&key);
+            if self.remove(&key).is_some() {
+                expired += 1;
+            }
+        }
+        if expired > 0 {
+            self.trace("apiserver", format!("{expired} event(s) expired (--event-ttl=1h0m0s)"));
+        }
     }
 
     /// Starts deleting an object. Pods on a node get a deletion timestamp and are removed by
@@ -370,6 +432,12 @@ impl ApiServer {
 
     /// Removes an object from the store now (the end of a graceful deletion).
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Arc<Object>> {
+        self.store.get(key)?;
+        if key.kind == Kind::Event {
+            if let Some(at) = self.event_expiry.remove(key) {
+                self.event_expiry_queue.remove(&(at, key.clone()));
+            }
+        }
         let rev = self.store.next_revision();
         let old = self.store.remove(rev, key)?;
         self.object_count = self.object_count.saturating_sub(1);
@@ -417,7 +485,7 @@ impl ApiServer {
                 return;
             }
         }
-        let name = format!("{}.{:x}", involved.name(), 0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision());
+        let name = self.event_name(involved.name());
         let event = Event {
             metadata: ObjectMeta { name: Some(name.clone()), namespace: Some(ns.clone()), ..Default::default() },
             involved_object: ObjectReference {
@@ -445,6 +513,26 @@ impl ApiServer {
         if let Ok(created) = self.create(Object::Event(event), &ns, false) {
             self.event_index.insert(idx, created.key());
         }
+    }
+}
+
+impl ApiServer {
+    /// An event's name as client-go's recorder makes it: the involved object's name and the
+    /// creation time in nanoseconds, in hex (the revision keeps names of one instant apart).
+    fn event_name(&self, involved: &str) -> String {
+        format!("{involved}.{:x}", 0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision())
+    }
+
+    /// Creates an event a component built itself (kubelet, node-controller and kube-proxy
+    /// node events, events.k8s.io events): the name is filled in, and events about
+    /// cluster-scoped objects go to `default`, as the recorders do.
+    pub fn emit_event(&mut self, mut event: Event) {
+        let involved = event.involved_object.name.clone().unwrap_or_default();
+        let ns = event.involved_object.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".to_string());
+        event.metadata = ObjectMeta { name: Some(self.event_name(&involved)), namespace: Some(ns.clone()), ..Default::default() };
+        let component = event.source.as_ref().and_then(|s| s.component.clone()).or_else(|| event.reporting_component.clone()).unwrap_or_default();
+        self.trace(&component, format!("event {} {ns}/{involved}: {}", event.reason.as_deref().unwrap_or(""), event.message.as_deref().unwrap_or("")));
+        let _ = self.create(Object::Event(event), &ns, false);
     }
 }
 

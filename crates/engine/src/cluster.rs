@@ -22,6 +22,17 @@ pub enum Wake {
     Kubelet { node: String, pod: ObjectKey },
     /// The scheduler retries unschedulable pods (periodic flush, as the real one does).
     SchedulerRetry,
+    /// A kubelet reports its node's status (heartbeat) although nothing changed.
+    NodeStatus { node: String },
+    /// Events whose etcd lease ran out are removed (kube-apiserver `--event-ttl`).
+    EventTtl,
+}
+
+impl Wake {
+    /// Periodic housekeeping (heartbeats, event expiry) that keeps going in an idle cluster.
+    fn is_background(&self) -> bool {
+        matches!(self, Wake::NodeStatus { .. } | Wake::EventTtl)
+    }
 }
 
 /// Errors building a cluster.
@@ -38,6 +49,10 @@ pub struct Cluster {
     pub(crate) kubelets: BTreeMap<String, Kubelet>,
     pub(crate) ipam: Ipam,
     agenda: Agenda<Wake>,
+    /// Agenda items that are not background housekeeping (see [`Wake::is_background`]).
+    foreground: usize,
+    /// When the scheduled [`Wake::EventTtl`] falls due, if one is scheduled.
+    event_ttl_wake: Option<SimTime>,
     preset: Preset,
 }
 
@@ -61,6 +76,8 @@ impl Cluster {
             kubelets: BTreeMap::new(),
             ipam: Ipam::default(),
             agenda: Agenda::default(),
+            foreground: 0,
+            event_ttl_wake: None,
             preset: preset.clone(),
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
@@ -79,12 +96,17 @@ impl Cluster {
                 Cni::WeaveNet => 0,
             };
             c.ipam.add_node(&spec.name, block, first);
-            let node: Node = system::node_object(&preset, spec, &block.to_string());
+            let node: Node = system::node_object(&preset, spec, &block.to_string(), c.api.rng());
             let _ = c.api.create(Object::Node(node), "", false);
             c.kubelets.insert(spec.name.clone(), Kubelet::new(spec, &preset));
+            let first = c.api.now.plus_ms(node_status_interval_ms(&mut c.api));
+            c.schedule(first, Wake::NodeStatus { node: spec.name.clone() });
         }
         for pod in system::system_pods(&preset, &mut c.api) {
             let _ = c.api.create(Object::Pod(pod), "kube-system", false);
+        }
+        for spec in &preset.nodes {
+            system::node_startup_events(&mut c.api, &spec.name);
         }
         c.settle();
         c.advance(preset.age_secs * 1000);
@@ -165,7 +187,8 @@ impl Cluster {
         self.settle();
     }
 
-    /// Jumps to the next instant where something is due and runs it; false when idle.
+    /// Jumps to the next instant where something is due and runs it; false when nothing at
+    /// all is due (never, in practice: kubelet heartbeats recur every five minutes).
     pub fn step(&mut self) -> bool {
         self.settle();
         match self.agenda.next_due() {
@@ -179,18 +202,29 @@ impl Cluster {
         }
     }
 
-    /// Runs until nothing is due, or until `limit_ms` of simulated time has passed. Returns
-    /// the simulated milliseconds that passed.
+    /// Runs until nothing but background housekeeping (heartbeats, event expiry) is due, or
+    /// until `limit_ms` of simulated time has passed. Returns the simulated milliseconds that
+    /// passed.
     pub fn run_until_idle(&mut self, limit_ms: u64) -> u64 {
         let start = self.api.now;
         let limit = start.plus_ms(limit_ms);
-        while let Some(due) = self.agenda.next_due() {
-            if due > limit {
-                break;
+        self.settle();
+        while self.foreground > 0 {
+            match self.agenda.next_due() {
+                Some(due) if due <= limit => {
+                    self.step();
+                }
+                _ => break,
             }
-            self.step();
         }
         self.api.now.ms() - start.ms()
+    }
+
+    fn schedule(&mut self, at: SimTime, wake: Wake) {
+        if !wake.is_background() {
+            self.foreground += 1;
+        }
+        self.agenda.schedule(at, wake);
     }
 
     /// When the next piece of work falls due.
@@ -200,6 +234,18 @@ impl Cluster {
 
     /// Dispatches changes and lets components act until quiet, all at the current instant.
     pub fn settle(&mut self) {
+        self.settle_components();
+        // One agenda entry at the earliest event expiry (events written within a minute share
+        // an etcd lease, so there are few distinct instants).
+        if let Some(at) = self.api.next_event_expiry() {
+            if self.event_ttl_wake.is_none_or(|w| at < w) {
+                self.event_ttl_wake = Some(at);
+                self.schedule(at, Wake::EventTtl);
+            }
+        }
+    }
+
+    fn settle_components(&mut self) {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let events = self.api.store.drain_log();
             for ev in &events {
@@ -229,7 +275,7 @@ impl Cluster {
                 let mut retry_at = None;
                 self.scheduler.run(&mut self.api, &mut retry_at);
                 if let Some(at) = retry_at {
-                    self.agenda.schedule(at, Wake::SchedulerRetry);
+                    self.schedule(at, Wake::SchedulerRetry);
                 }
                 worked = true;
             }
@@ -241,7 +287,7 @@ impl Cluster {
                 }
             }
             for (at, node, pod) in wakeups {
-                self.agenda.schedule(at, Wake::Kubelet { node, pod });
+                self.schedule(at, Wake::Kubelet { node, pod });
             }
             if !worked && !self.api.store.has_pending() {
                 return;
@@ -251,7 +297,10 @@ impl Cluster {
     }
 
     fn run_due(&mut self) {
-        while let Some((_, wake)) = self.agenda.pop_due(self.api.now) {
+        while let Some((at, wake)) = self.agenda.pop_due(self.api.now) {
+            if !wake.is_background() {
+                self.foreground = self.foreground.saturating_sub(1);
+            }
             match wake {
                 Wake::Kubelet { node, pod } => {
                     if let Some(k) = self.kubelets.get_mut(&node) {
@@ -259,9 +308,30 @@ impl Cluster {
                     }
                 }
                 Wake::SchedulerRetry => self.scheduler.retry_unschedulable(),
+                Wake::NodeStatus { node } => {
+                    if let Some(k) = self.kubelets.get(&node) {
+                        k.report_node_status(&mut self.api);
+                    }
+                    let next = self.api.now.plus_ms(node_status_interval_ms(&mut self.api));
+                    self.schedule(next, Wake::NodeStatus { node });
+                }
+                Wake::EventTtl => {
+                    if self.event_ttl_wake == Some(at) {
+                        self.event_ttl_wake = None;
+                    }
+                    self.api.expire_events();
+                }
             }
         }
     }
+}
+
+/// Time to a kubelet's next unchanged-status report: `syncNodeStatus` runs every
+/// `nodeStatusUpdateFrequency` (10 s, jittered by up to 4 %) and posts the status once
+/// `nodeStatusReportFrequency` (5 min) has passed since the last report, so reports come a
+/// few seconds more than five minutes apart.
+fn node_status_interval_ms(api: &mut ApiServer) -> u64 {
+    5 * 60 * 1000 + 1 + api.rng().below("node-status", 10_400)
 }
 
 /// The node a pod event concerns (before and after, for a move or a delete).

@@ -258,3 +258,63 @@ fn node_conditions(preset: &Preset) -> Value {
     conditions.push(cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"));
     Value::Array(conditions)
 }
+
+/// The events a node's start leaves (`kubectl describe node` shows them for the hour
+/// kube-apiserver keeps events), in the order they are written: the kubelet's birth cry, the
+/// pressure conditions its first status sets, its cgroup set-up, the node-controller noticing
+/// the node, kube-proxy starting (an events.k8s.io event, hence no `source` and no count) and
+/// the kubelet reporting Ready.
+pub fn node_startup_events(api: &mut ApiServer, node: &str) {
+    use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
+    let now = api.now();
+    // The kubelet and kube-proxy name their node by name only, with the name as UID.
+    let by_name = ObjectReference { kind: Some("Node".into()), name: Some(node.into()), uid: Some(node.into()), ..Default::default() };
+    let kubelet = |reason: &str, message: String| Event {
+        involved_object: by_name.clone(),
+        reason: Some(reason.into()),
+        message: Some(message),
+        source: Some(EventSource { component: Some("kubelet".into()), host: Some(node.into()) }),
+        first_timestamp: Some(now.to_k8s_time()),
+        last_timestamp: Some(now.to_k8s_time()),
+        count: Some(1),
+        type_: Some("Normal".into()),
+        reporting_component: Some("kubelet".into()),
+        reporting_instance: Some(node.into()),
+        ..Default::default()
+    };
+    let status = |s: &str| format!("Node {node} status is now: {s}");
+    api.emit_event(kubelet("Starting", "Starting kubelet.".into()));
+    for s in ["NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"] {
+        api.emit_event(kubelet(s, status(s)));
+    }
+    api.emit_event(kubelet("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods".into()));
+    let uid = api.get(&crate::api::ObjectKey::new(crate::api::Kind::Node, "", node)).ok().and_then(|o| o.metadata().uid.clone());
+    api.emit_event(Event {
+        involved_object: ObjectReference { api_version: Some("v1".into()), kind: Some("Node".into()), name: Some(node.into()), uid, ..Default::default() },
+        reason: Some("RegisteredNode".into()),
+        message: Some(format!("Node {node} event: Registered Node {node} in Controller")),
+        source: Some(EventSource { component: Some("node-controller".into()), host: None }),
+        first_timestamp: Some(now.to_k8s_time()),
+        last_timestamp: Some(now.to_k8s_time()),
+        count: Some(1),
+        type_: Some("Normal".into()),
+        reporting_component: Some("node-controller".into()),
+        reporting_instance: Some(String::new()),
+        ..Default::default()
+    });
+    let micro = k8s_openapi::jiff::Timestamp::from_millisecond(now.unix_ms() as i64).unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+    api.emit_event(Event {
+        involved_object: by_name.clone(),
+        reason: Some("Starting".into()),
+        // The note is empty; its `message` is left out like any empty string field.
+        message: None,
+        source: Some(EventSource::default()),
+        event_time: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(micro)),
+        type_: Some("Normal".into()),
+        action: Some("StartKubeProxy".into()),
+        reporting_component: Some("kube-proxy".into()),
+        reporting_instance: Some(format!("kube-proxy-{node}")),
+        ..Default::default()
+    });
+    api.emit_event(kubelet("NodeReady", status("NodeReady")));
+}

@@ -257,6 +257,12 @@ fn describe_layouts() {
 #[test]
 fn events_commands() {
     let mut s = session();
+    // A cluster ten minutes old still shows its nodes' start-up events (kept for an hour).
+    let (out, _, st) = run(&mut s, "kubectl events\n");
+    assert_eq!(st, 0);
+    assert!(out.starts_with("LAST SEEN   TYPE     REASON"), "{out}");
+    assert!(out.contains("Node/m-k8s") && out.contains("RegisteredNode"), "{out}");
+    run(&mut s, "sleep 3700\n");
     let (_, err, st) = run(&mut s, "kubectl events\n");
     assert_eq!((err.as_str(), st), ("No events found in default namespace.\n", 0));
     let (out, _, _) = run(&mut s, "kubectl events -n kube-system --for pod/etcd-m-k8s\n");

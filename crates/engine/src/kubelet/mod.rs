@@ -122,6 +122,23 @@ impl Kubelet {
         }
     }
 
+    /// Posts the node status although nothing changed (`nodeStatusReportFrequency`): the
+    /// conditions the kubelet owns get a new `lastHeartbeatTime`; the CNI's
+    /// `NetworkUnavailable` keeps the heartbeat its pod wrote.
+    pub fn report_node_status(&self, api: &mut ApiServer) {
+        let key = ObjectKey::new(Kind::Node, "", &self.node);
+        let Some(Object::Node(node)) = api.store().get(&key).map(|o| (**o).clone()) else { return };
+        let mut node = node;
+        let now = api.now().to_k8s_time();
+        let Some(conditions) = node.status.as_mut().and_then(|s| s.conditions.as_mut()) else { return };
+        for c in conditions.iter_mut() {
+            if matches!(c.type_.as_str(), "MemoryPressure" | "DiskPressure" | "PIDPressure" | "Ready") {
+                c.last_heartbeat_time = Some(now.clone());
+            }
+        }
+        let _ = api.update_status(Object::Node(node));
+    }
+
     // ------------------------------------------------------------ access for kubectl
 
     fn container(&self, pod: &ObjectKey, container: &str) -> Option<&ContainerRecord> {

@@ -104,16 +104,30 @@ impl Cluster {
         let files = self.kubelet(&node).and_then(|k| k.container_fs(&pod_key, &container)).cloned().unwrap_or_default();
         let response = render(&server, status, req, &files, &pod_key.name, now.unix_secs(), Some(pod_key.clone()));
         let client_ip = self.client_ip(origin);
-        if let Server::Nginx { .. } = server {
-            let line = format!(
-                "{client_ip} - - [{}] \"{} {} HTTP/1.1\" {} {} \"-\" \"{}\" \"-\"",
+        let body_len = if req.method == "HEAD" { 0 } else { response.body.len() };
+        let access_line = match server {
+            // The image's nginx.conf: `access_log /var/log/nginx/access.log main`, linked to stdout.
+            Server::Nginx { .. } => Some(format!(
+                "{client_ip} - - [{}] \"{} {} HTTP/1.1\" {} {body_len} \"-\" \"{}\" \"-\"",
                 clf_time(now.unix_secs()),
                 req.method,
                 req.path,
                 response.status,
-                if req.method == "HEAD" { 0 } else { response.body.len() },
                 req.user_agent
-            );
+            )),
+            // The httpd image's httpd.conf: `CustomLog /proc/self/fd/1 common`, i.e.
+            // `%h %l %u %t "%r" %>s %b` (`%b` is `-` for an empty body).
+            Server::Httpd => Some(format!(
+                "{client_ip} - - [{}] \"{} {} HTTP/1.1\" {} {}",
+                clf_time(now.unix_secs()),
+                req.method,
+                req.path,
+                response.status,
+                if body_len == 0 { "-".to_string() } else { body_len.to_string() }
+            )),
+            _ => None,
+        };
+        if let Some(line) = access_line {
             if let Some(k) = self.kubelet_mut(&node) {
                 k.append_log(&pod_key, &container, now, &line);
             }
