@@ -378,6 +378,23 @@ impl ApiServer {
         }
     }
 
+    /// Changes the stored object in place, for a cluster component's status write (the
+    /// kubelet's pod status). Like [`ApiServer::update_status`], but without copying the
+    /// object when nothing else holds it: callers should drop their own `Arc` of it first.
+    pub fn modify_status(&mut self, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Result<Arc<Object>, ApiError> {
+        if self.store.get(key).is_none() {
+            return Err(ApiError::not_found(key.kind, &key.name));
+        }
+        let rev = self.store.next_revision();
+        let rv = rev.to_string();
+        self.store
+            .modify_in_place(rev, key, |obj| {
+                f(obj);
+                obj.metadata_mut().resource_version = Some(rv);
+            })
+            .ok_or_else(|| ApiError::not_found(key.kind, &key.name))
+    }
+
     /// Starts deleting an object. Pods on a node get a deletion timestamp and are removed by
     /// their kubelet once their containers stop; everything else goes at once (finalizers aside).
     pub fn delete(&mut self, key: &ObjectKey, opts: &DeleteOptions, dry_run: bool) -> Result<Arc<Object>, ApiError> {

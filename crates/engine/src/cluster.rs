@@ -271,6 +271,9 @@ impl Cluster {
                 }
             }
             let mut worked = !events.is_empty();
+            // The watch events hold the objects; release them before the components write,
+            // so status writes can change objects in place.
+            drop(events);
             if self.scheduler.has_work() {
                 let mut retry_at = None;
                 self.scheduler.run(&mut self.api, &mut retry_at);

@@ -86,6 +86,17 @@ impl Store {
         self.log.push(WatchEvent { revision, event_type, key, object: obj.clone() });
         obj
     }
+    /// Changes a stored object in place and logs the change. The object is copied only when
+    /// someone else still holds it (a snapshot, an undelivered watch event); otherwise the
+    /// write costs no copy at all.
+    pub(crate) fn modify_in_place(&mut self, revision: u64, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Option<Arc<Object>> {
+        let slot = self.data.objects.get_mut(key)?;
+        f(Arc::make_mut(slot));
+        let obj = slot.clone();
+        self.log.push(WatchEvent { revision, event_type: WatchEventType::Modified, key: key.clone(), object: obj.clone() });
+        Some(obj)
+    }
+
     /// Removes an object and logs the deletion.
     pub(crate) fn remove(&mut self, revision: u64, key: &ObjectKey) -> Option<Arc<Object>> {
         let old = self.data.objects.remove(key)?;

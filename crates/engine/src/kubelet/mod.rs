@@ -276,9 +276,16 @@ impl Kubelet {
         if (new_status.phase.as_deref() == Some("Succeeded") || new_status.phase.as_deref() == Some("Failed")) && !deleting {
             rec.sandbox_gone = true;
         }
-        if pod.status.as_ref() != Some(&new_status) {
-            let p = Pod { metadata: pod.metadata.clone(), spec: pod.spec.clone(), status: Some(new_status) };
-            if let Ok(written) = api.update_status(Object::Pod(p)) {
+        let changed = pod.status.as_ref() != Some(&new_status);
+        // Let go of our copy so the store can change the pod in place instead of copying it.
+        drop(obj);
+        if changed {
+            let write = api.modify_status(key, |o| {
+                if let Object::Pod(p) = o {
+                    p.status = Some(new_status);
+                }
+            });
+            if let Ok(written) = write {
                 rec.last_rv = written.metadata().resource_version.clone();
             }
         }
@@ -300,7 +307,8 @@ impl Kubelet {
     }
 
     fn new_record(&mut self, pod: &Pod, uid: &str, now: SimTime, api: &mut ApiServer, ipam: &mut Ipam) -> PodRecord {
-        let spec = pod.spec.clone().unwrap_or_default();
+        let default_spec = k8s_openapi::api::core::v1::PodSpec::default();
+        let spec = pod.spec.as_ref().unwrap_or(&default_spec);
         let host_network = spec.host_network.unwrap_or(false);
         let (ip, allocated) = if host_network {
             (self.node_ip.parse::<Ipv4Addr>().ok(), false)
@@ -757,8 +765,11 @@ impl Kubelet {
 
     #[allow(clippy::too_many_arguments)]
     fn run_probes(&mut self, c: &mut ContainerRecord, cspec: &Container, obj: &Arc<Object>, _rec: &PodRecord, pod_ip: &str, grace_ms: u64, now: SimTime, api: &mut ApiServer, due: &mut Option<SimTime>) {
-        let Some(img) = c.image.clone() else { return };
-        let ctx = Context { base: img.base, app: img.entry.app, hostname: c.env.get("HOSTNAME").cloned().unwrap_or_default(), pod_ip: pod_ip.to_string(), node_cpus: self.cpus, kernel: self.kernel.clone(), stdin: false };
+        if [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness].iter().all(|k| probes::spec_probe(cspec, *k).is_none()) {
+            return;
+        }
+        let Some((base, app)) = c.image.as_ref().map(|i| (i.base, i.entry.app)) else { return };
+        let ctx = Context { base, app, hostname: c.env.get("HOSTNAME").cloned().unwrap_or_default(), pod_ip: pod_ip.to_string(), node_cpus: self.cpus, kernel: self.kernel.clone(), stdin: false };
         for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
             let Some(probe) = probes::spec_probe(cspec, kind).cloned() else { continue };
             let mut guard = 0;

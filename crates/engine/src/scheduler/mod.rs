@@ -245,24 +245,31 @@ impl Scheduler {
             let pick = if ties.len() == 1 { ties[0] } else { ties[api.rng().below("scheduler", ties.len() as u64) as usize] };
             feasible[pick].name.clone()
         };
-        self.bind(api, &obj, &chosen);
+        self.bind(api, obj, &chosen);
     }
 
     /// Assumes the pod onto `node` and writes the binding (`spec.nodeName`, `PodScheduled=True`)
     /// and the `Scheduled` event.
-    fn bind(&mut self, api: &mut ApiServer, obj: &Arc<Object>, node: &str) {
-        let Some(mut pod) = obj.as_::<Pod>().cloned() else { return };
+    fn bind(&mut self, api: &mut ApiServer, obj: Arc<Object>, node: &str) {
+        let Some(pod) = obj.as_::<Pod>() else { return };
         let key = obj.key();
-        if let Some(spec) = pod.spec.as_mut() {
-            spec.node_name = Some(node.to_string());
-        }
         let generation = pod.metadata.generation;
-        let status = pod.status.get_or_insert_with(Default::default);
-        status.nominated_node_name = None;
-        let cond = PodCondition { type_: "PodScheduled".into(), status: "True".into(), observed_generation: generation, ..Default::default() };
-        update_pod_condition(status, cond, api.now());
-        self.cache.set_pod(key.clone(), node, AssignedPod::of(&pod));
-        match api.update_status(Object::Pod(pod)) {
+        self.cache.set_pod(key.clone(), node, AssignedPod::of(pod));
+        // Let go of our copy so the store binds the pod in place instead of copying it.
+        drop(obj);
+        let now = api.now();
+        let write = api.modify_status(&key, |o| {
+            if let Object::Pod(pod) = o {
+                if let Some(spec) = pod.spec.as_mut() {
+                    spec.node_name = Some(node.to_string());
+                }
+                let status = pod.status.get_or_insert_with(Default::default);
+                status.nominated_node_name = None;
+                let cond = PodCondition { type_: "PodScheduled".into(), status: "True".into(), observed_generation: generation, ..Default::default() };
+                update_pod_condition(status, cond, now);
+            }
+        });
+        match write {
             Ok(bound) => {
                 let msg = format!("Successfully assigned {}/{} to {node}", key.namespace, key.name);
                 api.record_event(&bound, "Normal", "Scheduled", &msg, DEFAULT_SCHEDULER_NAME, None);
