@@ -56,7 +56,9 @@ macro_rules! kinds {
             }
         }
 
-        /// One API object of any served kind.
+        /// One API object of any served kind. Stored behind an `Arc`, so the size of the
+        /// largest variant (Pod) costs nothing per move.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         pub enum Object { $($variant($ty)),* }
 
