@@ -128,8 +128,10 @@ impl EngineState {
             seed: self.seed,
         }) {
             Ok(mut session) => {
-                // A person types here: `kubectl exec -it` attaches as on a real terminal.
+                // A person types here: `kubectl exec -it` attaches as on a real terminal, and
+                // real time drives the clock, so `watch` keeps redrawing.
                 session.set_tty(true);
+                session.set_live_clock(true);
                 self.prompt = session.prompt();
                 self.started_ms = session.cluster().now_unix_ms();
                 self.now_ms = self.started_ms;
@@ -217,6 +219,9 @@ impl Reducible for EngineState {
                 next.editor = Rc::new(editor);
             }
             Action::Interrupt => {
+                if let Some(session) = &next.session {
+                    session.borrow_mut().interrupt();
+                }
                 let mut scrollback = (*next.scrollback).clone();
                 let prompt = next.input_prompt().to_string();
                 let line = Rc::make_mut(&mut next.editor).cancel();
@@ -254,6 +259,11 @@ impl Reducible for EngineState {
                     let mut session = session.borrow_mut();
                     session.advance(ms);
                     next.now_ms = session.cluster().now_unix_ms();
+                    if let Some(frame) = session.take_frame() {
+                        let mut scrollback = (*next.scrollback).clone();
+                        scrollback.push_output(&frame);
+                        next.scrollback = Rc::new(scrollback);
+                    }
                 }
             }
             Action::SetRunning(running) => next.running = running,

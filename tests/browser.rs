@@ -274,3 +274,21 @@ async fn exec_it_attaches_the_terminal_to_the_container_shell() {
     page.run("exit").await;
     assert_eq!(page.prompt(), "root@m-k8s:~# ");
 }
+
+#[wasm_bindgen_test]
+async fn watch_redraws_the_screen_as_the_clock_runs() {
+    let page = Page::open().await;
+    page.run("kubectl run web --image=nginx").await;
+    page.run("watch kubectl get pods").await;
+    let first = page.lines("stdout").join("\n");
+    assert!(first.contains("Every 2.0s: kubectl get pods"), "{first}");
+    assert!(!first.contains("Running"), "the pod has not started yet: {first}");
+    page.click(r#"button[aria-label="Advance 30 seconds"]"#).await;
+    let screen = page.lines("stdout").join("\n");
+    assert_eq!(screen.matches("Every 2.0s").count(), 1, "each redraw replaces the screen: {screen}");
+    assert!(screen.contains("Running"), "the redrawn screen shows the pod running: {screen}");
+    page.press("c", true).await;
+    let before = page.lines("stdout");
+    page.click(r#"button[aria-label="Advance 30 seconds"]"#).await;
+    assert_eq!(page.lines("stdout"), before, "after Ctrl+C the watch no longer redraws");
+}

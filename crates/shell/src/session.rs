@@ -29,8 +29,45 @@ pub struct Session {
     cluster: Cluster,
     bash: Bash,
     tty: bool,
+    /// True when real time drives the clock (the page): `watch` then repeats its command.
+    live_clock: bool,
     /// The container shell the terminal is attached to (`kubectl exec -it POD -- sh`).
     attached: Option<Attached>,
+    /// A running `watch`, redrawn as simulated time passes.
+    watching: Option<Watching>,
+    /// The newest `watch` screen not yet shown.
+    frame: Option<Output>,
+}
+
+/// A `watch` that repeats its command every `interval_ms` of simulated time.
+struct Watching {
+    line: String,
+    interval_ms: u64,
+    next_at: u64,
+}
+
+/// The escape sequence that clears a terminal screen (`clear`, `watch`).
+const ERASE_DISPLAY: &str = "\x1b[H\x1b[2J";
+
+/// The interval of `watch [-n SECS] ...` in milliseconds (procps' default is 2 s, its
+/// minimum 0.1 s); `None` when the line is not a `watch` command.
+fn watch_interval_ms(line: &str) -> Option<u64> {
+    let mut words = line.split_whitespace();
+    if words.next()? != "watch" {
+        return None;
+    }
+    let mut secs = 2.0f64;
+    while let Some(w) = words.next() {
+        let value = match w {
+            "-n" | "--interval" => words.next(),
+            _ if w.starts_with("--interval=") => w.strip_prefix("--interval="),
+            _ if w.starts_with("-n") => w.strip_prefix("-n"),
+            _ if w.starts_with('-') => continue,
+            _ => break,
+        };
+        secs = value.and_then(|v| v.parse().ok()).filter(|v: &f64| v.is_finite()).unwrap_or(2.0);
+    }
+    Some((secs.max(0.1) * 1000.0) as u64)
 }
 
 /// A shell running inside a container, fed by the terminal.
@@ -67,13 +104,43 @@ impl Session {
     /// Starts a fresh cluster from a preset; an unknown preset is an error naming the choices.
     pub fn new(opts: &SessionOptions) -> Result<Session, String> {
         let cluster = Cluster::from_preset(&opts.preset, opts.seed).map_err(|e| e.to_string())?;
-        Ok(Session { bash: crate::kubectl::config::with_kubeconfig(Bash::new(), &cluster), cluster, tty: false, attached: None })
+        Ok(Session {
+            bash: crate::kubectl::config::with_kubeconfig(Bash::new(), &cluster),
+            cluster,
+            tty: false,
+            live_clock: false,
+            attached: None,
+            watching: None,
+            frame: None,
+        })
     }
 
     /// Tells the session a person types at a real terminal (the page, an interactive
     /// `kubarium shell`), so TTY-only behaviour (`kubectl exec -it`) acts as on a terminal.
     pub fn set_tty(&mut self, tty: bool) {
         self.tty = tty;
+    }
+
+    /// Tells the session real time drives its clock (the page), so `watch CMD` keeps
+    /// redrawing as time passes (see [`Session::take_frame`]) instead of running once.
+    pub fn set_live_clock(&mut self, live: bool) {
+        self.live_clock = live;
+    }
+
+    /// True while a `watch` is redrawing.
+    pub fn is_watching(&self) -> bool {
+        self.watching.is_some()
+    }
+
+    /// Ctrl+C: stops a running `watch`. Returns whether one was running.
+    pub fn interrupt(&mut self) -> bool {
+        self.frame = None;
+        self.watching.take().is_some()
+    }
+
+    /// The newest `watch` screen since the last call (it starts by clearing the screen).
+    pub fn take_frame(&mut self) -> Option<Output> {
+        self.frame.take()
     }
 
     /// The prompt a terminal shows, e.g. `root@m-k8s:~# `, or the container shell's prompt
@@ -106,6 +173,24 @@ impl Session {
         if self.attached.is_some() {
             return self.run_attached(input);
         }
+        self.watching = None;
+        if self.live_clock {
+            if let Some(interval_ms) = watch_interval_ms(input.trim()) {
+                let (out, status) = self.run_plain(input);
+                let mut screen = Output::new();
+                screen.stdout(ERASE_DISPLAY);
+                screen.extend(out);
+                if status == 0 {
+                    let next_at = self.cluster.now().ms() + interval_ms;
+                    self.watching = Some(Watching { line: input.to_string(), interval_ms, next_at });
+                }
+                return (screen, status);
+            }
+        }
+        self.run_plain(input)
+    }
+
+    fn run_plain(&mut self, input: &str) -> (Output, i32) {
         let mut term = Terminal { tty: self.tty, attach: None };
         let mut host = Commands { cluster: &mut self.cluster, term: &mut term };
         let result = self.bash.run(input, &mut host);
@@ -177,9 +262,28 @@ impl Session {
         self.bash.exited()
     }
 
-    /// Lets simulated time pass (the page's clock calls this as real time passes).
+    /// Lets simulated time pass (the page's clock calls this as real time passes); a running
+    /// `watch` reruns its command at each of its intervals on the way.
     pub fn advance(&mut self, ms: u64) {
-        self.cluster.advance(ms);
+        let target = self.cluster.now().ms() + ms;
+        while let Some(w) = &self.watching {
+            if w.next_at > target {
+                break;
+            }
+            let (line, next) = (w.line.clone(), w.next_at + w.interval_ms);
+            let step = w.next_at.saturating_sub(self.cluster.now().ms());
+            self.cluster.advance(step);
+            let (out, _) = self.run_plain(&line);
+            let mut screen = Output::new();
+            screen.stdout(ERASE_DISPLAY);
+            screen.extend(out);
+            self.frame = Some(screen);
+            if let Some(w) = &mut self.watching {
+                w.next_at = next;
+            }
+        }
+        let rest = target.saturating_sub(self.cluster.now().ms());
+        self.cluster.advance(rest);
     }
 
     /// The cluster, for views that show its state.
@@ -246,4 +350,36 @@ pub fn run_script(script: &str, opts: &SessionOptions, sink: &mut dyn FnMut(Stre
         }
     }
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_redraws_as_simulated_time_passes_on_a_live_clock() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.set_live_clock(true);
+        s.run("kubectl run web --image=nginx\n");
+        let (first, status) = s.run("watch -n 1 kubectl get pods\n");
+        assert_eq!(status, 0);
+        assert!(first.stdout_text().starts_with(ERASE_DISPLAY), "a watch screen starts by clearing the terminal");
+        assert!(first.stdout_text().contains("Every 1.0s: kubectl get pods"));
+        assert!(s.is_watching());
+        s.advance(30_000);
+        let frame = s.take_frame().expect("a new screen after 30 s");
+        assert!(frame.stdout_text().contains("Running"), "{}", frame.stdout_text());
+        assert!(s.take_frame().is_none(), "a screen is handed out once");
+        assert!(s.interrupt());
+        s.advance(5_000);
+        assert!(s.take_frame().is_none(), "Ctrl+C stopped the watch");
+    }
+
+    #[test]
+    fn watch_in_a_script_runs_once() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        let (out, _) = s.run("watch kubectl get nodes\n");
+        assert!(!out.stdout_text().contains(ERASE_DISPLAY));
+        assert!(!s.is_watching());
+    }
 }
