@@ -302,22 +302,18 @@ fn same_seed_gives_the_same_trace() {
 }
 
 #[test]
-fn a_thousand_pods_on_twenty_nodes_start_quickly() {
+fn a_thousand_pods_on_twenty_nodes_all_start() {
     let preset = kubarium_engine::Preset::synthetic(20, 4, 8192);
     let mut c = Cluster::new(preset, 7);
     let nodes: Vec<String> = (1..=20).map(|i| format!("node{i:02}")).collect();
-    let start = std::time::Instant::now();
     for i in 0..1000 {
         let pod: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}")}, "spec": {"nodeName": nodes[i % 20], "containers": [{"name": "web", "image": "nginx:1.14"}]}})).expect("pod");
         c.api().create(Object::Pod(pod), "default", false).expect("create");
     }
-    let created = start.elapsed();
+    // How fast is the benchmark's business (crates/engine/benches/pods.rs); this checks the outcome.
     c.advance(60_000);
-    let elapsed = start.elapsed();
-    eprintln!("creating 1000 pods: {created:?}; events: {}", c.api_ref().list(Kind::Event, Some("default")).len());
     let running = c.api_ref().list(Kind::Pod, Some("default")).iter().filter(|o| o.as_::<Pod>().and_then(|p| p.status.as_ref()?.phase.as_deref()) == Some("Running")).count();
     assert_eq!(running, 1000);
-    eprintln!("1000 pods to Running: {elapsed:?}");
 }
 
 fn ms(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 {

@@ -60,7 +60,7 @@ impl GoValue {
         match self {
             GoValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             GoValue::Int(i) => out.push_str(&i.to_string()),
-            GoValue::Str(s) => write_go_string(s, out),
+            GoValue::Str(s) => crate::printers::json::write_string(s, out),
             GoValue::List(items) => {
                 if items.is_empty() {
                     out.push_str("[]");
@@ -93,7 +93,7 @@ impl GoValue {
                         out.push(',');
                     }
                     pad(depth + 1, out);
-                    write_go_string(k, out);
+                    crate::printers::json::write_string(k, out);
                     out.push_str(": ");
                     v.write(depth + 1, out);
                 }
@@ -105,23 +105,6 @@ impl GoValue {
 }
 
 /// A JSON string escaped as Go escapes it (HTML characters included).
-fn write_go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// `metav1.ObjectMeta` with the fields a generator sets, in Go order.
 pub fn object_meta(name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>, annotations: &BTreeMap<String, String>) -> GoValue {
     let mut f = vec![("name", GoValue::str(name))];
