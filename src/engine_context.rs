@@ -240,9 +240,15 @@ impl Reducible for EngineState {
                 if completion.candidates.len() == 1 {
                     let c = &completion.candidates[0];
                     let space = if c.ends_with('/') { "" } else { " " };
-                    editor.edit(format!("{}{c}{space}", &line[..completion.start.min(line.len())]));
+                    editor.edit(format!(
+                        "{}{c}{space}",
+                        &line[..completion.start.min(line.len())]
+                    ));
                 } else if common.len() > word.len() {
-                    editor.edit(format!("{}{common}", &line[..completion.start.min(line.len())]));
+                    editor.edit(format!(
+                        "{}{common}",
+                        &line[..completion.start.min(line.len())]
+                    ));
                 } else if completion.candidates.len() > 1 {
                     let mut scrollback = (*next.scrollback).clone();
                     scrollback.push_input(&next.prompt, &line);

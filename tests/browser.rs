@@ -256,21 +256,38 @@ async fn tab_completes_kubectl_words_and_lists_ambiguous_choices() {
     assert_eq!(page.input().value(), "kubectl get nodes ");
     page.type_text("kubectl get nodes w").await;
     page.press("Tab", false).await;
-    assert_eq!(page.input().value(), "kubectl get nodes w", "three workers share only the prefix w");
+    assert_eq!(
+        page.input().value(),
+        "kubectl get nodes w",
+        "three workers share only the prefix w"
+    );
     page.press("Tab", false).await;
     let listed = page.lines("notice").join("\n");
-    assert!(listed.contains("w1-k8s  w2-k8s  w3-k8s"), "ambiguous choices are listed: {listed}");
+    assert!(
+        listed.contains("w1-k8s  w2-k8s  w3-k8s"),
+        "ambiguous choices are listed: {listed}"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn exec_it_attaches_the_terminal_to_the_container_shell() {
     let page = Page::open().await;
-    page.run("kubectl run bb --image=busybox -- sleep 3600").await;
-    page.click(r#"button[aria-label="Advance 30 seconds"]"#).await;
+    page.run("kubectl run bb --image=busybox -- sleep 3600")
+        .await;
+    page.click(r#"button[aria-label="Advance 30 seconds"]"#)
+        .await;
     page.run("kubectl exec -it bb -- sh").await;
-    assert_eq!(page.prompt(), "/ # ", "the container's shell prompt replaces the node's");
+    assert_eq!(
+        page.prompt(),
+        "/ # ",
+        "the container's shell prompt replaces the node's"
+    );
     page.run("hostname").await;
-    assert!(page.lines("stdout").iter().any(|l| l == "bb"), "hostname inside the pod: {:?}", page.lines("stdout"));
+    assert!(
+        page.lines("stdout").iter().any(|l| l == "bb"),
+        "hostname inside the pod: {:?}",
+        page.lines("stdout")
+    );
     page.run("exit").await;
     assert_eq!(page.prompt(), "root@m-k8s:~# ");
 }
@@ -282,13 +299,29 @@ async fn watch_redraws_the_screen_as_the_clock_runs() {
     page.run("watch kubectl get pods").await;
     let first = page.lines("stdout").join("\n");
     assert!(first.contains("Every 2.0s: kubectl get pods"), "{first}");
-    assert!(!first.contains("Running"), "the pod has not started yet: {first}");
-    page.click(r#"button[aria-label="Advance 30 seconds"]"#).await;
+    assert!(
+        !first.contains("Running"),
+        "the pod has not started yet: {first}"
+    );
+    page.click(r#"button[aria-label="Advance 30 seconds"]"#)
+        .await;
     let screen = page.lines("stdout").join("\n");
-    assert_eq!(screen.matches("Every 2.0s").count(), 1, "each redraw replaces the screen: {screen}");
-    assert!(screen.contains("Running"), "the redrawn screen shows the pod running: {screen}");
+    assert_eq!(
+        screen.matches("Every 2.0s").count(),
+        1,
+        "each redraw replaces the screen: {screen}"
+    );
+    assert!(
+        screen.contains("Running"),
+        "the redrawn screen shows the pod running: {screen}"
+    );
     page.press("c", true).await;
     let before = page.lines("stdout");
-    page.click(r#"button[aria-label="Advance 30 seconds"]"#).await;
-    assert_eq!(page.lines("stdout"), before, "after Ctrl+C the watch no longer redraws");
+    page.click(r#"button[aria-label="Advance 30 seconds"]"#)
+        .await;
+    assert_eq!(
+        page.lines("stdout"),
+        before,
+        "after Ctrl+C the watch no longer redraws"
+    );
 }

@@ -13,19 +13,30 @@ fn pod(i: usize) -> Object {
         "metadata": {"name": format!("web-{i:05}"), "labels": {"app": "web"}},
         "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
     });
-    let p: Pod = serde_json::from_value(v).unwrap_or_else(|_| Pod { metadata: ObjectMeta::default(), ..Default::default() });
+    let p: Pod = serde_json::from_value(v).unwrap_or_else(|_| Pod {
+        metadata: ObjectMeta::default(),
+        ..Default::default()
+    });
     Object::Pod(p)
 }
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn running(c: &Cluster) -> usize {
     c.api_ref()
         .store()
         .list(Kind::Pod, Some("default"))
-        .filter(|o| o.as_::<Pod>().and_then(|p| p.status.as_ref()).and_then(|s| s.phase.as_deref()) == Some("Running"))
+        .filter(|o| {
+            o.as_::<Pod>()
+                .and_then(|p| p.status.as_ref())
+                .and_then(|s| s.phase.as_deref())
+                == Some("Running")
+        })
         .count()
 }
 
@@ -54,13 +65,23 @@ fn main() {
         create_ms.push((t1 - t0).as_secs_f64() * 1e3);
         total_ms.push((t2 - t0).as_secs_f64() * 1e3);
         if seed == 0 {
-            println!("all {n_pods} pods Running after {} s of simulated time; {} writes to the store", simulated / 1000, c.api_ref().store().revision());
+            println!(
+                "all {n_pods} pods Running after {} s of simulated time; {} writes to the store",
+                simulated / 1000,
+                c.api_ref().store().revision()
+            );
         }
     }
     let med = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]
     };
-    println!("create + schedule {n_pods} pods on {n_nodes} nodes: median {:.2} ms", med(&mut create_ms));
-    println!("create -> all {n_pods} Running:              median {:.2} ms", med(&mut total_ms));
+    println!(
+        "create + schedule {n_pods} pods on {n_nodes} nodes: median {:.2} ms",
+        med(&mut create_ms)
+    );
+    println!(
+        "create -> all {n_pods} Running:              median {:.2} ms",
+        med(&mut total_ms)
+    );
 }

@@ -18,7 +18,11 @@ use std::time::{Duration, Instant};
 const PODS: usize = 1000;
 
 fn pod(i: usize) -> Pod {
-    let requests = if i.is_multiple_of(2) { json!({"cpu": "100m", "memory": "128Mi"}) } else { json!({}) };
+    let requests = if i.is_multiple_of(2) {
+        json!({"cpu": "100m", "memory": "128Mi"})
+    } else {
+        json!({})
+    };
     serde_json::from_value(json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": format!("web-{i:04}"), "labels": {"app": "web"}},
@@ -38,7 +42,14 @@ fn cluster_path() -> (Duration, usize) {
     let bound = (0..PODS)
         .filter(|i| {
             let key = ObjectKey::new(Kind::Pod, "default", &format!("web-{i:04}"));
-            c.api_ref().get(&key).ok().and_then(|o| o.as_::<Pod>().and_then(|p| p.spec.as_ref()?.node_name.clone())).is_some()
+            c.api_ref()
+                .get(&key)
+                .ok()
+                .and_then(|o| {
+                    o.as_::<Pod>()
+                        .and_then(|p| p.spec.as_ref()?.node_name.clone())
+                })
+                .is_some()
         })
         .count();
     (took, bound)
@@ -59,15 +70,35 @@ fn api_writes_only() -> Duration {
     let start = Instant::now();
     for i in 0..PODS {
         let key = ObjectKey::new(Kind::Pod, "default", &format!("web-{i:04}"));
-        let Some(mut p) = c.api_ref().get(&key).ok().and_then(|o| o.as_::<Pod>().cloned()) else { continue };
+        let Some(mut p) = c
+            .api_ref()
+            .get(&key)
+            .ok()
+            .and_then(|o| o.as_::<Pod>().cloned())
+        else {
+            continue;
+        };
         let node = format!("node{:02}", i % 20 + 1);
         if let Some(s) = p.spec.as_mut() {
             s.node_name = Some(node.clone());
         }
         let status = p.status.get_or_insert_with(Default::default);
-        status.conditions.get_or_insert_with(Vec::new).push(k8s_openapi::api::core::v1::PodCondition { type_: "PodScheduled".into(), status: "True".into(), ..Default::default() });
+        status.conditions.get_or_insert_with(Vec::new).push(
+            k8s_openapi::api::core::v1::PodCondition {
+                type_: "PodScheduled".into(),
+                status: "True".into(),
+                ..Default::default()
+            },
+        );
         if let Ok(bound) = c.api().update_status(Object::Pod(p)) {
-            c.api().record_event(&bound, "Normal", "Scheduled", &format!("Successfully assigned default/{} to {node}", key.name), "default-scheduler", None);
+            c.api().record_event(
+                &bound,
+                "Normal",
+                "Scheduled",
+                &format!("Successfully assigned default/{} to {node}", key.name),
+                "default-scheduler",
+                None,
+            );
         }
     }
     c.settle();
@@ -86,12 +117,24 @@ fn algorithm_only() -> Duration {
     let start = Instant::now();
     for (i, p) in pods.iter().enumerate() {
         let pi = PodInfo::new(p);
-        let feasible: Vec<_> = cache.nodes().filter(|n| run_filters(&pi, n).is_success()).collect();
-        let ctx = ScoreContext { total_nodes: cache.num_nodes(), image_nodes: cache.image_nodes() };
+        let feasible: Vec<_> = cache
+            .nodes()
+            .filter(|n| run_filters(&pi, n).is_success())
+            .collect();
+        let ctx = ScoreContext {
+            total_nodes: cache.num_nodes(),
+            image_nodes: cache.image_nodes(),
+        };
         let scores = run_scores(&pi, &feasible, &ctx);
-        let best = (0..feasible.len()).max_by_key(|i| (scores[*i], std::cmp::Reverse(*i))).map(|i| feasible[i].name.clone());
+        let best = (0..feasible.len())
+            .max_by_key(|i| (scores[*i], std::cmp::Reverse(*i)))
+            .map(|i| feasible[i].name.clone());
         if let Some(node) = best {
-            cache.set_pod(ObjectKey::new(Kind::Pod, "default", &format!("web-{i:04}")), &node, AssignedPod::of(p));
+            cache.set_pod(
+                ObjectKey::new(Kind::Pod, "default", &format!("web-{i:04}")),
+                &node,
+                AssignedPod::of(p),
+            );
         }
     }
     start.elapsed()
@@ -114,7 +157,16 @@ fn main() {
     algo.sort();
     writes.sort();
     println!("schedule {PODS} pods onto 20 nodes ({bound} bound), median of {RUNS}:");
-    println!("  cluster path (watch + schedule + bind + events): {:?}", cluster[RUNS / 2]);
-    println!("  algorithm only (filter + score + assume):        {:?}", algo[RUNS / 2]);
-    println!("  API-server writes alone (bind + event, no scheduler): {:?}", writes[RUNS / 2]);
+    println!(
+        "  cluster path (watch + schedule + bind + events): {:?}",
+        cluster[RUNS / 2]
+    );
+    println!(
+        "  algorithm only (filter + score + assume):        {:?}",
+        algo[RUNS / 2]
+    );
+    println!(
+        "  API-server writes alone (bind + event, no scheduler): {:?}",
+        writes[RUNS / 2]
+    );
 }

@@ -66,18 +66,34 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(reason: StatusReason, message: impl Into<String>) -> ApiError {
-        ApiError { reason, message: message.into(), kind: String::new(), name: String::new(), causes: Vec::new() }
+        ApiError {
+            reason,
+            message: message.into(),
+            kind: String::new(),
+            name: String::new(),
+            causes: Vec::new(),
+        }
     }
     /// `pods "web" not found`
     pub fn not_found(kind: Kind, name: &str) -> ApiError {
-        ApiError::new(StatusReason::NotFound, format!("{} {name:?} not found", kind.info().plural))
+        ApiError::new(
+            StatusReason::NotFound,
+            format!("{} {name:?} not found", kind.info().plural),
+        )
     }
     /// `The Pod "web" is invalid: ...` (the message without kubectl's "The ").
     pub fn invalid(kind: Kind, name: &str, causes: Vec<FieldError>) -> ApiError {
         let agg = if causes.len() == 1 {
             causes[0].to_string()
         } else {
-            format!("[{}]", causes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                causes
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
         ApiError {
             reason: StatusReason::Invalid,
@@ -89,7 +105,10 @@ impl ApiError {
     }
     /// A decoding failure: `Pod in version "v1" cannot be handled as a Pod: ...`.
     pub fn decode(kind: &str, version: &str, err: &decode::DecodeError) -> ApiError {
-        ApiError::new(StatusReason::BadRequest, format!("{kind} in version {version:?} cannot be handled as a {kind}: {err}"))
+        ApiError::new(
+            StatusReason::BadRequest,
+            format!("{kind} in version {version:?} cannot be handled as a {kind}: {err}"),
+        )
     }
 }
 
@@ -161,7 +180,10 @@ impl ApiServer {
 
     /// Reads one object.
     pub fn get(&self, key: &ObjectKey) -> Result<Arc<Object>, ApiError> {
-        self.store.get(key).cloned().ok_or_else(|| ApiError::not_found(key.kind, &key.name))
+        self.store
+            .get(key)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(key.kind, &key.name))
     }
 
     /// Lists objects of a kind in a namespace (`None`: all namespaces).
@@ -170,7 +192,12 @@ impl ApiServer {
     }
 
     /// Creates an object. `namespace` fills an empty `metadata.namespace` of namespaced kinds.
-    pub fn create(&mut self, mut obj: Object, namespace: &str, dry_run: bool) -> Result<Arc<Object>, ApiError> {
+    pub fn create(
+        &mut self,
+        mut obj: Object,
+        namespace: &str,
+        dry_run: bool,
+    ) -> Result<Arc<Object>, ApiError> {
         let kind = obj.kind();
         {
             let meta = obj.metadata_mut();
@@ -216,12 +243,19 @@ impl ApiServer {
         }
         let key = obj.key();
         if self.store.get(&key).is_some() {
-            return Err(ApiError::new(StatusReason::AlreadyExists, format!("{} {name:?} already exists", kind.info().plural)));
+            return Err(ApiError::new(
+                StatusReason::AlreadyExists,
+                format!("{} {name:?} already exists", kind.info().plural),
+            ));
         }
         if self.object_count >= self.max_objects {
             return Err(ApiError::new(
                 StatusReason::Forbidden,
-                format!("{} {name:?} is forbidden: the sandbox holds at most {} objects", kind.info().plural, self.max_objects),
+                format!(
+                    "{} {name:?} is forbidden: the sandbox holds at most {} objects",
+                    kind.info().plural,
+                    self.max_objects
+                ),
             ));
         }
         if dry_run {
@@ -308,7 +342,11 @@ impl ApiServer {
 
     /// Applies `f` to the stored object and writes the result (a read-modify-write that cannot
     /// conflict because nothing runs in between).
-    pub fn modify(&mut self, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Result<Arc<Object>, ApiError> {
+    pub fn modify(
+        &mut self,
+        key: &ObjectKey,
+        f: impl FnOnce(&mut Object),
+    ) -> Result<Arc<Object>, ApiError> {
         let mut obj = (*self.get(key)?).clone();
         f(&mut obj);
         obj.metadata_mut().resource_version = None;
@@ -374,14 +412,21 @@ impl ApiServer {
             }
         }
         if expired > 0 {
-            self.trace("apiserver", format!("{expired} event(s) expired (--event-ttl=1h0m0s)"));
+            self.trace(
+                "apiserver",
+                format!("{expired} event(s) expired (--event-ttl=1h0m0s)"),
+            );
         }
     }
 
     /// Changes the stored object in place, for a cluster component's status write (the
     /// kubelet's pod status). Like [`ApiServer::update_status`], but without copying the
     /// object when nothing else holds it: callers should drop their own `Arc` of it first.
-    pub fn modify_status(&mut self, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Result<Arc<Object>, ApiError> {
+    pub fn modify_status(
+        &mut self,
+        key: &ObjectKey,
+        f: impl FnOnce(&mut Object),
+    ) -> Result<Arc<Object>, ApiError> {
         if self.store.get(key).is_none() {
             return Err(ApiError::not_found(key.kind, &key.name));
         }
@@ -397,7 +442,12 @@ impl ApiServer {
 
     /// Starts deleting an object. Pods on a node get a deletion timestamp and are removed by
     /// their kubelet once their containers stop; everything else goes at once (finalizers aside).
-    pub fn delete(&mut self, key: &ObjectKey, opts: &DeleteOptions, dry_run: bool) -> Result<Arc<Object>, ApiError> {
+    pub fn delete(
+        &mut self,
+        key: &ObjectKey,
+        opts: &DeleteOptions,
+        dry_run: bool,
+    ) -> Result<Arc<Object>, ApiError> {
         let old = self.get(key)?;
         if dry_run {
             return Ok(old);
@@ -407,9 +457,16 @@ impl ApiServer {
                 let on_node = p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some();
                 let grace = opts
                     .grace_period_seconds
-                    .or_else(|| p.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+                    .or_else(|| {
+                        p.spec
+                            .as_ref()
+                            .and_then(|s| s.termination_grace_period_seconds)
+                    })
                     .unwrap_or(30);
-                let terminal = matches!(p.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+                let terminal = matches!(
+                    p.status.as_ref().and_then(|s| s.phase.as_deref()),
+                    Some("Succeeded" | "Failed")
+                );
                 (on_node && grace > 0 && !terminal).then_some(grace)
             }
             Object::Namespace(_) => Some(0),
@@ -432,7 +489,8 @@ impl ApiServer {
                     m.deletion_grace_period_seconds = Some(grace);
                 }
                 if let Object::Namespace(ns) = &mut obj {
-                    ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+                    ns.status.get_or_insert_with(Default::default).phase =
+                        Some("Terminating".into());
                 }
                 let rev = self.store.next_revision();
                 obj.metadata_mut().resource_version = Some(rev.to_string());
@@ -463,7 +521,15 @@ impl ApiServer {
 
     /// Records an event about `involved`, aggregating repeats into `count` like the
     /// client-go event recorder does.
-    pub fn record_event(&mut self, involved: &Object, type_: &str, reason: &str, message: &str, component: &str, host: Option<&str>) {
+    pub fn record_event(
+        &mut self,
+        involved: &Object,
+        type_: &str,
+        reason: &str,
+        message: &str,
+        component: &str,
+        host: Option<&str>,
+    ) {
         self.record_event_for(involved, None, type_, reason, message, component, host)
     }
 
@@ -481,10 +547,20 @@ impl ApiServer {
     ) {
         let meta = involved.metadata();
         let uid = meta.uid.clone().unwrap_or_default();
-        let ns = if involved.namespace().is_empty() { "default".to_string() } else { involved.namespace().to_string() };
+        let ns = if involved.namespace().is_empty() {
+            "default".to_string()
+        } else {
+            involved.namespace().to_string()
+        };
         let idx = {
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for part in [uid.as_str(), reason, message, component, field_path.unwrap_or("")] {
+            for part in [
+                uid.as_str(),
+                reason,
+                message,
+                component,
+                field_path.unwrap_or(""),
+            ] {
                 for b in part.bytes().chain(std::iter::once(0xff)) {
                     h ^= u64::from(b);
                     h = h.wrapping_mul(0x100_0000_01b3);
@@ -504,7 +580,11 @@ impl ApiServer {
         }
         let name = self.event_name(involved.name());
         let event = Event {
-            metadata: ObjectMeta { name: Some(name.clone()), namespace: Some(ns.clone()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                namespace: Some(ns.clone()),
+                ..Default::default()
+            },
             involved_object: ObjectReference {
                 api_version: Some(involved.kind().info().api_version.to_string()),
                 kind: Some(involved.kind().name().to_string()),
@@ -516,7 +596,10 @@ impl ApiServer {
             },
             reason: Some(reason.to_string()),
             message: Some(message.to_string()),
-            source: Some(EventSource { component: Some(component.to_string()), host: host.map(str::to_string) }),
+            source: Some(EventSource {
+                component: Some(component.to_string()),
+                host: host.map(str::to_string),
+            }),
             first_timestamp: Some(now.clone()),
             last_timestamp: Some(now),
             count: Some(1),
@@ -526,7 +609,10 @@ impl ApiServer {
             event_time: None,
             ..Default::default()
         };
-        self.trace(component, format!("event {reason} {}/{}: {message}", ns, involved.name()));
+        self.trace(
+            component,
+            format!("event {reason} {}/{}: {message}", ns, involved.name()),
+        );
         if let Ok(created) = self.create(Object::Event(event), &ns, false) {
             self.event_index.insert(idx, created.key());
         }
@@ -537,7 +623,10 @@ impl ApiServer {
     /// An event's name as client-go's recorder makes it: the involved object's name and the
     /// creation time in nanoseconds, in hex (the revision keeps names of one instant apart).
     fn event_name(&self, involved: &str) -> String {
-        format!("{involved}.{:x}", 0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision())
+        format!(
+            "{involved}.{:x}",
+            0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision()
+        )
     }
 
     /// Creates an event a component built itself (kubelet, node-controller and kube-proxy
@@ -545,29 +634,63 @@ impl ApiServer {
     /// cluster-scoped objects go to `default`, as the recorders do.
     pub fn emit_event(&mut self, mut event: Event) {
         let involved = event.involved_object.name.clone().unwrap_or_default();
-        let ns = event.involved_object.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".to_string());
-        event.metadata = ObjectMeta { name: Some(self.event_name(&involved)), namespace: Some(ns.clone()), ..Default::default() };
-        let component = event.source.as_ref().and_then(|s| s.component.clone()).or_else(|| event.reporting_component.clone()).unwrap_or_default();
-        self.trace(&component, format!("event {} {ns}/{involved}: {}", event.reason.as_deref().unwrap_or(""), event.message.as_deref().unwrap_or("")));
+        let ns = event
+            .involved_object
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".to_string());
+        event.metadata = ObjectMeta {
+            name: Some(self.event_name(&involved)),
+            namespace: Some(ns.clone()),
+            ..Default::default()
+        };
+        let component = event
+            .source
+            .as_ref()
+            .and_then(|s| s.component.clone())
+            .or_else(|| event.reporting_component.clone())
+            .unwrap_or_default();
+        self.trace(
+            &component,
+            format!(
+                "event {} {ns}/{involved}: {}",
+                event.reason.as_deref().unwrap_or(""),
+                event.message.as_deref().unwrap_or("")
+            ),
+        );
         let _ = self.create(Object::Event(event), &ns, false);
     }
 }
 
 fn spec_of(o: &Object) -> serde_json::Value {
-    o.to_value().get("spec").cloned().unwrap_or(serde_json::Value::Null)
+    o.to_value()
+        .get("spec")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// Pods are mostly immutable: only images, activeDeadlineSeconds, added tolerations and a few
 /// more may change.
-fn pod_update_forbidden(old: &k8s_openapi::api::core::v1::Pod, new: &k8s_openapi::api::core::v1::Pod) -> Option<FieldError> {
-    let (Some(os), Some(ns)) = (&old.spec, &new.spec) else { return None };
+fn pod_update_forbidden(
+    old: &k8s_openapi::api::core::v1::Pod,
+    new: &k8s_openapi::api::core::v1::Pod,
+) -> Option<FieldError> {
+    let (Some(os), Some(ns)) = (&old.spec, &new.spec) else {
+        return None;
+    };
     let mut a = os.clone();
     let b = ns.clone();
     // Blank out what may change, then compare the rest.
     for (ac, bc) in a.containers.iter_mut().zip(b.containers.iter()) {
         ac.image = bc.image.clone();
     }
-    for (ac, bc) in a.init_containers.iter_mut().flatten().zip(b.init_containers.iter().flatten()) {
+    for (ac, bc) in a
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .zip(b.init_containers.iter().flatten())
+    {
         ac.image = bc.image.clone();
     }
     a.active_deadline_seconds = b.active_deadline_seconds;

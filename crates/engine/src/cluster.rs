@@ -63,7 +63,8 @@ const MAX_SETTLE_ROUNDS: usize = 10_000;
 impl Cluster {
     /// A fresh cluster laid out like the named preset.
     pub fn from_preset(name: &str, seed: u64) -> Result<Cluster, ClusterError> {
-        let preset = Preset::by_name(name).ok_or_else(|| ClusterError::UnknownPreset(name.to_string()))?;
+        let preset =
+            Preset::by_name(name).ok_or_else(|| ClusterError::UnknownPreset(name.to_string()))?;
         Ok(Cluster::new(preset, seed))
     }
 
@@ -82,12 +83,18 @@ impl Cluster {
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
             let obj = Object::Namespace(Namespace {
-                metadata: crate::api::ObjectMeta { name: Some(ns.into()), ..Default::default() },
+                metadata: crate::api::ObjectMeta {
+                    name: Some(ns.into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             });
             let _ = c.api.create(obj, "", false);
         }
-        let network = Cidr::parse(preset.pod_network).unwrap_or(Cidr { base: 0xAC10_0000, prefix: 16 });
+        let network = Cidr::parse(preset.pod_network).unwrap_or(Cidr {
+            base: 0xAC10_0000,
+            prefix: 16,
+        });
         for (i, spec) in preset.nodes.iter().enumerate() {
             let block = node_pod_block(&network, preset.cni, i);
             let first = match preset.cni {
@@ -98,9 +105,15 @@ impl Cluster {
             c.ipam.add_node(&spec.name, block, first);
             let node: Node = system::node_object(&preset, spec, &block.to_string(), c.api.rng());
             let _ = c.api.create(Object::Node(node), "", false);
-            c.kubelets.insert(spec.name.clone(), Kubelet::new(spec, &preset));
+            c.kubelets
+                .insert(spec.name.clone(), Kubelet::new(spec, &preset));
             let first = c.api.now.plus_ms(node_status_interval_ms(&mut c.api));
-            c.schedule(first, Wake::NodeStatus { node: spec.name.clone() });
+            c.schedule(
+                first,
+                Wake::NodeStatus {
+                    node: spec.name.clone(),
+                },
+            );
         }
         for pod in system::system_pods(&preset, &mut c.api) {
             let _ = c.api.create(Object::Pod(pod), "kube-system", false);
@@ -161,7 +174,12 @@ impl Cluster {
     /// The kubelet that runs a pod, with the API server (for `kubectl exec`/`logs`).
     pub fn kubelet_for_pod(&mut self, key: &ObjectKey) -> Option<(&mut Kubelet, &mut ApiServer)> {
         let obj = self.api.store.get(key)?;
-        let node = obj.as_::<crate::api::Pod>()?.spec.as_ref()?.node_name.clone()?;
+        let node = obj
+            .as_::<crate::api::Pod>()?
+            .spec
+            .as_ref()?
+            .node_name
+            .clone()?;
         let kubelet = self.kubelets.get_mut(&node)?;
         Some((kubelet, &mut self.api))
     }
@@ -264,8 +282,12 @@ impl Cluster {
                 }
                 if ev.event_type != crate::store::WatchEventType::Deleted {
                     match ev.key.kind {
-                        Kind::Node => crate::controllers::node_lifecycle::reconcile(&mut self.api, &ev.key),
-                        Kind::Namespace => crate::controllers::root_ca_publisher::reconcile(&mut self.api, &ev.key),
+                        Kind::Node => {
+                            crate::controllers::node_lifecycle::reconcile(&mut self.api, &ev.key)
+                        }
+                        Kind::Namespace => {
+                            crate::controllers::root_ca_publisher::reconcile(&mut self.api, &ev.key)
+                        }
                         _ => {}
                     }
                 }
@@ -296,7 +318,8 @@ impl Cluster {
                 return;
             }
         }
-        self.api.trace("cluster", "settle round limit reached".to_string());
+        self.api
+            .trace("cluster", "settle round limit reached".to_string());
     }
 
     fn run_due(&mut self) {
@@ -339,7 +362,11 @@ fn node_status_interval_ms(api: &mut ApiServer) -> u64 {
 
 /// The node a pod event concerns (before and after, for a move or a delete).
 fn pod_nodes(ev: &crate::store::WatchEvent) -> Vec<String> {
-    let node = ev.object.as_::<crate::api::Pod>().and_then(|p| p.spec.as_ref()).and_then(|s| s.node_name.clone());
+    let node = ev
+        .object
+        .as_::<crate::api::Pod>()
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.node_name.clone());
     node.into_iter().collect()
 }
 
@@ -350,12 +377,18 @@ fn node_pod_block(network: &Cidr, cni: Cni, i: usize) -> Cidr {
         // Calico hands each node its own block; kubeadm's podCIDR is a /24 per node.
         Cni::Calico => {
             let third = [61u32, 221, 103, 132, 20, 45, 77, 150, 180, 200][i % 10] + (i as u32 / 10);
-            Cidr { base: network.base + (third << 8), prefix: 24 }
+            Cidr {
+                base: network.base + (third << 8),
+                prefix: 24,
+            }
         }
         // weave-net splits 10.32.0.0/12 between peers: 10.32, 10.36, 10.44, 10.40, ...
         Cni::WeaveNet => {
             let second = [32u32, 36, 44, 40, 38, 42, 46, 34][i % 8];
-            Cidr { base: (10 << 24) | (second << 16), prefix: 16 }
+            Cidr {
+                base: (10 << 24) | (second << 16),
+                prefix: 16,
+            }
         }
     }
 }

@@ -49,7 +49,14 @@ pub struct Preset {
 pub const KUBERNETES_VERSION: &str = "v1.37.0";
 
 fn node(name: &str, ip: &str, cpus: u32, memory_mib: u64, control_plane: bool) -> NodeSpec {
-    NodeSpec { name: name.into(), ip: ip.into(), cpus, memory_mib, control_plane, arch: "amd64" }
+    NodeSpec {
+        name: name.into(),
+        ip: ip.into(),
+        cpus,
+        memory_mib,
+        control_plane,
+        arch: "amd64",
+    }
 }
 
 impl Preset {
@@ -115,13 +122,22 @@ impl Preset {
         p.name = "synthetic";
         p.nodes.truncate(1);
         for i in 0..workers {
-            p.nodes.push(node(&format!("node{:02}", i + 1), &format!("192.168.{}.{}", 100 + (i + 11) / 250, (i + 11) % 250), cpus, memory_mib, false));
+            p.nodes.push(node(
+                &format!("node{:02}", i + 1),
+                &format!("192.168.{}.{}", 100 + (i + 11) / 250, (i + 11) % 250),
+                cpus,
+                memory_mib,
+                false,
+            ));
         }
         p
     }
 
     /// The control-plane node (the learner's terminal runs there).
     pub fn control_plane(&self) -> &NodeSpec {
-        self.nodes.iter().find(|n| n.control_plane).unwrap_or(&self.nodes[0])
+        self.nodes
+            .iter()
+            .find(|n| n.control_plane)
+            .unwrap_or(&self.nodes[0])
     }
 }

@@ -38,11 +38,21 @@ impl Snapshot {
         self.objects.get(key)
     }
     /// Objects of one kind, in one namespace or (`None`) in all, ordered by namespace and name.
-    pub fn list<'a>(&'a self, kind: Kind, namespace: Option<&'a str>) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
-        let start = ObjectKey { kind, namespace: namespace.unwrap_or("").to_string(), name: String::new() };
+    pub fn list<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+        let start = ObjectKey {
+            kind,
+            namespace: namespace.unwrap_or("").to_string(),
+            name: String::new(),
+        };
         self.objects
             .range(start..)
-            .take_while(move |(k, _)| k.kind == kind && namespace.is_none_or(|ns| k.namespace == ns))
+            .take_while(move |(k, _)| {
+                k.kind == kind && namespace.is_none_or(|ns| k.namespace == ns)
+            })
             .map(|(_, v)| v)
     }
 }
@@ -67,7 +77,11 @@ impl Store {
     pub fn get(&self, key: &ObjectKey) -> Option<&Arc<Object>> {
         self.data.get(key)
     }
-    pub fn list<'a>(&'a self, kind: Kind, namespace: Option<&'a str>) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
+    pub fn list<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         self.data.list(kind, namespace)
     }
     /// Number of stored objects of a kind.
@@ -83,24 +97,44 @@ impl Store {
         } else {
             WatchEventType::Added
         };
-        self.log.push(WatchEvent { revision, event_type, key, object: obj.clone() });
+        self.log.push(WatchEvent {
+            revision,
+            event_type,
+            key,
+            object: obj.clone(),
+        });
         obj
     }
     /// Changes a stored object in place and logs the change. The object is copied only when
     /// someone else still holds it (a snapshot, an undelivered watch event); otherwise the
     /// write costs no copy at all.
-    pub(crate) fn modify_in_place(&mut self, revision: u64, key: &ObjectKey, f: impl FnOnce(&mut Object)) -> Option<Arc<Object>> {
+    pub(crate) fn modify_in_place(
+        &mut self,
+        revision: u64,
+        key: &ObjectKey,
+        f: impl FnOnce(&mut Object),
+    ) -> Option<Arc<Object>> {
         let slot = self.data.objects.get_mut(key)?;
         f(Arc::make_mut(slot));
         let obj = slot.clone();
-        self.log.push(WatchEvent { revision, event_type: WatchEventType::Modified, key: key.clone(), object: obj.clone() });
+        self.log.push(WatchEvent {
+            revision,
+            event_type: WatchEventType::Modified,
+            key: key.clone(),
+            object: obj.clone(),
+        });
         Some(obj)
     }
 
     /// Removes an object and logs the deletion.
     pub(crate) fn remove(&mut self, revision: u64, key: &ObjectKey) -> Option<Arc<Object>> {
         let old = self.data.objects.remove(key)?;
-        self.log.push(WatchEvent { revision, event_type: WatchEventType::Deleted, key: key.clone(), object: old.clone() });
+        self.log.push(WatchEvent {
+            revision,
+            event_type: WatchEventType::Deleted,
+            key: key.clone(),
+            object: old.clone(),
+        });
         Some(old)
     }
     /// Takes the changes logged since the last call.

@@ -93,7 +93,10 @@ struct SystemPod {
 pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
     let cp = preset.control_plane().name.clone();
     let mut pods = Vec::new();
-    let stat = |component: &str, image: &'static str, cpu: &'static str, memory: Option<&'static str>| SystemPod {
+    let stat = |component: &str,
+                image: &'static str,
+                cpu: &'static str,
+                memory: Option<&'static str>| SystemPod {
         name: format!("{component}-{cp}"),
         node: Some(cp.clone()),
         labels: json!({"component": component, "tier": "control-plane"}),
@@ -108,10 +111,30 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
         memory_limit: None,
         sidecar: None,
     };
-    pods.push(stat("etcd", "registry.k8s.io/etcd:3.6.5-0", "100m", Some("100Mi")));
-    pods.push(stat("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.37.0", "250m", None));
-    pods.push(stat("kube-controller-manager", "registry.k8s.io/kube-controller-manager:v1.37.0", "200m", None));
-    pods.push(stat("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.37.0", "100m", None));
+    pods.push(stat(
+        "etcd",
+        "registry.k8s.io/etcd:3.6.5-0",
+        "100m",
+        Some("100Mi"),
+    ));
+    pods.push(stat(
+        "kube-apiserver",
+        "registry.k8s.io/kube-apiserver:v1.37.0",
+        "250m",
+        None,
+    ));
+    pods.push(stat(
+        "kube-controller-manager",
+        "registry.k8s.io/kube-controller-manager:v1.37.0",
+        "200m",
+        None,
+    ));
+    pods.push(stat(
+        "kube-scheduler",
+        "registry.k8s.io/kube-scheduler:v1.37.0",
+        "100m",
+        None,
+    ));
     let rs_hash = api.rng().suffix("system-hash", 10);
     for _ in 0..2 {
         pods.push(SystemPod {
@@ -131,20 +154,45 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
         });
     }
     let (cni_name, cni_image, cni_cpu, cni_memory, cni_sidecar) = match preset.cni {
-        Cni::Calico => ("calico-node", "docker.io/calico/node:v3.30.3", "250m", None, None),
+        Cni::Calico => (
+            "calico-node",
+            "docker.io/calico/node:v3.30.3",
+            "250m",
+            None,
+            None,
+        ),
         Cni::WeaveNet => (
             "weave-net",
             "ghcr.io/weaveworks/launcher/weave-kube:2.8.1",
             "50m",
             Some("100Mi"),
-            Some(("weave-npc", "ghcr.io/weaveworks/launcher/weave-npc:2.8.1", "50m", "100Mi")),
+            Some((
+                "weave-npc",
+                "ghcr.io/weaveworks/launcher/weave-npc:2.8.1",
+                "50m",
+                "100Mi",
+            )),
         ),
     };
     let ds_hash = api.rng().suffix("system-hash", 10);
     for n in &preset.nodes {
         for (ds, image, cpu, memory, sidecar, labels) in [
-            ("kube-proxy", "registry.k8s.io/kube-proxy:v1.37.0", None, None, None, json!({"k8s-app": "kube-proxy", "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
-            (cni_name, cni_image, Some(cni_cpu), cni_memory, cni_sidecar, json!({"k8s-app": cni_name, "name": cni_name, "controller-revision-hash": ds_hash, "pod-template-generation": "1"})),
+            (
+                "kube-proxy",
+                "registry.k8s.io/kube-proxy:v1.37.0",
+                None,
+                None,
+                None,
+                json!({"k8s-app": "kube-proxy", "controller-revision-hash": ds_hash, "pod-template-generation": "1"}),
+            ),
+            (
+                cni_name,
+                cni_image,
+                Some(cni_cpu),
+                cni_memory,
+                cni_sidecar,
+                json!({"k8s-app": cni_name, "name": cni_name, "controller-revision-hash": ds_hash, "pod-template-generation": "1"}),
+            ),
         ] {
             pods.push(SystemPod {
                 name: format!("{ds}-{}", api.rng().suffix("pod-name", 5)),
@@ -165,7 +213,11 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
     }
     if preset.cni == Cni::Calico {
         pods.push(SystemPod {
-            name: format!("calico-kube-controllers-{}-{}", api.rng().suffix("system-hash", 10), api.rng().suffix("pod-name", 5)),
+            name: format!(
+                "calico-kube-controllers-{}-{}",
+                api.rng().suffix("system-hash", 10),
+                api.rng().suffix("pod-name", 5)
+            ),
             node: None,
             labels: json!({"k8s-app": "calico-kube-controllers"}),
             image: "docker.io/calico/kube-controllers:v3.30.3",
@@ -180,7 +232,9 @@ pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
             command: vec![],
         });
     }
-    pods.into_iter().filter_map(|p| system_pod(p, api)).collect()
+    pods.into_iter()
+        .filter_map(|p| system_pod(p, api))
+        .collect()
 }
 
 fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
@@ -193,7 +247,10 @@ fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
         container["command"] = json!(p.command);
     }
     if let Some(app) = p.labels.get("k8s-app").and_then(Value::as_str) {
-        container["name"] = json!(match app { "kube-dns" => "coredns", other => other });
+        container["name"] = json!(match app {
+            "kube-dns" => "coredns",
+            other => other,
+        });
     }
     let mut requests = serde_json::Map::new();
     if let Some(c) = p.cpu {
@@ -248,14 +305,44 @@ fn node_conditions(preset: &Preset) -> Value {
     };
     let mut conditions = Vec::new();
     if preset.cni == Cni::Calico {
-        conditions.push(cond("NetworkUnavailable", "False", "CalicoIsUp", "Calico is running on this node"));
+        conditions.push(cond(
+            "NetworkUnavailable",
+            "False",
+            "CalicoIsUp",
+            "Calico is running on this node",
+        ));
     } else {
-        conditions.push(cond("NetworkUnavailable", "False", "WeaveIsUp", "Weave pod has set this"));
+        conditions.push(cond(
+            "NetworkUnavailable",
+            "False",
+            "WeaveIsUp",
+            "Weave pod has set this",
+        ));
     }
-    conditions.push(cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"));
-    conditions.push(cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"));
-    conditions.push(cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"));
-    conditions.push(cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"));
+    conditions.push(cond(
+        "MemoryPressure",
+        "False",
+        "KubeletHasSufficientMemory",
+        "kubelet has sufficient memory available",
+    ));
+    conditions.push(cond(
+        "DiskPressure",
+        "False",
+        "KubeletHasNoDiskPressure",
+        "kubelet has no disk pressure",
+    ));
+    conditions.push(cond(
+        "PIDPressure",
+        "False",
+        "KubeletHasSufficientPID",
+        "kubelet has sufficient PID available",
+    ));
+    conditions.push(cond(
+        "Ready",
+        "True",
+        "KubeletReady",
+        "kubelet is posting ready status",
+    ));
     Value::Array(conditions)
 }
 
@@ -268,12 +355,20 @@ pub fn node_startup_events(api: &mut ApiServer, node: &str) {
     use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
     let now = api.now();
     // The kubelet and kube-proxy name their node by name only, with the name as UID.
-    let by_name = ObjectReference { kind: Some("Node".into()), name: Some(node.into()), uid: Some(node.into()), ..Default::default() };
+    let by_name = ObjectReference {
+        kind: Some("Node".into()),
+        name: Some(node.into()),
+        uid: Some(node.into()),
+        ..Default::default()
+    };
     let kubelet = |reason: &str, message: String| Event {
         involved_object: by_name.clone(),
         reason: Some(reason.into()),
         message: Some(message),
-        source: Some(EventSource { component: Some("kubelet".into()), host: Some(node.into()) }),
+        source: Some(EventSource {
+            component: Some("kubelet".into()),
+            host: Some(node.into()),
+        }),
         first_timestamp: Some(now.to_k8s_time()),
         last_timestamp: Some(now.to_k8s_time()),
         count: Some(1),
@@ -284,16 +379,41 @@ pub fn node_startup_events(api: &mut ApiServer, node: &str) {
     };
     let status = |s: &str| format!("Node {node} status is now: {s}");
     api.emit_event(kubelet("Starting", "Starting kubelet.".into()));
-    for s in ["NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"] {
+    for s in [
+        "NodeHasSufficientMemory",
+        "NodeHasNoDiskPressure",
+        "NodeHasSufficientPID",
+    ] {
         api.emit_event(kubelet(s, status(s)));
     }
-    api.emit_event(kubelet("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods".into()));
-    let uid = api.get(&crate::api::ObjectKey::new(crate::api::Kind::Node, "", node)).ok().and_then(|o| o.metadata().uid.clone());
+    api.emit_event(kubelet(
+        "NodeAllocatableEnforced",
+        "Updated Node Allocatable limit across pods".into(),
+    ));
+    let uid = api
+        .get(&crate::api::ObjectKey::new(
+            crate::api::Kind::Node,
+            "",
+            node,
+        ))
+        .ok()
+        .and_then(|o| o.metadata().uid.clone());
     api.emit_event(Event {
-        involved_object: ObjectReference { api_version: Some("v1".into()), kind: Some("Node".into()), name: Some(node.into()), uid, ..Default::default() },
+        involved_object: ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Node".into()),
+            name: Some(node.into()),
+            uid,
+            ..Default::default()
+        },
         reason: Some("RegisteredNode".into()),
-        message: Some(format!("Node {node} event: Registered Node {node} in Controller")),
-        source: Some(EventSource { component: Some("node-controller".into()), host: None }),
+        message: Some(format!(
+            "Node {node} event: Registered Node {node} in Controller"
+        )),
+        source: Some(EventSource {
+            component: Some("node-controller".into()),
+            host: None,
+        }),
         first_timestamp: Some(now.to_k8s_time()),
         last_timestamp: Some(now.to_k8s_time()),
         count: Some(1),
@@ -302,14 +422,17 @@ pub fn node_startup_events(api: &mut ApiServer, node: &str) {
         reporting_instance: Some(String::new()),
         ..Default::default()
     });
-    let micro = k8s_openapi::jiff::Timestamp::from_millisecond(now.unix_ms() as i64).unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+    let micro = k8s_openapi::jiff::Timestamp::from_millisecond(now.unix_ms() as i64)
+        .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
     api.emit_event(Event {
         involved_object: by_name.clone(),
         reason: Some("Starting".into()),
         // The note is empty; its `message` is left out like any empty string field.
         message: None,
         source: Some(EventSource::default()),
-        event_time: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(micro)),
+        event_time: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(
+            micro,
+        )),
         type_: Some("Normal".into()),
         action: Some("StartKubeProxy".into()),
         reporting_component: Some("kube-proxy".into()),

@@ -10,12 +10,20 @@ fn vagrant() -> Cluster {
 }
 
 fn create_pod(c: &mut Cluster, name: &str, spec: Value) {
-    let pod: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec})).expect("pod json");
-    c.api().create(Object::Pod(pod), "default", false).expect("create pod");
+    let pod: Pod = serde_json::from_value(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}),
+    )
+    .expect("pod json");
+    c.api()
+        .create(Object::Pod(pod), "default", false)
+        .expect("create pod");
 }
 
 fn pod(c: &Cluster, name: &str) -> Pod {
-    let obj = c.api_ref().get(&ObjectKey::new(Kind::Pod, "default", name)).expect("pod exists");
+    let obj = c
+        .api_ref()
+        .get(&ObjectKey::new(Kind::Pod, "default", name))
+        .expect("pod exists");
     obj.as_::<Pod>().cloned().expect("a pod")
 }
 
@@ -25,7 +33,13 @@ fn node_of(c: &Cluster, name: &str) -> Option<String> {
 
 fn scheduled_condition(c: &Cluster, name: &str) -> (String, Option<String>, Option<String>) {
     let p = pod(c, name);
-    let cond = p.status.and_then(|s| s.conditions).into_iter().flatten().find(|c| c.type_ == "PodScheduled").expect("PodScheduled condition");
+    let cond = p
+        .status
+        .and_then(|s| s.conditions)
+        .into_iter()
+        .flatten()
+        .find(|c| c.type_ == "PodScheduled")
+        .expect("PodScheduled condition");
     (cond.status, cond.reason, cond.message)
 }
 
@@ -34,7 +48,9 @@ fn events_for(c: &Cluster, name: &str, reason: &str) -> Vec<Event> {
         .list(Kind::Event, Some("default"))
         .iter()
         .filter_map(|o| o.as_::<Event>().cloned())
-        .filter(|e| e.involved_object.name.as_deref() == Some(name) && e.reason.as_deref() == Some(reason))
+        .filter(|e| {
+            e.involved_object.name.as_deref() == Some(name) && e.reason.as_deref() == Some(reason)
+        })
         .collect()
 }
 
@@ -47,20 +63,30 @@ mod scheduler {
     #[test]
     fn too_big_pod_stays_pending_with_failed_scheduling() {
         let mut c = vagrant();
-        create_pod(&mut c, "big", json!({"containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]}));
+        create_pod(
+            &mut c,
+            "big",
+            json!({"containers": [{"name": "app", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]}),
+        );
         c.advance(1000);
         assert_eq!(node_of(&c, "big"), None);
         let want = format!(
             "0/4 nodes are available: {TAINT}, 3 Insufficient cpu. no new claims to deallocate, preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod."
         );
         let (status, reason, message) = scheduled_condition(&c, "big");
-        assert_eq!((status.as_str(), reason.as_deref(), message.as_deref()), ("False", Some("Unschedulable"), Some(want.as_str())));
+        assert_eq!(
+            (status.as_str(), reason.as_deref(), message.as_deref()),
+            ("False", Some("Unschedulable"), Some(want.as_str()))
+        );
         let events = events_for(&c, "big", "FailedScheduling");
         assert_eq!(events.len(), 1);
         let e = &events[0];
         assert_eq!(e.type_.as_deref(), Some("Warning"));
         assert_eq!(e.message.as_deref(), Some(want.as_str()));
-        assert_eq!(e.source.as_ref().and_then(|s| s.component.as_deref()), Some("default-scheduler"));
+        assert_eq!(
+            e.source.as_ref().and_then(|s| s.component.as_deref()),
+            Some("default-scheduler")
+        );
         // Nothing changes, so nothing is retried until the 5-minute flush, which fails again.
         c.advance(60_000);
         assert_eq!(events_for(&c, "big", "FailedScheduling")[0].count, Some(1));
@@ -73,7 +99,11 @@ mod scheduler {
     fn pods_without_requests_spread_over_the_workers() {
         let mut c = vagrant();
         for i in 0..6 {
-            create_pod(&mut c, &format!("web-{i}"), json!({"containers": [{"name": "app", "image": "nginx"}]}));
+            create_pod(
+                &mut c,
+                &format!("web-{i}"),
+                json!({"containers": [{"name": "app", "image": "nginx"}]}),
+            );
         }
         c.advance(1000);
         let mut per_node = std::collections::BTreeMap::new();
@@ -83,7 +113,10 @@ mod scheduler {
             let (status, _, _) = scheduled_condition(&c, &name);
             assert_eq!(status, "True");
             let ev = events_for(&c, &name, "Scheduled");
-            assert_eq!(ev[0].message.as_deref(), Some(format!("Successfully assigned default/{name} to {node}").as_str()));
+            assert_eq!(
+                ev[0].message.as_deref(),
+                Some(format!("Successfully assigned default/{name} to {node}").as_str())
+            );
             *per_node.entry(node).or_insert(0) += 1;
         }
         assert!(!per_node.contains_key("m-k8s"), "{per_node:?}");
@@ -94,7 +127,11 @@ mod scheduler {
     #[test]
     fn node_selector_waits_for_a_label() {
         let mut c = vagrant();
-        create_pod(&mut c, "ssd", json!({"nodeSelector": {"disktype": "ssd"}, "containers": [{"name": "app", "image": "nginx"}]}));
+        create_pod(
+            &mut c,
+            "ssd",
+            json!({"nodeSelector": {"disktype": "ssd"}, "containers": [{"name": "app", "image": "nginx"}]}),
+        );
         c.advance(1000);
         assert_eq!(node_of(&c, "ssd"), None);
         let (_, _, message) = scheduled_condition(&c, "ssd");
@@ -106,7 +143,10 @@ mod scheduler {
         c.api()
             .modify(&node_key, |o| {
                 if let Object::Node(n) = o {
-                    n.metadata.labels.get_or_insert_with(Default::default).insert("disktype".into(), "ssd".into());
+                    n.metadata
+                        .labels
+                        .get_or_insert_with(Default::default)
+                        .insert("disktype".into(), "ssd".into());
                 }
             })
             .expect("label node");
@@ -127,7 +167,11 @@ mod scheduler {
                 })
                 .expect("cordon");
         }
-        create_pod(&mut c, "p", json!({"containers": [{"name": "app", "image": "nginx"}]}));
+        create_pod(
+            &mut c,
+            "p",
+            json!({"containers": [{"name": "app", "image": "nginx"}]}),
+        );
         c.advance(1000);
         let (_, _, message) = scheduled_condition(&c, "p");
         assert_eq!(
@@ -150,10 +194,16 @@ mod scheduler {
         let place = || {
             let mut c = vagrant();
             for i in 0..9 {
-                create_pod(&mut c, &format!("p{i}"), json!({"containers": [{"name": "a", "image": "nginx", "resources": {"requests": {"cpu": "50m"}}}]}));
+                create_pod(
+                    &mut c,
+                    &format!("p{i}"),
+                    json!({"containers": [{"name": "a", "image": "nginx", "resources": {"requests": {"cpu": "50m"}}}]}),
+                );
             }
             c.advance(1000);
-            (0..9).map(|i| node_of(&c, &format!("p{i}"))).collect::<Vec<_>>()
+            (0..9)
+                .map(|i| node_of(&c, &format!("p{i}")))
+                .collect::<Vec<_>>()
         };
         assert_eq!(place(), place());
     }

@@ -23,17 +23,30 @@ pub struct AttachTarget {
 }
 
 /// Runs `argv` if it names a command Kubarium provides; `None` means "command not found".
-pub fn run(cluster: &mut Cluster, argv: &[String], io: &mut CommandIo<'_>, term: &mut Terminal) -> Option<i32> {
+pub fn run(
+    cluster: &mut Cluster,
+    argv: &[String],
+    io: &mut CommandIo<'_>,
+    term: &mut Terminal,
+) -> Option<i32> {
     match argv.first().map(String::as_str) {
         Some("kubectl") => Some(crate::kubectl::run(cluster, &argv[1..], io, term)),
         Some("curl") => {
-            let origin = kubarium_engine::network::request::Origin::Node(cluster.client_hostname().to_string());
+            let origin = kubarium_engine::network::request::Origin::Node(
+                cluster.client_hostname().to_string(),
+            );
             let (vfs, cwd) = (&mut *io.vfs, io.cwd);
             let mut write = |path: &str, text: &str| {
                 let abs = vfs.resolve(cwd, path);
                 vfs.write(&abs, text).map_err(|e| e.to_string())
             };
-            Some(crate::tools::curl::run(cluster, &origin, &argv[1..], io.out, &mut write))
+            Some(crate::tools::curl::run(
+                cluster,
+                &origin,
+                &argv[1..],
+                io.out,
+                &mut write,
+            ))
         }
         _ => None,
     }

@@ -56,6 +56,10 @@ impl Output {
         self.chunks.iter().map(|(_, t)| t.as_str()).collect()
     }
     fn text_of(&self, stream: Stream) -> String {
-        self.chunks.iter().filter(|(s, _)| *s == stream).map(|(_, t)| t.as_str()).collect()
+        self.chunks
+            .iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, t)| t.as_str())
+            .collect()
     }
 }

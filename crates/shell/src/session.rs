@@ -20,7 +20,10 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        Self { preset: "vagrant".into(), seed: 1 }
+        Self {
+            preset: "vagrant".into(),
+            seed: 1,
+        }
     }
 }
 
@@ -65,7 +68,10 @@ fn watch_interval_ms(line: &str) -> Option<u64> {
             _ if w.starts_with('-') => continue,
             _ => break,
         };
-        secs = value.and_then(|v| v.parse().ok()).filter(|v: &f64| v.is_finite()).unwrap_or(2.0);
+        secs = value
+            .and_then(|v| v.parse().ok())
+            .filter(|v: &f64| v.is_finite())
+            .unwrap_or(2.0);
     }
     Some((secs.max(0.1) * 1000.0) as u64)
 }
@@ -148,15 +154,29 @@ impl Session {
     pub fn prompt(&self) -> String {
         match &self.attached {
             Some(a) => {
-                let base = kubelet_api::image_base(&self.cluster, &a.target.pod, &a.target.container).unwrap_or_default();
+                let base =
+                    kubelet_api::image_base(&self.cluster, &a.target.pod, &a.target.container)
+                        .unwrap_or_default();
                 let cwd = a.bash.display_cwd();
                 match base.as_str() {
                     "busybox" | "alpine" => format!("{cwd} # "),
-                    "centos" | "oraclelinux" => format!("[root@{} {}]# ", a.target.pod.name, if cwd == "/" { "/".to_string() } else { cwd.rsplit('/').next().unwrap_or("/").to_string() }),
+                    "centos" | "oraclelinux" => format!(
+                        "[root@{} {}]# ",
+                        a.target.pod.name,
+                        if cwd == "/" {
+                            "/".to_string()
+                        } else {
+                            cwd.rsplit('/').next().unwrap_or("/").to_string()
+                        }
+                    ),
                     _ => format!("root@{}:{cwd}# ", a.target.pod.name),
                 }
             }
-            None => format!("root@{}:{}# ", self.cluster.client_hostname(), self.bash.display_cwd()),
+            None => format!(
+                "root@{}:{}# ",
+                self.cluster.client_hostname(),
+                self.bash.display_cwd()
+            ),
         }
     }
 
@@ -182,7 +202,11 @@ impl Session {
                 screen.extend(out);
                 if status == 0 {
                     let next_at = self.cluster.now().ms() + interval_ms;
-                    self.watching = Some(Watching { line: input.to_string(), interval_ms, next_at });
+                    self.watching = Some(Watching {
+                        line: input.to_string(),
+                        interval_ms,
+                        next_at,
+                    });
                 }
                 return (screen, status);
             }
@@ -191,8 +215,14 @@ impl Session {
     }
 
     fn run_plain(&mut self, input: &str) -> (Output, i32) {
-        let mut term = Terminal { tty: self.tty, attach: None };
-        let mut host = Commands { cluster: &mut self.cluster, term: &mut term };
+        let mut term = Terminal {
+            tty: self.tty,
+            attach: None,
+        };
+        let mut host = Commands {
+            cluster: &mut self.cluster,
+            term: &mut term,
+        };
         let result = self.bash.run(input, &mut host);
         if let Some(target) = term.attach.take() {
             self.attach(target);
@@ -205,8 +235,14 @@ impl Session {
     pub fn complete(&self, line: &str, cursor: usize) -> crate::Completion {
         match &self.attached {
             Some(a) => {
-                let start = line[..cursor.min(line.len())].rfind([' ', '\t', ';', '|', '&']).map(|i| i + 1).unwrap_or(0);
-                crate::Completion { start, candidates: a.bash.complete(line, cursor) }
+                let start = line[..cursor.min(line.len())]
+                    .rfind([' ', '\t', ';', '|', '&'])
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                crate::Completion {
+                    start,
+                    candidates: a.bash.complete(line, cursor),
+                }
             }
             None => crate::completion::complete(&self.bash, &self.cluster, line, cursor),
         }
@@ -218,34 +254,52 @@ impl Session {
     }
 
     fn attach(&mut self, target: AttachTarget) {
-        let Ok(files) = kubelet_api::container_files(&self.cluster, &target.pod, &target.container) else { return };
-        let env = kubelet_api::container_env(&self.cluster, &target.pod, &target.container).unwrap_or_default();
+        let Ok(files) = kubelet_api::container_files(&self.cluster, &target.pod, &target.container)
+        else {
+            return;
+        };
+        let env = kubelet_api::container_env(&self.cluster, &target.pod, &target.container)
+            .unwrap_or_default();
         let mut bash = Bash::new();
         *bash.vfs_mut() = exec::files_to_vfs(&files);
         let mut setup = String::from("unalias -a 2>/dev/null; cd /\n");
         for (k, v) in &env {
             setup.push_str(&format!("export {k}='{}'\n", v.replace('\'', "'\\''")));
         }
-        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: target.pod.name.clone(), pod: target.pod.clone(), container: target.container.clone() };
+        let mut host = exec::ContainerHost {
+            cluster: &mut self.cluster,
+            hostname: target.pod.name.clone(),
+            pod: target.pod.clone(),
+            container: target.container.clone(),
+        };
         let _ = bash.run(&setup, &mut host);
         self.attached = Some(Attached { target, bash });
     }
 
     fn run_attached(&mut self, input: &str) -> (Output, i32) {
-        let Some(mut a) = self.attached.take() else { return (Output::new(), 0) };
+        let Some(mut a) = self.attached.take() else {
+            return (Output::new(), 0);
+        };
         let (pod, container) = (a.target.pod.clone(), a.target.container.clone());
         if !kubelet_api::is_running(&self.cluster, &pod, &container) {
             let mut out = Output::new();
             out.stderr("command terminated with exit code 137\n");
             return (out, 137);
         }
-        let before = kubelet_api::container_files(&self.cluster, &pod, &container).unwrap_or_default();
-        let mut host = exec::ContainerHost { cluster: &mut self.cluster, hostname: pod.name.clone(), pod: pod.clone(), container: container.clone() };
+        let before =
+            kubelet_api::container_files(&self.cluster, &pod, &container).unwrap_or_default();
+        let mut host = exec::ContainerHost {
+            cluster: &mut self.cluster,
+            hostname: pod.name.clone(),
+            pod: pod.clone(),
+            container: container.clone(),
+        };
         let (out, status) = a.bash.run(input, &mut host);
         if kubelet_api::is_running(&self.cluster, &pod, &container) {
             let after = exec::vfs_to_files(a.bash.vfs(), &before);
             if after != before {
-                let _ = kubelet_api::set_container_files(&mut self.cluster, &pod, &container, after);
+                let _ =
+                    kubelet_api::set_container_files(&mut self.cluster, &pod, &container, after);
             }
             if a.bash.exited().is_none() {
                 self.attached = Some(a);
@@ -299,16 +353,26 @@ impl Session {
     /// Writes a file into the learner's virtual filesystem (lessons, tests, the editor).
     pub fn write_file(&mut self, path: &str, content: &str) -> Result<(), String> {
         let abs = self.bash.vfs().resolve(self.bash.cwd(), path);
-        if let Some(dir) = abs.rsplit_once('/').map(|(d, _)| d).filter(|d| !d.is_empty()) {
+        if let Some(dir) = abs
+            .rsplit_once('/')
+            .map(|(d, _)| d)
+            .filter(|d| !d.is_empty())
+        {
             let _ = self.bash.vfs_mut().mkdir(dir, true);
         }
-        self.bash.vfs_mut().write(&abs, content).map_err(|e| format!("{abs}: {e}"))
+        self.bash
+            .vfs_mut()
+            .write(&abs, content)
+            .map_err(|e| format!("{abs}: {e}"))
     }
 
     /// Reads a file of the learner's virtual filesystem.
     pub fn read_file(&self, path: &str) -> Result<String, String> {
         let abs = self.bash.vfs().resolve(self.bash.cwd(), path);
-        self.bash.vfs().read(&abs).map_err(|e| format!("{abs}: {e}"))
+        self.bash
+            .vfs()
+            .read(&abs)
+            .map_err(|e| format!("{abs}: {e}"))
     }
 
     /// Commands typed so far, oldest first.
@@ -320,7 +384,11 @@ impl Session {
 /// Runs a whole script the way `kubarium shell` does when its input is not a terminal: each
 /// command's output goes to `sink` as it is produced, no prompt is printed, and the result is
 /// the status of the last command (or the argument of `exit`).
-pub fn run_script(script: &str, opts: &SessionOptions, sink: &mut dyn FnMut(Stream, &str)) -> Result<i32, String> {
+pub fn run_script(
+    script: &str,
+    opts: &SessionOptions,
+    sink: &mut dyn FnMut(Stream, &str),
+) -> Result<i32, String> {
     let mut session = Session::new(opts)?;
     let mut status = 0;
     let mut pending = String::new();
@@ -363,12 +431,19 @@ mod tests {
         s.run("kubectl run web --image=nginx\n");
         let (first, status) = s.run("watch -n 1 kubectl get pods\n");
         assert_eq!(status, 0);
-        assert!(first.stdout_text().starts_with(ERASE_DISPLAY), "a watch screen starts by clearing the terminal");
+        assert!(
+            first.stdout_text().starts_with(ERASE_DISPLAY),
+            "a watch screen starts by clearing the terminal"
+        );
         assert!(first.stdout_text().contains("Every 1.0s: kubectl get pods"));
         assert!(s.is_watching());
         s.advance(30_000);
         let frame = s.take_frame().expect("a new screen after 30 s");
-        assert!(frame.stdout_text().contains("Running"), "{}", frame.stdout_text());
+        assert!(
+            frame.stdout_text().contains("Running"),
+            "{}",
+            frame.stdout_text()
+        );
         assert!(s.take_frame().is_none(), "a screen is handed out once");
         assert!(s.interrupt());
         s.advance(5_000);

@@ -18,7 +18,9 @@ fn pod(spec_tail: &str) -> String {
 
 fn cases() -> Vec<Case> {
     let billion_laughs = {
-        let mut s = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut s = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
         let mut prev = "a";
         for n in names {
@@ -27,8 +29,15 @@ fn cases() -> Vec<Case> {
         }
         s
     };
-    let deep = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
-    let huge = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\ndata:\n  big: \"{}\"\n", "x".repeat(9_999_900));
+    let deep = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let huge = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\ndata:\n  big: \"{}\"\n",
+        "x".repeat(9_999_900)
+    );
     vec![
         Case { name: "malformed yaml", files: vec![("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n   labels: x\n".into())], command: "kubectl apply -f bad.yaml", expect: "error" },
         Case { name: "alias bomb yaml", files: vec![("bomb.yaml", billion_laughs)], command: "kubectl apply -f bomb.yaml", expect: "error" },
@@ -78,7 +87,8 @@ fn bad_input_is_rejected_cleanly() {
     for case in cases {
         let mut s = Session::new(&SessionOptions::default()).expect("session");
         for (path, text) in &case.files {
-            s.write_file(&format!("/root/{path}"), text).expect("write file");
+            s.write_file(&format!("/root/{path}"), text)
+                .expect("write file");
         }
         let before = s.cluster().api_ref().store().revision();
         let (out, status) = s.run(&format!("{}\n", case.command));
@@ -87,10 +97,21 @@ fn bad_input_is_rejected_cleanly() {
         if status == 0 {
             failures.push(format!("{}: status 0, output: {text}", case.name));
         } else if !text.contains(case.expect) {
-            failures.push(format!("{}: expected {:?} in: {text}", case.name, case.expect));
+            failures.push(format!(
+                "{}: expected {:?} in: {text}",
+                case.name, case.expect
+            ));
         } else if before != after {
-            failures.push(format!("{}: the cluster changed (revision {before} -> {after})", case.name));
+            failures.push(format!(
+                "{}: the cluster changed (revision {before} -> {after})",
+                case.name
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} bad-input cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} bad-input cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -5,12 +5,20 @@ use kubarium_shell::{Session, SessionOptions};
 const SCRIPT: &str = "kubectl run web --image=nginx\nkubectl run bad --image=nginx:1.99\nkubectl run job --image=busybox --restart=Never -- sh -c 'echo hi; exit 3'\nsleep 60\nkubectl get pods -o wide\nkubectl get events\n";
 
 fn run(seed: u64) -> (String, Vec<String>) {
-    let mut s = Session::new(&SessionOptions { preset: "vagrant".into(), seed }).expect("session");
+    let mut s = Session::new(&SessionOptions {
+        preset: "vagrant".into(),
+        seed,
+    })
+    .expect("session");
     let mut out = String::new();
     for line in SCRIPT.lines() {
         out.push_str(&s.run(&format!("{line}\n")).0.combined());
     }
-    let trace = s.cluster().trace().map(|e| format!("{} {} {}", e.at.ms(), e.component, e.what)).collect();
+    let trace = s
+        .cluster()
+        .trace()
+        .map(|e| format!("{} {} {}", e.at.ms(), e.component, e.what))
+        .collect();
     (out, trace)
 }
 

@@ -37,9 +37,14 @@ fn parse(text: &str) -> Scenario {
     let mut steps: Vec<Step> = Vec::new();
     for line in text.lines() {
         if let Some(cmd) = line.strip_prefix("$ ") {
-            steps.push(Step { input: format!("{cmd}\n"), expected: String::new() });
+            steps.push(Step {
+                input: format!("{cmd}\n"),
+                expected: String::new(),
+            });
         } else if let Some(step) = steps.last_mut() {
-            let cont = line.strip_prefix("> ").or(if line == ">" { Some("") } else { None });
+            let cont = line
+                .strip_prefix("> ")
+                .or(if line == ">" { Some("") } else { None });
             if let (Some(cont), true) = (cont, step.expected.is_empty()) {
                 step.input.push_str(cont);
                 step.input.push('\n');
@@ -58,7 +63,11 @@ fn parse(text: &str) -> Scenario {
             header.push(line.to_string());
         }
     }
-    Scenario { header, opts, steps }
+    Scenario {
+        header,
+        opts,
+        steps,
+    }
 }
 
 fn render(s: &Scenario, actual: &[String]) -> String {
@@ -103,7 +112,10 @@ fn run_scenario(path: &Path) -> Result<(), String> {
             got.push_str(&format!("[status {status}]\n"));
         }
         if normalise(&got) != normalise(&step.expected) && failures.len() < 3 {
-            failures.push(format!("--- command:\n$ {}--- expected:\n{}--- got:\n{}", step.input, step.expected, got));
+            failures.push(format!(
+                "--- command:\n$ {}--- expected:\n{}--- got:\n{}",
+                step.input, step.expected, got
+            ));
         }
         actual.push(normalise(&got));
     }
@@ -121,7 +133,11 @@ fn run_scenario(path: &Path) -> Result<(), String> {
 fn scenario_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
@@ -130,12 +146,21 @@ fn scenario_files() -> Vec<PathBuf> {
 #[test]
 fn scenarios() {
     let files = scenario_files();
-    assert!(!files.is_empty(), "no scenario files found in tests/scenarios");
+    assert!(
+        !files.is_empty(),
+        "no scenario files found in tests/scenarios"
+    );
     let mut failed = Vec::new();
     for f in &files {
         if let Err(e) = run_scenario(f) {
             failed.push(format!("=== {}\n{e}", f.display()));
         }
     }
-    assert!(failed.is_empty(), "{} of {} scenarios failed:\n{}", failed.len(), files.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} scenarios failed:\n{}",
+        failed.len(),
+        files.len(),
+        failed.join("\n")
+    );
 }

@@ -39,10 +39,11 @@ pub fn decode_object(value: Value) -> Result<Object, DecodeError> {
     if api_version.is_empty() {
         return Err(DecodeError::MissingApiVersion);
     }
-    let k = Kind::from_api_version_kind(api_version, kind).ok_or_else(|| DecodeError::NoKindMatch {
-        kind: kind.to_string(),
-        api_version: api_version.to_string(),
-    })?;
+    let k =
+        Kind::from_api_version_kind(api_version, kind).ok_or_else(|| DecodeError::NoKindMatch {
+            kind: kind.to_string(),
+            api_version: api_version.to_string(),
+        })?;
     Object::from_value_strict(k, value)
 }
 
@@ -82,20 +83,30 @@ pub fn strict<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
 /// searched for the first value of that kind and text (in document order), which is the one
 /// the decoder stopped at in practice.
 fn offending_path(doc: &Value, message: &str) -> Option<String> {
-    let got = message.strip_prefix("invalid type: ")?.split(", expected ").next()?;
+    let got = message
+        .strip_prefix("invalid type: ")?
+        .split(", expected ")
+        .next()?;
     let matches = |v: &Value| -> bool {
         match v {
             Value::String(s) => got == format!("string {s:?}") || got == format!("string \"{s}\""),
             Value::Bool(b) => got == format!("boolean `{b}`"),
             Value::Number(n) => {
-                got == format!("integer `{n}`") || got == format!("floating point `{n}`") || (n.is_f64() && got.starts_with("floating point"))
+                got == format!("integer `{n}`")
+                    || got == format!("floating point `{n}`")
+                    || (n.is_f64() && got.starts_with("floating point"))
             }
             Value::Array(_) => got == "sequence",
             Value::Object(_) => got == "map",
             Value::Null => got == "null",
         }
     };
-    fn walk(v: &Value, path: &mut Vec<String>, matches: &dyn Fn(&Value) -> bool, depth: usize) -> Option<String> {
+    fn walk(
+        v: &Value,
+        path: &mut Vec<String>,
+        matches: &dyn Fn(&Value) -> bool,
+        depth: usize,
+    ) -> Option<String> {
         if depth > 0 && matches(v) {
             return Some(path.join("."));
         }
@@ -152,9 +163,9 @@ fn format_ignored_path(path: &serde_ignored::Path<'_>) -> String {
                 format!("{p}.{key}")
             }
         }
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            format_ignored_path(parent)
-        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => format_ignored_path(parent),
     }
 }
 
@@ -167,15 +178,25 @@ fn go_type_error(path: &str, serde_message: &str) -> String {
         .map(|seg| seg.split('[').next().unwrap_or(seg))
         .filter(|s| !s.is_empty() && *s != "?")
         .collect();
-    let (got, want) = match serde_message.strip_prefix("invalid type: ").and_then(|m| m.split_once(", expected ")) {
+    let (got, want) = match serde_message
+        .strip_prefix("invalid type: ")
+        .and_then(|m| m.split_once(", expected "))
+    {
         Some((got, want)) => (go_json_kind(got), go_type_name(want)),
         None => return format!("json: {serde_message}"),
     };
     if fields.is_empty() {
         return format!("json: cannot unmarshal {got} into Go value of type {want}");
     }
-    let parent = if fields.len() >= 2 { go_struct_of(fields[fields.len() - 2]) } else { "Object".to_string() };
-    format!("json: cannot unmarshal {got} into Go struct field {parent}.{} of type {want}", fields.join("."))
+    let parent = if fields.len() >= 2 {
+        go_struct_of(fields[fields.len() - 2])
+    } else {
+        "Object".to_string()
+    };
+    format!(
+        "json: cannot unmarshal {got} into Go struct field {parent}.{} of type {want}",
+        fields.join(".")
+    )
 }
 
 fn go_json_kind(serde_unexpected: &str) -> &'static str {
@@ -253,7 +274,10 @@ mod tests {
         let v = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"},
             "spec":{"containers":[{"name":"c","imagee":"nginx"}]}});
         let e = decode_object(v).unwrap_err();
-        assert_eq!(e.to_string(), r#"strict decoding error: unknown field "spec.containers[0].imagee""#);
+        assert_eq!(
+            e.to_string(),
+            r#"strict decoding error: unknown field "spec.containers[0].imagee""#
+        );
     }
 
     #[test]
@@ -278,8 +302,16 @@ mod tests {
 
     #[test]
     fn unknown_kind_and_missing_kind() {
-        assert_eq!(decode_object(json!({"apiVersion":"v1","kind":"Foo"})).unwrap_err(),
-            DecodeError::NoKindMatch { kind: "Foo".into(), api_version: "v1".into() });
-        assert_eq!(decode_object(json!({"apiVersion":"v1"})).unwrap_err(), DecodeError::MissingKind);
+        assert_eq!(
+            decode_object(json!({"apiVersion":"v1","kind":"Foo"})).unwrap_err(),
+            DecodeError::NoKindMatch {
+                kind: "Foo".into(),
+                api_version: "v1".into()
+            }
+        );
+        assert_eq!(
+            decode_object(json!({"apiVersion":"v1"})).unwrap_err(),
+            DecodeError::MissingKind
+        );
     }
 }

@@ -4,9 +4,9 @@
 use super::{quantity, Object, Pod};
 use crate::sim::Rng;
 use k8s_openapi::api::core::v1::{
-    ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath, ObjectFieldSelector,
-    PodSecurityContext, ProjectedVolumeSource, ResourceRequirements, ServiceAccountTokenProjection, Toleration,
-    Volume, VolumeMount, VolumeProjection,
+    ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath,
+    ObjectFieldSelector, PodSecurityContext, ProjectedVolumeSource, ResourceRequirements,
+    ServiceAccountTokenProjection, Toleration, Volume, VolumeMount, VolumeProjection,
 };
 use std::collections::BTreeMap;
 
@@ -16,9 +16,13 @@ pub fn default_on_create(obj: &mut Object, rng: &mut Rng) {
         Object::Pod(p) => default_pod(p, rng),
         Object::Namespace(ns) => {
             let name = ns.metadata.name.clone().unwrap_or_default();
-            ns.metadata.labels.get_or_insert_with(BTreeMap::new).insert("kubernetes.io/metadata.name".into(), name);
+            ns.metadata
+                .labels
+                .get_or_insert_with(BTreeMap::new)
+                .insert("kubernetes.io/metadata.name".into(), name);
             let spec = ns.spec.get_or_insert_with(Default::default);
-            spec.finalizers.get_or_insert_with(|| vec!["kubernetes".into()]);
+            spec.finalizers
+                .get_or_insert_with(|| vec!["kubernetes".into()]);
             let status = ns.status.get_or_insert_with(Default::default);
             status.phase.get_or_insert_with(|| "Active".into());
         }
@@ -54,29 +58,54 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
     spec.restart_policy.get_or_insert_with(|| "Always".into());
     spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
     spec.termination_grace_period_seconds.get_or_insert(30);
-    spec.scheduler_name.get_or_insert_with(|| "default-scheduler".into());
-    spec.security_context.get_or_insert_with(PodSecurityContext::default);
+    spec.scheduler_name
+        .get_or_insert_with(|| "default-scheduler".into());
+    spec.security_context
+        .get_or_insert_with(PodSecurityContext::default);
     spec.enable_service_links.get_or_insert(true);
-    spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
+    spec.preemption_policy
+        .get_or_insert_with(|| "PreemptLowerPriority".into());
     spec.priority.get_or_insert(0);
     // ServiceAccount admission.
-    let sa = spec.service_account_name.clone().or_else(|| spec.service_account.clone()).unwrap_or_else(|| "default".into());
+    let sa = spec
+        .service_account_name
+        .clone()
+        .or_else(|| spec.service_account.clone())
+        .unwrap_or_else(|| "default".into());
     spec.service_account_name = Some(sa.clone());
     spec.service_account = Some(sa);
     let automount = spec.automount_service_account_token.unwrap_or(true);
     let mut token_volume = None;
-    if automount && !spec.volumes.iter().flatten().any(|v| v.name.starts_with("kube-api-access-")) {
+    if automount
+        && !spec
+            .volumes
+            .iter()
+            .flatten()
+            .any(|v| v.name.starts_with("kube-api-access-"))
+    {
         let name = format!("kube-api-access-{}", rng.suffix("pod-volume", 5));
-        spec.volumes.get_or_insert_with(Vec::new).push(kube_api_access_volume(&name));
+        spec.volumes
+            .get_or_insert_with(Vec::new)
+            .push(kube_api_access_volume(&name));
         token_volume = Some(name);
     }
-    for c in spec.init_containers.iter_mut().flatten().chain(spec.containers.iter_mut()) {
+    for c in spec
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .chain(spec.containers.iter_mut())
+    {
         if c.image_pull_policy.is_none() {
-            c.image_pull_policy = Some(default_pull_policy(c.image.as_deref().unwrap_or("")).into());
+            c.image_pull_policy =
+                Some(default_pull_policy(c.image.as_deref().unwrap_or("")).into());
         }
-        c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".into());
-        c.termination_message_policy.get_or_insert_with(|| "File".into());
-        let res = c.resources.get_or_insert_with(ResourceRequirements::default);
+        c.termination_message_path
+            .get_or_insert_with(|| "/dev/termination-log".into());
+        c.termination_message_policy
+            .get_or_insert_with(|| "File".into());
+        let res = c
+            .resources
+            .get_or_insert_with(ResourceRequirements::default);
         // Requests default to limits when only limits are given.
         if let Some(limits) = res.limits.clone() {
             let req = res.requests.get_or_insert_with(BTreeMap::new);
@@ -88,18 +117,26 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
             port.protocol.get_or_insert_with(|| "TCP".into());
         }
         if let Some(name) = &token_volume {
-            c.volume_mounts.get_or_insert_with(Vec::new).push(VolumeMount {
-                name: name.clone(),
-                mount_path: "/var/run/secrets/kubernetes.io/serviceaccount".into(),
-                read_only: Some(true),
-                ..Default::default()
-            });
+            c.volume_mounts
+                .get_or_insert_with(Vec::new)
+                .push(VolumeMount {
+                    name: name.clone(),
+                    mount_path: "/var/run/secrets/kubernetes.io/serviceaccount".into(),
+                    read_only: Some(true),
+                    ..Default::default()
+                });
         }
     }
     // DefaultTolerationSeconds admission.
     let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
-    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-        let has = tolerations.iter().any(|t| t.key.as_deref() == Some(key) || (t.key.is_none() && t.operator.as_deref() == Some("Exists")));
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        let has = tolerations.iter().any(|t| {
+            t.key.as_deref() == Some(key)
+                || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
+        });
         if !has {
             tolerations.push(Toleration {
                 effect: Some("NoExecute".into()),
@@ -132,7 +169,11 @@ fn kube_api_access_volume(name: &str) -> Volume {
                 },
                 VolumeProjection {
                     config_map: Some(ConfigMapProjection {
-                        items: Some(vec![KeyToPath { key: "ca.crt".into(), path: "ca.crt".into(), ..Default::default() }]),
+                        items: Some(vec![KeyToPath {
+                            key: "ca.crt".into(),
+                            path: "ca.crt".into(),
+                            ..Default::default()
+                        }]),
                         name: "kube-root-ca.crt".into(),
                         optional: None,
                     }),
@@ -141,7 +182,10 @@ fn kube_api_access_volume(name: &str) -> Volume {
                 VolumeProjection {
                     downward_api: Some(DownwardAPIProjection {
                         items: Some(vec![DownwardAPIVolumeFile {
-                            field_ref: Some(ObjectFieldSelector { api_version: Some("v1".into()), field_path: "metadata.namespace".into() }),
+                            field_ref: Some(ObjectFieldSelector {
+                                api_version: Some("v1".into()),
+                                field_path: "metadata.namespace".into(),
+                            }),
                             path: "namespace".into(),
                             ..Default::default()
                         }]),
@@ -158,16 +202,35 @@ fn kube_api_access_volume(name: &str) -> Volume {
 /// The pod's QoS class: Guaranteed when every container has equal cpu and memory requests and
 /// limits, BestEffort when none has any, Burstable otherwise.
 pub fn qos_class(p: &Pod) -> &'static str {
-    let Some(spec) = &p.spec else { return "BestEffort" };
-    let containers: Vec<_> = spec.init_containers.iter().flatten().chain(spec.containers.iter()).collect();
+    let Some(spec) = &p.spec else {
+        return "BestEffort";
+    };
+    let containers: Vec<_> = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter())
+        .collect();
     let mut any = false;
     let mut guaranteed = true;
     for c in &containers {
-        let req = c.resources.as_ref().and_then(|r| r.requests.clone()).unwrap_or_default();
-        let lim = c.resources.as_ref().and_then(|r| r.limits.clone()).unwrap_or_default();
-        let relevant = |m: &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>, k: &str| {
-            m.get(k).and_then(|q| quantity::parse_milli(&q.0)).filter(|v| *v != 0)
-        };
+        let req = c
+            .resources
+            .as_ref()
+            .and_then(|r| r.requests.clone())
+            .unwrap_or_default();
+        let lim = c
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.clone())
+            .unwrap_or_default();
+        let relevant =
+            |m: &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+             k: &str| {
+                m.get(k)
+                    .and_then(|q| quantity::parse_milli(&q.0))
+                    .filter(|v| *v != 0)
+            };
         for r in ["cpu", "memory"] {
             let (rq, lm) = (relevant(&req, r), relevant(&lim, r));
             if rq.is_some() || lm.is_some() {

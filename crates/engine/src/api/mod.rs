@@ -134,7 +134,9 @@ impl Kind {
             let qualifier_matches = match &qualifier {
                 None => true,
                 Some(q) => {
-                    q == i.group || q == i.version || *q == format!("{}.{}", i.version, i.group)
+                    q == i.group
+                        || q == i.version
+                        || *q == format!("{}.{}", i.version, i.group)
                         || (i.group.is_empty() && q == "v1")
                 }
             };
@@ -144,7 +146,10 @@ impl Kind {
 
     /// Finds a kind by `apiVersion` and `kind` as written in a manifest.
     pub fn from_api_version_kind(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL.iter().copied().find(|k| k.info().kind == kind && k.info().api_version == api_version)
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.info().kind == kind && k.info().api_version == api_version)
     }
 
     /// Kind name, e.g. `Pod`.
@@ -186,8 +191,16 @@ pub struct ObjectKey {
 
 impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
-        let namespace = if kind.info().namespaced { namespace.to_string() } else { String::new() };
-        ObjectKey { kind, namespace, name: name.to_string() }
+        let namespace = if kind.info().namespaced {
+            namespace.to_string()
+        } else {
+            String::new()
+        };
+        ObjectKey {
+            kind,
+            namespace,
+            name: name.to_string(),
+        }
     }
 }
 
@@ -196,7 +209,13 @@ impl std::fmt::Display for ObjectKey {
         if self.namespace.is_empty() {
             write!(f, "{}/{}", self.kind.info().plural, self.name)
         } else {
-            write!(f, "{}/{}/{}", self.kind.info().plural, self.namespace, self.name)
+            write!(
+                f,
+                "{}/{}/{}",
+                self.kind.info().plural,
+                self.namespace,
+                self.name
+            )
         }
     }
 }

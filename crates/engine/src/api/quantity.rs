@@ -9,7 +9,9 @@ pub fn parse_milli(s: &str) -> Option<i128> {
     if s.is_empty() {
         return None;
     }
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+        .unwrap_or(s.len());
     let (num, suffix) = s.split_at(split);
     let (mantissa, exp10, bin): (&str, i32, u32) = match suffix {
         "" => (num, 0, 0),
@@ -29,7 +31,9 @@ pub fn parse_milli(s: &str) -> Option<i128> {
         "Pi" => (num, 0, 50),
         "Ei" => (num, 0, 60),
         other => {
-            let e = other.strip_prefix('e').or_else(|| other.strip_prefix('E'))?;
+            let e = other
+                .strip_prefix('e')
+                .or_else(|| other.strip_prefix('E'))?;
             (num, e.parse::<i32>().ok()?, 0)
         }
     };
@@ -42,7 +46,9 @@ pub fn parse_milli(s: &str) -> Option<i128> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+    if !int_part.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     if int_part.len() + frac_part.len() > 30 {

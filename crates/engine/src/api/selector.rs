@@ -73,10 +73,14 @@ impl Selector {
             }
             let key: String = chars[start..i].iter().collect();
             if key.is_empty() {
-                return Err(format!("unable to parse requirement: found '{}', expected: identifier", chars.get(i).copied().unwrap_or(' ')));
+                return Err(format!(
+                    "unable to parse requirement: found '{}', expected: identifier",
+                    chars.get(i).copied().unwrap_or(' ')
+                ));
             }
-            crate::api::validation::validate_label_key(&key)
-                .map_err(|m| format!("unable to parse requirement: <nil>: Invalid value: {key:?}: {m}"))?;
+            crate::api::validation::validate_label_key(&key).map_err(|m| {
+                format!("unable to parse requirement: <nil>: Invalid value: {key:?}: {m}")
+            })?;
             skip_ws(&mut i);
             if negated {
                 requirements.push(Requirement::DoesNotExist(key));
@@ -94,9 +98,14 @@ impl Selector {
                     i += 1;
                 }
                 let value: String = chars[vs..i].iter().collect();
-                crate::api::validation::validate_label_value(&value)
-                    .map_err(|m| format!("unable to parse requirement: <nil>: Invalid value: {value:?}: {m}"))?;
-                requirements.push(if not { Requirement::NotEquals(key, value) } else { Requirement::Equals(key, value) });
+                crate::api::validation::validate_label_value(&value).map_err(|m| {
+                    format!("unable to parse requirement: <nil>: Invalid value: {value:?}: {m}")
+                })?;
+                requirements.push(if not {
+                    Requirement::NotEquals(key, value)
+                } else {
+                    Requirement::Equals(key, value)
+                });
             } else {
                 let ws = i;
                 while i < n && chars[i].is_alphabetic() {
@@ -116,17 +125,32 @@ impl Selector {
                     i += 1;
                 }
                 if i >= n {
-                    return Err("unable to parse requirement: found '', expected: ',', ')' or identifier".to_string());
+                    return Err(
+                        "unable to parse requirement: found '', expected: ',', ')' or identifier"
+                            .to_string(),
+                    );
                 }
-                let values: Vec<String> =
-                    chars[vs..i].iter().collect::<String>().split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+                let values: Vec<String> = chars[vs..i]
+                    .iter()
+                    .collect::<String>()
+                    .split(',')
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+                    .collect();
                 i += 1;
-                requirements.push(if op == "in" { Requirement::In(key, values) } else { Requirement::NotIn(key, values) });
+                requirements.push(if op == "in" {
+                    Requirement::In(key, values)
+                } else {
+                    Requirement::NotIn(key, values)
+                });
             }
             skip_ws(&mut i);
             if i < n {
                 if chars[i] != ',' {
-                    return Err(format!("unable to parse requirement: found '{}', expected: ','", chars[i]));
+                    return Err(format!(
+                        "unable to parse requirement: found '{}', expected: ','",
+                        chars[i]
+                    ));
                 }
                 i += 1;
             }
@@ -155,7 +179,12 @@ impl Selector {
 
     /// An equality selector from a map (ReplicationController, Service).
     pub fn from_map(m: &BTreeMap<String, String>) -> Selector {
-        Selector { requirements: m.iter().map(|(k, v)| Requirement::Equals(k.clone(), v.clone())).collect() }
+        Selector {
+            requirements: m
+                .iter()
+                .map(|(k, v)| Requirement::Equals(k.clone(), v.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -182,7 +211,9 @@ impl std::fmt::Display for Selector {
 mod tests {
     use super::*;
     fn labels(p: &[(&str, &str)]) -> BTreeMap<String, String> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
     #[test]
     fn equality_and_set_based() {
@@ -194,7 +225,9 @@ mod tests {
         assert!(!s.matches(Some(&labels(&[("env", "dev"), ("gpu", "")]))));
         let s = Selector::parse("env notin (prod)").unwrap();
         assert!(s.matches(Some(&labels(&[]))));
-        assert!(Selector::parse("app==web").unwrap().matches(Some(&labels(&[("app", "web")]))));
+        assert!(Selector::parse("app==web")
+            .unwrap()
+            .matches(Some(&labels(&[("app", "web")]))));
     }
     #[test]
     fn bad_selectors_are_errors() {

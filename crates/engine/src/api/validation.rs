@@ -27,16 +27,35 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { field: field.into(), kind: FieldErrorType::Required, value: String::new(), detail: detail.into() }
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorType::Required,
+            value: String::new(),
+            detail: detail.into(),
+        }
     }
-    pub fn invalid(field: impl Into<String>, value: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { field: field.into(), kind: FieldErrorType::Invalid, value: value.into(), detail: detail.into() }
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorType::Invalid,
+            value: value.into(),
+            detail: detail.into(),
+        }
     }
     pub fn invalid_str(field: impl Into<String>, value: &str, detail: impl Into<String>) -> Self {
         Self::invalid(field, format!("{value:?}"), detail)
     }
     pub fn duplicate(field: impl Into<String>, value: &str) -> Self {
-        FieldError { field: field.into(), kind: FieldErrorType::Duplicate, value: format!("{value:?}"), detail: String::new() }
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorType::Duplicate,
+            value: format!("{value:?}"),
+            detail: String::new(),
+        }
     }
     pub fn not_supported(field: impl Into<String>, value: &str, supported: &[&str]) -> Self {
         FieldError {
@@ -47,7 +66,12 @@ impl FieldError {
         }
     }
     pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { field: field.into(), kind: FieldErrorType::Forbidden, value: String::new(), detail: detail.into() }
+        FieldError {
+            field: field.into(),
+            kind: FieldErrorType::Forbidden,
+            value: String::new(),
+            detail: detail.into(),
+        }
     }
     /// The cause `reason` of a Status (`FieldValueRequired`, ...).
     pub fn reason(&self) -> &'static str {
@@ -65,16 +89,27 @@ impl FieldError {
     pub fn message(&self) -> String {
         match &self.kind {
             FieldErrorType::Required => {
-                if self.detail.is_empty() { "Required value".into() } else { format!("Required value: {}", self.detail) }
+                if self.detail.is_empty() {
+                    "Required value".into()
+                } else {
+                    format!("Required value: {}", self.detail)
+                }
             }
             FieldErrorType::Invalid => {
-                if self.detail.is_empty() { format!("Invalid value: {}", self.value) } else { format!("Invalid value: {}: {}", self.value, self.detail) }
+                if self.detail.is_empty() {
+                    format!("Invalid value: {}", self.value)
+                } else {
+                    format!("Invalid value: {}: {}", self.value, self.detail)
+                }
             }
             FieldErrorType::Duplicate => format!("Duplicate value: {}", self.value),
             FieldErrorType::NotSupported(vals) => format!(
                 "Unsupported value: {}: supported values: {}",
                 self.value,
-                vals.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+                vals.iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             FieldErrorType::Forbidden => format!("Forbidden: {}", self.detail),
             FieldErrorType::TooLong => format!("Too long: {}", self.detail),
@@ -97,7 +132,8 @@ const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric charact
 fn is_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
@@ -129,7 +165,8 @@ pub fn dns1123_subdomain(s: &str) -> Vec<String> {
 fn is_qualified_name_part(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
@@ -177,7 +214,10 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     let meta = obj.metadata();
     let name = meta.name.as_deref().unwrap_or("");
     if name.is_empty() && meta.generate_name.as_deref().unwrap_or("").is_empty() {
-        errs.push(FieldError::required("metadata.name", "name or generateName is required"));
+        errs.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
     } else if !name.is_empty() {
         let msgs = match obj {
             Object::Namespace(_) => dns1123_label(name),
@@ -200,7 +240,12 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
             errs.push(FieldError::invalid_str("metadata.annotations", k, m));
         }
     }
-    let total: usize = meta.annotations.iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
+    let total: usize = meta
+        .annotations
+        .iter()
+        .flatten()
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
     if total > 256 * 1024 {
         errs.push(FieldError {
             field: "metadata.annotations".into(),
@@ -213,14 +258,26 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
         validate_pod(p, &mut errs);
     }
     if let Object::ConfigMap(cm) = obj {
-        for k in cm.data.iter().flatten().map(|(k, _)| k).chain(cm.binary_data.iter().flatten().map(|(k, _)| k)) {
+        for k in cm
+            .data
+            .iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .chain(cm.binary_data.iter().flatten().map(|(k, _)| k))
+        {
             if !is_config_key(k) {
                 errs.push(FieldError::invalid_str(format!("data[{k}]"), k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
             }
         }
     }
     if let Object::Secret(s) = obj {
-        for k in s.data.iter().flatten().map(|(k, _)| k).chain(s.string_data.iter().flatten().map(|(k, _)| k)) {
+        for k in s
+            .data
+            .iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .chain(s.string_data.iter().flatten().map(|(k, _)| k))
+        {
             if !is_config_key(k) {
                 errs.push(FieldError::invalid_str(format!("data[{k}]"), k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
             }
@@ -230,7 +287,12 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
 }
 
 fn is_config_key(k: &str) -> bool {
-    !k.is_empty() && k.len() <= 253 && k.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) && k != "." && k != ".."
+    !k.is_empty()
+        && k.len() <= 253
+        && k.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && k != "."
+        && k != ".."
 }
 
 fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
@@ -251,7 +313,13 @@ fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
             errs.push(FieldError::duplicate(f, &v.name));
         }
     }
-    let groups = [("initContainers", spec.init_containers.as_deref().unwrap_or(&[])), ("containers", &spec.containers[..])];
+    let groups = [
+        (
+            "initContainers",
+            spec.init_containers.as_deref().unwrap_or(&[]),
+        ),
+        ("containers", &spec.containers[..]),
+    ];
     for (group, containers) in groups {
         for (i, c) in containers.iter().enumerate() {
             let base = format!("spec.{group}[{i}]");
@@ -272,15 +340,26 @@ fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
             for (j, port) in c.ports.iter().flatten().enumerate() {
                 let pf = format!("{base}.ports[{j}]");
                 if !(1..=65535).contains(&port.container_port) {
-                    errs.push(FieldError::invalid(format!("{pf}.containerPort"), port.container_port.to_string(), "must be between 1 and 65535, inclusive"));
+                    errs.push(FieldError::invalid(
+                        format!("{pf}.containerPort"),
+                        port.container_port.to_string(),
+                        "must be between 1 and 65535, inclusive",
+                    ));
                 }
                 if let Some(hp) = port.host_port {
                     if !(0..=65535).contains(&hp) {
-                        errs.push(FieldError::invalid(format!("{pf}.hostPort"), hp.to_string(), "must be between 1 and 65535, inclusive"));
+                        errs.push(FieldError::invalid(
+                            format!("{pf}.hostPort"),
+                            hp.to_string(),
+                            "must be between 1 and 65535, inclusive",
+                        ));
                     }
                 }
                 if let Some(n) = &port.name {
-                    if n.len() > 15 || !is_dns1123_label(n) || !n.chars().any(|c| c.is_ascii_lowercase()) {
+                    if n.len() > 15
+                        || !is_dns1123_label(n)
+                        || !n.chars().any(|c| c.is_ascii_lowercase())
+                    {
                         errs.push(FieldError::invalid_str(format!("{pf}.name"), n, "must be no more than 15 characters, contain only lowercase alphanumeric characters or '-', contain at least one letter, not start or end with a hyphen"));
                     } else if !port_names.insert(n.clone()) {
                         errs.push(FieldError::duplicate(format!("{pf}.name"), n));
@@ -288,7 +367,11 @@ fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
                 }
                 if let Some(proto) = &port.protocol {
                     if !["TCP", "UDP", "SCTP"].contains(&proto.as_str()) {
-                        errs.push(FieldError::not_supported(format!("{pf}.protocol"), proto, &["SCTP", "TCP", "UDP"]));
+                        errs.push(FieldError::not_supported(
+                            format!("{pf}.protocol"),
+                            proto,
+                            &["SCTP", "TCP", "UDP"],
+                        ));
                     }
                 }
             }
@@ -304,38 +387,67 @@ fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
                 }
                 for (rname, req) in res.requests.iter().flatten() {
                     let lim = res.limits.as_ref().and_then(|l| l.get(rname));
-                    if let (Some(r), Some(l)) = (quantity::parse_milli(&req.0), lim.and_then(|l| quantity::parse_milli(&l.0))) {
+                    if let (Some(r), Some(l)) = (
+                        quantity::parse_milli(&req.0),
+                        lim.and_then(|l| quantity::parse_milli(&l.0)),
+                    ) {
                         if r > l {
-                            errs.push(FieldError::invalid(format!("{base}.resources.requests"), format!("{:?}", req.0), format!("must be less than or equal to {rname} limit of {}", lim.map(|l| l.0.as_str()).unwrap_or(""))));
+                            errs.push(FieldError::invalid(
+                                format!("{base}.resources.requests"),
+                                format!("{:?}", req.0),
+                                format!(
+                                    "must be less than or equal to {rname} limit of {}",
+                                    lim.map(|l| l.0.as_str()).unwrap_or("")
+                                ),
+                            ));
                         }
                     }
                 }
             }
             for (j, m) in c.volume_mounts.iter().flatten().enumerate() {
                 if !volume_names.contains(&m.name) {
-                    errs.push(FieldError::not_found_volume(format!("{base}.volumeMounts[{j}].name"), &m.name));
+                    errs.push(FieldError::not_found_volume(
+                        format!("{base}.volumeMounts[{j}].name"),
+                        &m.name,
+                    ));
                 }
             }
         }
     }
     if let Some(rp) = &spec.restart_policy {
         if !["Always", "OnFailure", "Never"].contains(&rp.as_str()) {
-            errs.push(FieldError::not_supported("spec.restartPolicy", rp, &["Always", "OnFailure", "Never"]));
+            errs.push(FieldError::not_supported(
+                "spec.restartPolicy",
+                rp,
+                &["Always", "OnFailure", "Never"],
+            ));
         }
     }
     if let Some(dp) = &spec.dns_policy {
         if !["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"].contains(&dp.as_str()) {
-            errs.push(FieldError::not_supported("spec.dnsPolicy", dp, &["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]));
+            errs.push(FieldError::not_supported(
+                "spec.dnsPolicy",
+                dp,
+                &["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"],
+            ));
         }
     }
     if let Some(g) = spec.termination_grace_period_seconds {
         if g < 0 {
-            errs.push(FieldError::invalid("spec.terminationGracePeriodSeconds", g.to_string(), "must be greater than or equal to 0"));
+            errs.push(FieldError::invalid(
+                "spec.terminationGracePeriodSeconds",
+                g.to_string(),
+                "must be greater than or equal to 0",
+            ));
         }
     }
     if let Some(d) = spec.active_deadline_seconds {
         if d <= 0 {
-            errs.push(FieldError::invalid("spec.activeDeadlineSeconds", d.to_string(), "must be between 1 and 2147483647, inclusive"));
+            errs.push(FieldError::invalid(
+                "spec.activeDeadlineSeconds",
+                d.to_string(),
+                "must be between 1 and 2147483647, inclusive",
+            ));
         }
     }
     for (k, v) in spec.node_selector.iter().flatten() {
@@ -350,7 +462,12 @@ fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
 
 impl FieldError {
     fn not_found_volume(field: String, name: &str) -> FieldError {
-        FieldError { field, kind: FieldErrorType::NotFound, value: format!("{name:?}"), detail: String::new() }
+        FieldError {
+            field,
+            kind: FieldErrorType::NotFound,
+            value: format!("{name:?}"),
+            detail: String::new(),
+        }
     }
 }
 

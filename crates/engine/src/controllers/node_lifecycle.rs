@@ -13,10 +13,16 @@ pub const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
 /// Brings the node's taints in line with its `spec.unschedulable`.
 pub fn reconcile(api: &mut ApiServer, key: &ObjectKey) {
     let Ok(obj) = api.get(key) else { return };
-    let Some(node) = obj.as_::<Node>() else { return };
+    let Some(node) = obj.as_::<Node>() else {
+        return;
+    };
     let spec = node.spec.clone().unwrap_or_default();
     let cordoned = spec.unschedulable.unwrap_or(false);
-    let has = spec.taints.iter().flatten().any(|t| t.key == UNSCHEDULABLE_TAINT && t.effect == "NoSchedule");
+    let has = spec
+        .taints
+        .iter()
+        .flatten()
+        .any(|t| t.key == UNSCHEDULABLE_TAINT && t.effect == "NoSchedule");
     if cordoned == has {
         return;
     }
@@ -25,7 +31,12 @@ pub fn reconcile(api: &mut ApiServer, key: &ObjectKey) {
     let taints = spec.taints.get_or_insert_with(Vec::new);
     if cordoned {
         let now = api.now().to_k8s_time();
-        taints.push(Taint { key: UNSCHEDULABLE_TAINT.into(), effect: "NoSchedule".into(), time_added: Some(now), value: None });
+        taints.push(Taint {
+            key: UNSCHEDULABLE_TAINT.into(),
+            effect: "NoSchedule".into(),
+            time_added: Some(now),
+            value: None,
+        });
     } else {
         taints.retain(|t| !(t.key == UNSCHEDULABLE_TAINT && t.effect == "NoSchedule"));
     }

@@ -14,18 +14,29 @@ pub const CA_CRT: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIKubar
 /// Ensures the namespace `key` has its `kube-root-ca.crt` ConfigMap.
 pub fn reconcile(api: &mut ApiServer, key: &ObjectKey) {
     let Ok(obj) = api.get(key) else { return };
-    let Some(ns) = obj.as_::<Namespace>() else { return };
+    let Some(ns) = obj.as_::<Namespace>() else {
+        return;
+    };
     if ns.metadata.deletion_timestamp.is_some() {
         return;
     }
     let name = key.name.clone();
-    if api.store().get(&ObjectKey::new(Kind::ConfigMap, &name, NAME)).is_some() {
+    if api
+        .store()
+        .get(&ObjectKey::new(Kind::ConfigMap, &name, NAME))
+        .is_some()
+    {
         return;
     }
     let mut annotations = BTreeMap::new();
     annotations.insert("kubernetes.io/description".to_string(), "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.".to_string());
     let cm = ConfigMap {
-        metadata: ObjectMeta { name: Some(NAME.into()), namespace: Some(name.clone()), annotations: Some(annotations), ..Default::default() },
+        metadata: ObjectMeta {
+            name: Some(NAME.into()),
+            namespace: Some(name.clone()),
+            annotations: Some(annotations),
+            ..Default::default()
+        },
         data: Some(BTreeMap::from([("ca.crt".to_string(), CA_CRT.to_string())])),
         ..Default::default()
     };

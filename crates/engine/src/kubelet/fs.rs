@@ -32,7 +32,11 @@ pub struct ContainerFs {
 ///
 /// Worked example: `normalize("/tmp", "../etc//hosts")` → `/etc/hosts`.
 pub fn normalize(cwd: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{cwd}/{path}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for p in joined.split('/') {
         match p {
@@ -84,7 +88,11 @@ impl ContainerFs {
         }
         let dir = parent(path);
         if !self.is_dir(dir) {
-            return Err(if self.is_file(dir) { FsError::NotADirectory } else { FsError::NotFound });
+            return Err(if self.is_file(dir) {
+                FsError::NotADirectory
+            } else {
+                FsError::NotFound
+            });
         }
         self.files.insert(path.to_string(), content.to_string());
         Ok(())
@@ -121,7 +129,8 @@ impl ContainerFs {
             return Err(FsError::NotFound);
         }
         let prefix = format!("{path}/");
-        let has_children = self.files.keys().any(|k| k.starts_with(&prefix)) || self.dirs.iter().any(|d| d.starts_with(&prefix));
+        let has_children = self.files.keys().any(|k| k.starts_with(&prefix))
+            || self.dirs.iter().any(|d| d.starts_with(&prefix));
         if has_children && !recursive {
             return Err(FsError::NotEmpty);
         }
@@ -140,9 +149,18 @@ impl ContainerFs {
         if !self.is_dir(dir) {
             return Err(FsError::NotFound);
         }
-        let prefix = if dir == "/" { "/".to_string() } else { format!("{dir}/") };
+        let prefix = if dir == "/" {
+            "/".to_string()
+        } else {
+            format!("{dir}/")
+        };
         let mut names = BTreeSet::new();
-        for p in self.files.keys().map(String::as_str).chain(self.dirs.iter().map(String::as_str)) {
+        for p in self
+            .files
+            .keys()
+            .map(String::as_str)
+            .chain(self.dirs.iter().map(String::as_str))
+        {
             if let Some(rest) = p.strip_prefix(&prefix) {
                 if !rest.is_empty() && !rest.contains('/') {
                     names.insert(rest.to_string());
@@ -197,15 +215,56 @@ pub fn os_release(base: Base) -> Option<&'static str> {
 pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
     let mut fs = ContainerFs::new();
     let base = image.base;
-    let standard = ["/bin", "/dev", "/etc", "/home", "/proc", "/root", "/run", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/sbin", "/usr/local", "/usr/local/bin", "/usr/share", "/var", "/var/log", "/var/run", "/var/tmp", "/lib", "/sbin", "/opt", "/mnt", "/srv", "/media"];
+    let standard = [
+        "/bin",
+        "/dev",
+        "/etc",
+        "/home",
+        "/proc",
+        "/root",
+        "/run",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local",
+        "/usr/local/bin",
+        "/usr/share",
+        "/var",
+        "/var/log",
+        "/var/run",
+        "/var/tmp",
+        "/lib",
+        "/sbin",
+        "/opt",
+        "/mnt",
+        "/srv",
+        "/media",
+    ];
     fs.dirs.extend(standard.iter().map(|d| d.to_string()));
     if base == Base::Distroless {
-        fs.dirs.retain(|d| ["/", "/dev", "/etc", "/proc", "/sys", "/var", "/var/run", "/run", "/tmp"].contains(&d.as_str()));
+        fs.dirs.retain(|d| {
+            [
+                "/", "/dev", "/etc", "/proc", "/sys", "/var", "/var/run", "/run", "/tmp",
+            ]
+            .contains(&d.as_str())
+        });
     }
     if let Some(rel) = os_release(base) {
         let _ = fs.write("/etc/os-release", rel);
     }
-    let _ = fs.write("/etc/hostname", &format!("{}\n", if ctx.host_network { ctx.node_name } else { ctx.pod_name }));
+    let _ = fs.write(
+        "/etc/hostname",
+        &format!(
+            "{}\n",
+            if ctx.host_network {
+                ctx.node_name
+            } else {
+                ctx.pod_name
+            }
+        ),
+    );
     let hosts = if ctx.host_network {
         format!("# Kubernetes-managed hosts file (host network).\n127.0.0.1 localhost\n127.0.1.1 {node}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n", node = ctx.node_name)
     } else {
@@ -230,23 +289,53 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
     }
     match image.entry.app {
         App::Nginx => {
-            let version = image.env.iter().find(|(k, _)| k == "NGINX_VERSION").map_or("1.29.3", |(_, v)| v.as_str());
-            let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(29);
+            let version = image
+                .env
+                .iter()
+                .find(|(k, _)| k == "NGINX_VERSION")
+                .map_or("1.29.3", |(_, v)| v.as_str());
+            let minor: u32 = version
+                .split('.')
+                .nth(1)
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(29);
             let _ = fs.mkdir_p("/usr/share/nginx/html");
             let _ = fs.mkdir_p("/etc/nginx/conf.d");
             let _ = fs.mkdir_p("/var/log/nginx");
             let _ = fs.mkdir_p("/var/cache/nginx");
-            let index = if minor >= 21 { NGINX_INDEX_NEW } else { NGINX_INDEX_OLD };
+            let index = if minor >= 21 {
+                NGINX_INDEX_NEW
+            } else {
+                NGINX_INDEX_OLD
+            };
             let _ = fs.write("/usr/share/nginx/html/index.html", index);
             let _ = fs.write("/usr/share/nginx/html/50x.html", NGINX_50X);
             let old = minor < 19;
-            let _ = fs.write("/etc/nginx/nginx.conf", if old { NGINX_CONF_OLD } else { NGINX_CONF });
-            let _ = fs.write("/etc/nginx/conf.d/default.conf", if old { NGINX_DEFAULT_CONF_OLD } else { NGINX_DEFAULT_CONF });
+            let _ = fs.write(
+                "/etc/nginx/nginx.conf",
+                if old { NGINX_CONF_OLD } else { NGINX_CONF },
+            );
+            let _ = fs.write(
+                "/etc/nginx/conf.d/default.conf",
+                if old {
+                    NGINX_DEFAULT_CONF_OLD
+                } else {
+                    NGINX_DEFAULT_CONF
+                },
+            );
             let _ = fs.write("/etc/nginx/mime.types", "\ntypes {\n    text/html                                        html htm shtml;\n    text/css                                         css;\n    application/javascript                           js;\n    application/json                                 json;\n    image/png                                        png;\n}\n");
             if minor >= 19 && !image.entrypoint.is_empty() {
                 let _ = fs.mkdir_p("/docker-entrypoint.d");
-                let _ = fs.write("/docker-entrypoint.sh", "#!/bin/sh\n# vim:sw=4:ts=4:et\n\nset -e\n");
-                for s in ["10-listen-on-ipv6-by-default.sh", "15-local-resolvers.envsh", "20-envsubst-on-templates.sh", "30-tune-worker-processes.sh"] {
+                let _ = fs.write(
+                    "/docker-entrypoint.sh",
+                    "#!/bin/sh\n# vim:sw=4:ts=4:et\n\nset -e\n",
+                );
+                for s in [
+                    "10-listen-on-ipv6-by-default.sh",
+                    "15-local-resolvers.envsh",
+                    "20-envsubst-on-templates.sh",
+                    "30-tune-worker-processes.sh",
+                ] {
                     let _ = fs.write(&format!("/docker-entrypoint.d/{s}"), "#!/bin/sh\n");
                 }
             }
@@ -255,7 +344,10 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
             let _ = fs.mkdir_p("/usr/local/apache2/htdocs");
             let _ = fs.mkdir_p("/usr/local/apache2/conf");
             let _ = fs.mkdir_p("/usr/local/apache2/logs");
-            let _ = fs.write("/usr/local/apache2/htdocs/index.html", "<html><body><h1>It works!</h1></body></html>\n");
+            let _ = fs.write(
+                "/usr/local/apache2/htdocs/index.html",
+                "<html><body><h1>It works!</h1></body></html>\n",
+            );
             let _ = fs.write("/usr/local/apache2/conf/httpd.conf", "ServerRoot \"/usr/local/apache2\"\nListen 80\nDocumentRoot \"/usr/local/apache2/htdocs\"\n");
         }
         App::AppJs => {

@@ -58,14 +58,17 @@ impl ImageRef {
         if let Some(t) = tag {
             let ok = !t.is_empty()
                 && t.len() <= 128
-                && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
                 && !t.starts_with(['.', '-']);
             if !ok {
                 return Err(RefError::Invalid);
             }
         }
         let mut parts: Vec<&str> = name.split('/').collect();
-        let registry = if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
+        let registry = if parts.len() > 1
+            && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost")
+        {
             parts.remove(0).to_string()
         } else {
             "docker.io".to_string()
@@ -80,14 +83,22 @@ impl ImageRef {
         if path.chars().any(|c| c.is_ascii_uppercase()) {
             return Err(RefError::Uppercase(path));
         }
-        if !path.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c)) {
+        if !path
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
+        {
             return Err(RefError::Invalid);
         }
         let registry = match registry.as_str() {
             "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
             _ => registry,
         };
-        Ok(ImageRef { registry, path, tag: tag.unwrap_or("latest").to_string(), digest })
+        Ok(ImageRef {
+            registry,
+            path,
+            tag: tag.unwrap_or("latest").to_string(),
+            digest,
+        })
     }
 
     /// `docker.io/library/nginx`
@@ -109,7 +120,10 @@ impl ImageRef {
     fn canonical_name(&self) -> String {
         match self.registry.as_str() {
             "k8s.gcr.io" => format!("registry.k8s.io/{}", self.path),
-            "gcr.io" if self.path.starts_with("google-containers/") || self.path.starts_with("google_containers/") => {
+            "gcr.io"
+                if self.path.starts_with("google-containers/")
+                    || self.path.starts_with("google_containers/") =>
+            {
                 format!("registry.k8s.io/{}", &self.path[18..])
             }
             _ => self.name(),
@@ -186,7 +200,10 @@ pub struct CatalogueEntry {
 }
 
 const MULTI: &[&str] = &["amd64", "arm64"];
-const PATH_STD: (&str, &str) = ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+const PATH_STD: (&str, &str) = (
+    "PATH",
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+);
 
 macro_rules! entry {
     ($name:literal, [$($tag:literal),*], $size:expr, $pull:expr, [$($ep:literal),*], [$($cmd:literal),*], [$(($k:literal, $v:literal)),*], $base:ident, $app:ident) => {
@@ -343,7 +360,11 @@ fn entry_for(r: &ImageRef) -> Option<&'static CatalogueEntry> {
     let name = r.canonical_name();
     let mut named = CATALOGUE.iter().filter(|e| e.name == name);
     let first = named.clone().next()?;
-    Some(named.find(|e| e.tags.contains(&r.tag.as_str())).unwrap_or(first))
+    Some(
+        named
+            .find(|e| e.tags.contains(&r.tag.as_str()))
+            .unwrap_or(first),
+    )
 }
 
 /// Resolves a reference against the catalogue: the image a pull would fetch, or why not.
@@ -351,16 +372,22 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
     let Some(entry) = entry_for(r) else {
         return Err(match r.registry.as_str() {
             "docker.io" => PullError::RepositoryDenied,
-            "registry.k8s.io" | "k8s.gcr.io" | "gcr.io" | "quay.io" | "ghcr.io" | "mcr.microsoft.com" | "public.ecr.aws" => PullError::TagNotFound,
+            "registry.k8s.io" | "k8s.gcr.io" | "gcr.io" | "quay.io" | "ghcr.io"
+            | "mcr.microsoft.com" | "public.ecr.aws" => PullError::TagNotFound,
             _ => PullError::NoSuchHost,
         });
     };
-    let tag_ok = r.digest.is_some() || entry.tags.contains(&"*") || entry.tags.contains(&r.tag.as_str());
+    let tag_ok =
+        r.digest.is_some() || entry.tags.contains(&"*") || entry.tags.contains(&r.tag.as_str());
     if !tag_ok {
         return Err(PullError::TagNotFound);
     }
     let mut entrypoint: Vec<String> = entry.entrypoint.iter().map(|s| s.to_string()).collect();
-    let mut env: Vec<(String, String)> = entry.env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut env: Vec<(String, String)> = entry
+        .env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let mut base = entry.base;
     let mut size = entry.size;
     if r.tag.contains("alpine") {
@@ -370,10 +397,18 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
     if entry.app == App::Nginx && entry.name == "docker.io/library/nginx" {
         let version = nginx_version(&r.tag);
         // The /docker-entrypoint.sh wrapper exists since nginx 1.19.
-        let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(29);
+        let minor: u32 = version
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(29);
         if minor < 19 {
             entrypoint.clear();
-            size = if minor <= 14 { 44_709_703 } else { 50_120_000 + minor as u64 * 10_007 };
+            size = if minor <= 14 {
+                44_709_703
+            } else {
+                50_120_000 + minor as u64 * 10_007
+            };
         } else if !r.tag.contains("alpine") {
             size = 68_000_000 + (minor as u64 % 10) * 420_129;
         }
@@ -387,13 +422,29 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
         set_env(&mut env, "MYSQL_MAJOR", "8.0");
         set_env(&mut env, "MYSQL_VERSION", "8.0.44-1.el9");
     }
-    if entry.app == App::Shell && entry.name == "docker.io/library/centos" && (r.tag.starts_with('8') || r.tag == "centos8") {
+    if entry.app == App::Shell
+        && entry.name == "docker.io/library/centos"
+        && (r.tag.starts_with('8') || r.tag == "centos8")
+    {
         size = 83_518_086;
     }
     // Hub images with a tag-specific size vary slightly per tag.
     size += tag_bias(&r.tag) % 4096;
-    let image_id = format!("{}@sha256:{}", r.name(), digest_hex(&format!("{}:{}", r.name(), r.tag)));
-    Ok(ResolvedImage { reference: r.clone(), entry, entrypoint, cmd: entry.cmd.iter().map(|s| s.to_string()).collect(), env, base, size, image_id })
+    let image_id = format!(
+        "{}@sha256:{}",
+        r.name(),
+        digest_hex(&format!("{}:{}", r.name(), r.tag))
+    );
+    Ok(ResolvedImage {
+        reference: r.clone(),
+        entry,
+        entrypoint,
+        cmd: entry.cmd.iter().map(|s| s.to_string()).collect(),
+        env,
+        base,
+        size,
+        image_id,
+    })
 }
 
 fn set_env(env: &mut Vec<(String, String)>, k: &str, v: &str) {
@@ -430,7 +481,8 @@ pub fn nginx_version(tag: &str) -> String {
 }
 
 fn tag_bias(tag: &str) -> u64 {
-    tag.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+    tag.bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
 }
 
 /// 64 deterministic hex digits derived from `s` (a stand-in for a manifest digest).
@@ -496,7 +548,12 @@ pub fn preloaded_images(preset: &Preset) -> Vec<String> {
             v.push("ghcr.io/weaveworks/launcher/weave-npc:2.8.1".into());
         }
     }
-    for c in ["etcd:3.6.5-0", "kube-apiserver:v1.37.0", "kube-controller-manager:v1.37.0", "kube-scheduler:v1.37.0"] {
+    for c in [
+        "etcd:3.6.5-0",
+        "kube-apiserver:v1.37.0",
+        "kube-controller-manager:v1.37.0",
+        "kube-scheduler:v1.37.0",
+    ] {
         v.push(format!("registry.k8s.io/{c}"));
     }
     v
@@ -508,13 +565,33 @@ mod tests {
 
     #[test]
     fn normalises_like_containerd() {
-        assert_eq!(ImageRef::parse("nginx").unwrap().full(), "docker.io/library/nginx:latest");
-        assert_eq!(ImageRef::parse("nginx:1.14").unwrap().full(), "docker.io/library/nginx:1.14");
-        assert_eq!(ImageRef::parse("smlinux/appjs:v1").unwrap().full(), "docker.io/smlinux/appjs:v1");
-        assert_eq!(ImageRef::parse("registry.k8s.io/pause:3.10").unwrap().full(), "registry.k8s.io/pause:3.10");
+        assert_eq!(
+            ImageRef::parse("nginx").unwrap().full(),
+            "docker.io/library/nginx:latest"
+        );
+        assert_eq!(
+            ImageRef::parse("nginx:1.14").unwrap().full(),
+            "docker.io/library/nginx:1.14"
+        );
+        assert_eq!(
+            ImageRef::parse("smlinux/appjs:v1").unwrap().full(),
+            "docker.io/smlinux/appjs:v1"
+        );
+        assert_eq!(
+            ImageRef::parse("registry.k8s.io/pause:3.10")
+                .unwrap()
+                .full(),
+            "registry.k8s.io/pause:3.10"
+        );
         let r = ImageRef::parse("localhost:5000/app").unwrap();
-        assert_eq!((r.registry.as_str(), r.path.as_str(), r.tag.as_str()), ("localhost:5000", "app", "latest"));
-        assert!(matches!(ImageRef::parse("Nginx"), Err(RefError::Uppercase(_))));
+        assert_eq!(
+            (r.registry.as_str(), r.path.as_str(), r.tag.as_str()),
+            ("localhost:5000", "app", "latest")
+        );
+        assert!(matches!(
+            ImageRef::parse("Nginx"),
+            Err(RefError::Uppercase(_))
+        ));
         assert_eq!(ImageRef::parse("nginx:").unwrap_err(), RefError::Invalid);
     }
 
@@ -528,11 +605,20 @@ mod tests {
             PullError::TagNotFound.message(&r),
             "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve reference \"docker.io/library/nginx:1.99\": docker.io/library/nginx:1.99: not found"
         );
-        assert_eq!(resolve(&ImageRef::parse("nginxx").unwrap()).unwrap_err(), PullError::RepositoryDenied);
-        assert_eq!(resolve(&ImageRef::parse("myreg.example.com/app").unwrap()).unwrap_err(), PullError::NoSuchHost);
+        assert_eq!(
+            resolve(&ImageRef::parse("nginxx").unwrap()).unwrap_err(),
+            PullError::RepositoryDenied
+        );
+        assert_eq!(
+            resolve(&ImageRef::parse("myreg.example.com/app").unwrap()).unwrap_err(),
+            PullError::NoSuchHost
+        );
         let old = resolve(&ImageRef::parse("nginx:1.14").unwrap()).unwrap();
         assert!(old.entrypoint.is_empty());
         assert!(old.env.contains(&("NGINX_VERSION".into(), "1.14.2".into())));
-        assert!(resolve(&ImageRef::parse("nginx").unwrap()).unwrap().image_id.starts_with("docker.io/library/nginx@sha256:"));
+        assert!(resolve(&ImageRef::parse("nginx").unwrap())
+            .unwrap()
+            .image_id
+            .starts_with("docker.io/library/nginx@sha256:"));
     }
 }

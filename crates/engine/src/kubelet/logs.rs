@@ -29,7 +29,10 @@ impl ContainerLog {
             self.lines.pop_front();
             self.dropped += 1;
         }
-        self.lines.push_back(LogLine { at, text: text.into() });
+        self.lines.push_back(LogLine {
+            at,
+            text: text.into(),
+        });
     }
     /// Appends text that may hold several lines; a trailing newline ends the last line.
     pub fn push_text(&mut self, at: SimTime, text: &str) {
@@ -68,7 +71,11 @@ impl ContainerLog {
 pub enum LogsError {
     /// `container "x" in pod "p" is waiting to start: ContainerCreating`
     #[error("container {container:?} in pod {pod:?} is waiting to start: {reason}")]
-    WaitingToStart { container: String, pod: String, reason: String },
+    WaitingToStart {
+        container: String,
+        pod: String,
+        reason: String,
+    },
     /// `previous terminated container "x" in pod "p" not found`
     #[error("previous terminated container {container:?} in pod {pod:?} not found")]
     NoPrevious { container: String, pod: String },

@@ -23,7 +23,9 @@ use crate::store::{WatchEvent, WatchEventType};
 use backoff::go_duration;
 pub use fs::ContainerFs;
 use images::{ImageRef, PullError, ResolvedImage};
-use k8s_openapi::api::core::v1::{Container, ContainerState, ContainerStateRunning, ContainerStateTerminated};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
+};
 pub use logs::{ContainerLog, LogsError};
 use probes::{ProbeKind, ProbeSet};
 use program::{Context, Launch};
@@ -57,7 +59,10 @@ pub struct Kubelet {
 /// What the kubelet decided about an image.
 enum ImageDecision {
     Present(ResolvedImage),
-    Pull { reference: ImageRef, result: Result<(), PullError> },
+    Pull {
+        reference: ImageRef,
+        result: Result<(), PullError>,
+    },
     InBackOff,
     NeverPull,
     Invalid(String),
@@ -96,7 +101,9 @@ impl Kubelet {
         }
         if ev.event_type != WatchEventType::Deleted {
             if let Some(rec) = self.pods.get(&ev.key) {
-                if rec.last_rv.is_some() && rec.last_rv.as_deref() == ev.object.metadata().resource_version.as_deref() {
+                if rec.last_rv.is_some()
+                    && rec.last_rv.as_deref() == ev.object.metadata().resource_version.as_deref()
+                {
                     return;
                 }
             }
@@ -115,7 +122,12 @@ impl Kubelet {
     }
 
     /// Syncs queued pods; pushes `(when, node, pod)` wake-ups for later work.
-    pub fn run(&mut self, api: &mut ApiServer, ipam: &mut Ipam, wakeups: &mut Vec<(SimTime, String, ObjectKey)>) {
+    pub fn run(
+        &mut self,
+        api: &mut ApiServer,
+        ipam: &mut Ipam,
+        wakeups: &mut Vec<(SimTime, String, ObjectKey)>,
+    ) {
         let queue = std::mem::take(&mut self.queue);
         for key in queue {
             self.sync_pod(&key, api, ipam, wakeups);
@@ -127,12 +139,19 @@ impl Kubelet {
     /// `NetworkUnavailable` keeps the heartbeat its pod wrote.
     pub fn report_node_status(&self, api: &mut ApiServer) {
         let key = ObjectKey::new(Kind::Node, "", &self.node);
-        let Some(Object::Node(node)) = api.store().get(&key).map(|o| (**o).clone()) else { return };
+        let Some(Object::Node(node)) = api.store().get(&key).map(|o| (**o).clone()) else {
+            return;
+        };
         let mut node = node;
         let now = api.now().to_k8s_time();
-        let Some(conditions) = node.status.as_mut().and_then(|s| s.conditions.as_mut()) else { return };
+        let Some(conditions) = node.status.as_mut().and_then(|s| s.conditions.as_mut()) else {
+            return;
+        };
         for c in conditions.iter_mut() {
-            if matches!(c.type_.as_str(), "MemoryPressure" | "DiskPressure" | "PIDPressure" | "Ready") {
+            if matches!(
+                c.type_.as_str(),
+                "MemoryPressure" | "DiskPressure" | "PIDPressure" | "Ready"
+            ) {
                 c.last_heartbeat_time = Some(now.clone());
             }
         }
@@ -142,11 +161,19 @@ impl Kubelet {
     // ------------------------------------------------------------ access for kubectl
 
     fn container(&self, pod: &ObjectKey, container: &str) -> Option<&ContainerRecord> {
-        self.pods.get(pod)?.containers.iter().find(|c| c.name == container)
+        self.pods
+            .get(pod)?
+            .containers
+            .iter()
+            .find(|c| c.name == container)
     }
 
     fn container_mut(&mut self, pod: &ObjectKey, container: &str) -> Option<&mut ContainerRecord> {
-        self.pods.get_mut(pod)?.containers.iter_mut().find(|c| c.name == container)
+        self.pods
+            .get_mut(pod)?
+            .containers
+            .iter_mut()
+            .find(|c| c.name == container)
     }
 
     /// The files of a container (for `kubectl exec`, `kubectl cp`).
@@ -155,61 +182,118 @@ impl Kubelet {
     }
 
     /// The files of a container, mutably (a write changes what its server answers).
-    pub fn container_fs_mut(&mut self, pod: &ObjectKey, container: &str) -> Option<&mut ContainerFs> {
+    pub fn container_fs_mut(
+        &mut self,
+        pod: &ObjectKey,
+        container: &str,
+    ) -> Option<&mut ContainerFs> {
         self.container_mut(pod, container).map(|c| &mut c.fs)
     }
 
     /// The environment of a container's processes.
-    pub fn container_env(&self, pod: &ObjectKey, container: &str) -> Option<BTreeMap<String, String>> {
-        self.container(pod, container).filter(|c| c.container_id.is_some()).map(|c| c.env.clone())
+    pub fn container_env(
+        &self,
+        pod: &ObjectKey,
+        container: &str,
+    ) -> Option<BTreeMap<String, String>> {
+        self.container(pod, container)
+            .filter(|c| c.container_id.is_some())
+            .map(|c| c.env.clone())
     }
 
     /// True if the container's image has the executable `cmd` (`sh`, `bash`, `curl`, ...).
     pub fn image_has_command(&self, pod: &ObjectKey, container: &str, cmd: &str) -> bool {
-        let Some(c) = self.container(pod, container) else { return false };
+        let Some(c) = self.container(pod, container) else {
+            return false;
+        };
         let Some(img) = &c.image else { return false };
         let name = cmd.rsplit('/').next().unwrap_or(cmd);
-        program::has_command(img.base, img.entry.app, name) || (cmd.starts_with('/') && c.fs.is_file(cmd))
+        program::has_command(img.base, img.entry.app, name)
+            || (cmd.starts_with('/') && c.fs.is_file(cmd))
     }
 
     /// The base distribution of a container's image (decides its shell and prompt).
     pub fn image_base(&self, pod: &ObjectKey, container: &str) -> Option<images::Base> {
-        self.container(pod, container)?.image.as_ref().map(|i| i.base)
+        self.container(pod, container)?
+            .image
+            .as_ref()
+            .map(|i| i.base)
     }
 
     /// True while the container's process runs (exec is only possible then).
     pub fn is_running(&self, pod: &ObjectKey, container: &str) -> bool {
-        self.container(pod, container).is_some_and(ContainerRecord::is_running)
+        self.container(pod, container)
+            .is_some_and(ContainerRecord::is_running)
     }
 
     /// What a running container serves (for requests to the pod).
     pub fn container_server(&self, pod: &ObjectKey, container: &str) -> Option<&program::Server> {
-        self.container(pod, container).filter(|c| c.is_running()).and_then(|c| c.process.as_ref()).and_then(|p| p.server.as_ref())
+        self.container(pod, container)
+            .filter(|c| c.is_running())
+            .and_then(|c| c.process.as_ref())
+            .and_then(|p| p.server.as_ref())
     }
 
     /// The log of a container, or why there is none (`previous`: the instance before).
-    pub fn container_log(&self, pod: &ObjectKey, container: &str, previous: bool) -> Result<&ContainerLog, LogsError> {
-        let Some(rec) = self.pods.get(pod) else { return Err(LogsError::PodNotFound { pod: pod.name.clone() }) };
+    pub fn container_log(
+        &self,
+        pod: &ObjectKey,
+        container: &str,
+        previous: bool,
+    ) -> Result<&ContainerLog, LogsError> {
+        let Some(rec) = self.pods.get(pod) else {
+            return Err(LogsError::PodNotFound {
+                pod: pod.name.clone(),
+            });
+        };
         let Some(c) = rec.containers.iter().find(|c| c.name == container) else {
-            return Err(LogsError::NoSuchContainer { container: container.to_string(), pod: pod.name.clone() });
+            return Err(LogsError::NoSuchContainer {
+                container: container.to_string(),
+                pod: pod.name.clone(),
+            });
         };
         if previous {
-            return c.previous_log.as_ref().ok_or_else(|| LogsError::NoPrevious { container: container.to_string(), pod: pod.name.clone() });
+            return c
+                .previous_log
+                .as_ref()
+                .ok_or_else(|| LogsError::NoPrevious {
+                    container: container.to_string(),
+                    pod: pod.name.clone(),
+                });
         }
         if c.container_id.is_none() {
-            return Err(LogsError::WaitingToStart { container: container.to_string(), pod: pod.name.clone(), reason: c.waiting_reason().unwrap_or("ContainerCreating").to_string() });
+            return Err(LogsError::WaitingToStart {
+                container: container.to_string(),
+                pod: pod.name.clone(),
+                reason: c
+                    .waiting_reason()
+                    .unwrap_or("ContainerCreating")
+                    .to_string(),
+            });
         }
         Ok(&c.log)
     }
 
     /// `kubectl logs` text of a container.
-    pub fn logs(&self, pod: &ObjectKey, container: &str, previous: bool) -> Result<String, LogsError> {
-        self.container_log(pod, container, previous).map(ContainerLog::text)
+    pub fn logs(
+        &self,
+        pod: &ObjectKey,
+        container: &str,
+        previous: bool,
+    ) -> Result<String, LogsError> {
+        self.container_log(pod, container, previous)
+            .map(ContainerLog::text)
     }
 
     /// Which container of a pod answers on `port`, what it serves and the HTTP status it
     /// gives for `path` now; `None` when nothing listens there (connection refused).
-    pub fn http_answer(&self, pod: &ObjectKey, port: u16, path: &str, now: SimTime) -> Option<(String, program::Server, u16)> {
+    pub fn http_answer(
+        &self,
+        pod: &ObjectKey,
+        port: u16,
+        path: &str,
+        now: SimTime,
+    ) -> Option<(String, program::Server, u16)> {
         let rec = self.pods.get(pod)?;
         rec.containers.iter().filter(|c| !c.init).find_map(|c| {
             let proc = c.process.as_ref()?;
@@ -235,7 +319,13 @@ impl Kubelet {
         }
     }
 
-    fn sync_pod(&mut self, key: &ObjectKey, api: &mut ApiServer, ipam: &mut Ipam, wakeups: &mut Vec<(SimTime, String, ObjectKey)>) {
+    fn sync_pod(
+        &mut self,
+        key: &ObjectKey,
+        api: &mut ApiServer,
+        ipam: &mut Ipam,
+        wakeups: &mut Vec<(SimTime, String, ObjectKey)>,
+    ) {
         let now = api.now();
         let Some(obj) = api.store().get(key).cloned() else {
             self.forget(key, ipam);
@@ -251,14 +341,19 @@ impl Kubelet {
             self.forget(key, ipam);
         }
         if !self.pods.contains_key(key) {
-            let terminal = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+            let terminal = matches!(
+                pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            );
             if terminal && pod.metadata.deletion_timestamp.is_none() {
                 return;
             }
             let rec = self.new_record(pod, &uid, now, api, ipam);
             self.pods.insert(key.clone(), rec);
         }
-        let Some(mut rec) = self.pods.remove(key) else { return };
+        let Some(mut rec) = self.pods.remove(key) else {
+            return;
+        };
         if rec.next_wake.is_some_and(|w| w <= now) {
             rec.next_wake = None;
         }
@@ -273,7 +368,10 @@ impl Kubelet {
         }
         let host_ip = self.node_ip.clone();
         let new_status = status::build(&mut rec, pod, &host_ip, now);
-        if (new_status.phase.as_deref() == Some("Succeeded") || new_status.phase.as_deref() == Some("Failed")) && !deleting {
+        if (new_status.phase.as_deref() == Some("Succeeded")
+            || new_status.phase.as_deref() == Some("Failed"))
+            && !deleting
+        {
             rec.sandbox_gone = true;
         }
         let changed = pod.status.as_ref() != Some(&new_status);
@@ -306,7 +404,14 @@ impl Kubelet {
         self.pods.insert(key.clone(), rec);
     }
 
-    fn new_record(&mut self, pod: &Pod, uid: &str, now: SimTime, api: &mut ApiServer, ipam: &mut Ipam) -> PodRecord {
+    fn new_record(
+        &mut self,
+        pod: &Pod,
+        uid: &str,
+        now: SimTime,
+        api: &mut ApiServer,
+        ipam: &mut Ipam,
+    ) -> PodRecord {
         let default_spec = k8s_openapi::api::core::v1::PodSpec::default();
         let spec = pod.spec.as_ref().unwrap_or(&default_spec);
         let host_network = spec.host_network.unwrap_or(false);
@@ -318,7 +423,11 @@ impl Kubelet {
         let sandbox_ms = 300 + api.rng().below("kubelet-sandbox", 700);
         let mut containers = Vec::new();
         for c in spec.init_containers.iter().flatten() {
-            containers.push(ContainerRecord::new(&c.name, true, c.image.as_deref().unwrap_or("")));
+            containers.push(ContainerRecord::new(
+                &c.name,
+                true,
+                c.image.as_deref().unwrap_or(""),
+            ));
         }
         for c in &spec.containers {
             let mut r = ContainerRecord::new(&c.name, false, c.image.as_deref().unwrap_or(""));
@@ -342,10 +451,21 @@ impl Kubelet {
         }
     }
 
-    fn sync_containers(&mut self, rec: &mut PodRecord, pod: &Pod, obj: &Arc<Object>, now: SimTime, api: &mut ApiServer, due: &mut Option<SimTime>) {
+    fn sync_containers(
+        &mut self,
+        rec: &mut PodRecord,
+        pod: &Pod,
+        obj: &Arc<Object>,
+        now: SimTime,
+        api: &mut ApiServer,
+        due: &mut Option<SimTime>,
+    ) {
         let empty = k8s_openapi::api::core::v1::PodSpec::default();
         let spec = pod.spec.as_ref().unwrap_or(&empty);
-        let restart_policy = spec.restart_policy.clone().unwrap_or_else(|| "Always".into());
+        let restart_policy = spec
+            .restart_policy
+            .clone()
+            .unwrap_or_else(|| "Always".into());
         let pod_ip = rec.ip.map(|i| i.to_string()).unwrap_or_default();
         let grace_ms = spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64 * 1000;
         // Init containers one at a time, in order; app containers once all succeeded.
@@ -361,8 +481,23 @@ impl Kubelet {
             }
             let may_start = !other_pulling(&containers, i);
             let c = &mut containers[i];
-            let Some(cspec) = find_spec(spec, &c.name, c.init) else { continue };
-            self.drive(c, cspec, pod, obj, rec, &pod_ip, &restart_policy, grace_ms, may_start, now, api, due);
+            let Some(cspec) = find_spec(spec, &c.name, c.init) else {
+                continue;
+            };
+            self.drive(
+                c,
+                cspec,
+                pod,
+                obj,
+                rec,
+                &pod_ip,
+                &restart_policy,
+                grace_ms,
+                may_start,
+                now,
+                api,
+                due,
+            );
             if !may_start && c.phase == Phase::Pending {
                 held.push(i);
             }
@@ -377,8 +512,23 @@ impl Kubelet {
                 break;
             }
             let c = &mut containers[i];
-            let Some(cspec) = find_spec(spec, &c.name, c.init) else { continue };
-            self.drive(c, cspec, pod, obj, rec, &pod_ip, &restart_policy, grace_ms, true, now, api, due);
+            let Some(cspec) = find_spec(spec, &c.name, c.init) else {
+                continue;
+            };
+            self.drive(
+                c,
+                cspec,
+                pod,
+                obj,
+                rec,
+                &pod_ip,
+                &restart_policy,
+                grace_ms,
+                true,
+                now,
+                api,
+                due,
+            );
         }
         rec.containers = containers;
     }
@@ -407,14 +557,29 @@ impl Kubelet {
         // A changed image: restart the container with the new one.
         if spec_image != c.spec_image {
             if c.is_running() {
-                api.record_event_for(obj, Some(&field), "Normal", "Killing", &format!("Container {} definition changed, will be restarted", c.name), component, Some(&node));
+                api.record_event_for(
+                    obj,
+                    Some(&field),
+                    "Normal",
+                    "Killing",
+                    &format!("Container {} definition changed, will be restarted", c.name),
+                    component,
+                    Some(&node),
+                );
                 self.stop_process(c, now, false);
                 c.restart_now = true;
             }
             c.spec_image = spec_image.clone();
             c.pull_backoff = Default::default();
             c.pull_error = None;
-            let waiting = matches!(c.phase, Phase::Pending | Phase::Pulling { .. } | Phase::PullBackOff { .. } | Phase::Blocked | Phase::CrashBackOff { .. });
+            let waiting = matches!(
+                c.phase,
+                Phase::Pending
+                    | Phase::Pulling { .. }
+                    | Phase::PullBackOff { .. }
+                    | Phase::Blocked
+                    | Phase::CrashBackOff { .. }
+            );
             if waiting || (c.phase == Phase::Done && restart_policy != "Never") {
                 c.phase = Phase::Pending;
             }
@@ -434,11 +599,22 @@ impl Kubelet {
                             self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api);
                         }
                         ImageDecision::Pull { reference, result } => {
-                            api.record_event_for(obj, Some(&field), "Normal", "Pulling", &format!("Pulling image \"{spec_image}\""), component, Some(&node));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Normal",
+                                "Pulling",
+                                &format!("Pulling image \"{spec_image}\""),
+                                component,
+                                Some(&node),
+                            );
                             let full = reference.full();
-                            let base_ms = images::resolve(&reference).map(|r| r.entry.pull_ms).unwrap_or(1_200);
+                            let base_ms = images::resolve(&reference)
+                                .map(|r| r.entry.pull_ms)
+                                .unwrap_or(1_200);
                             let jitter = 80 + api.rng().below("image-pull", 41);
-                            let cached = self.images.contains(&full) || self.pulling.contains_key(&full);
+                            let cached =
+                                self.images.contains(&full) || self.pulling.contains_key(&full);
                             let pull_ms = if result.is_err() {
                                 600 + api.rng().below("image-pull", 900)
                             } else if cached {
@@ -456,32 +632,99 @@ impl Kubelet {
                             // change meanwhile: ContainerCreating (PodInitializing) for a first
                             // start, the ended instance (or ErrImagePull/ImagePullBackOff) for a
                             // restart or a retry.
-                            c.phase = Phase::Pulling { done_at: done, pull_ms, total_ms: done.ms() - now.ms(), result, reference };
+                            c.phase = Phase::Pulling {
+                                done_at: done,
+                                pull_ms,
+                                total_ms: done.ms() - now.ms(),
+                                result,
+                                reference,
+                            };
                         }
                         ImageDecision::InBackOff => {
                             let msg = format!("Back-off pulling image \"{spec_image}\"");
-                            api.record_event_for(obj, Some(&field), "Normal", "BackOff", &msg, component, Some(&node));
-                            api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ImagePullBackOff", component, Some(&node));
-                            set_waiting(c, "ImagePullBackOff", Some(format!("{msg}: ErrImagePull: {}", c.pull_error.clone().unwrap_or_default())));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Normal",
+                                "BackOff",
+                                &msg,
+                                component,
+                                Some(&node),
+                            );
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "Failed",
+                                "Error: ImagePullBackOff",
+                                component,
+                                Some(&node),
+                            );
+                            set_waiting(
+                                c,
+                                "ImagePullBackOff",
+                                Some(format!(
+                                    "{msg}: ErrImagePull: {}",
+                                    c.pull_error.clone().unwrap_or_default()
+                                )),
+                            );
                             c.phase = Phase::PullBackOff { shown_at: now };
                         }
                         ImageDecision::NeverPull => {
                             let msg = format!("Container image \"{spec_image}\" is not present with pull policy of Never");
-                            api.record_event_for(obj, Some(&field), "Warning", "ErrImageNeverPull", &msg, component, Some(&node));
-                            api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ErrImageNeverPull", component, Some(&node));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "ErrImageNeverPull",
+                                &msg,
+                                component,
+                                Some(&node),
+                            );
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "Failed",
+                                "Error: ErrImageNeverPull",
+                                component,
+                                Some(&node),
+                            );
                             set_waiting(c, "ErrImageNeverPull", Some(msg));
                             c.phase = Phase::Blocked;
                         }
                         ImageDecision::Invalid(err) => {
                             let msg = format!("Failed to apply default image tag \"{spec_image}\": couldn't parse image name \"{spec_image}\": {err}");
-                            api.record_event_for(obj, Some(&field), "Warning", "InspectFailed", &msg, component, Some(&node));
-                            api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: InvalidImageName", component, Some(&node));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "InspectFailed",
+                                &msg,
+                                component,
+                                Some(&node),
+                            );
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "Failed",
+                                "Error: InvalidImageName",
+                                component,
+                                Some(&node),
+                            );
                             set_waiting(c, "InvalidImageName", Some(msg));
                             c.phase = Phase::Blocked;
                         }
                     }
                 }
-                Phase::Pulling { done_at, pull_ms, total_ms, result, reference } => {
+                Phase::Pulling {
+                    done_at,
+                    pull_ms,
+                    total_ms,
+                    result,
+                    reference,
+                } => {
                     if now < done_at {
                         merge(due, done_at);
                         return;
@@ -499,18 +742,44 @@ impl Kubelet {
                                 go_duration(total_ms),
                                 img.size
                             );
-                            api.record_event_for(obj, Some(&field), "Normal", "Pulled", &msg, component, Some(&node));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Normal",
+                                "Pulled",
+                                &msg,
+                                component,
+                                Some(&node),
+                            );
                             c.pull_error = None;
                             self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api);
                         }
                         Err(e) => {
                             let err = e.message(&reference);
-                            api.record_event_for(obj, Some(&field), "Warning", "Failed", &format!("Failed to pull image \"{spec_image}\": {err}"), component, Some(&node));
-                            api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ErrImagePull", component, Some(&node));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "Failed",
+                                &format!("Failed to pull image \"{spec_image}\": {err}"),
+                                component,
+                                Some(&node),
+                            );
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Warning",
+                                "Failed",
+                                "Error: ErrImagePull",
+                                component,
+                                Some(&node),
+                            );
                             c.pull_backoff.next(now, now);
                             set_waiting(c, "ErrImagePull", Some(err.clone()));
                             c.pull_error = Some(err);
-                            c.phase = Phase::PullBackOff { shown_at: now.plus_ms(RELIST_MS) };
+                            c.phase = Phase::PullBackOff {
+                                shown_at: now.plus_ms(RELIST_MS),
+                            };
                         }
                     }
                 }
@@ -522,9 +791,32 @@ impl Kubelet {
                     }
                     if now >= shown_at && c.waiting_reason() == Some("ErrImagePull") {
                         let msg = format!("Back-off pulling image \"{spec_image}\"");
-                        api.record_event_for(obj, Some(&field), "Normal", "BackOff", &msg, component, Some(&node));
-                        api.record_event_for(obj, Some(&field), "Warning", "Failed", "Error: ImagePullBackOff", component, Some(&node));
-                        set_waiting(c, "ImagePullBackOff", Some(format!("{msg}: ErrImagePull: {}", c.pull_error.clone().unwrap_or_default())));
+                        api.record_event_for(
+                            obj,
+                            Some(&field),
+                            "Normal",
+                            "BackOff",
+                            &msg,
+                            component,
+                            Some(&node),
+                        );
+                        api.record_event_for(
+                            obj,
+                            Some(&field),
+                            "Warning",
+                            "Failed",
+                            "Error: ImagePullBackOff",
+                            component,
+                            Some(&node),
+                        );
+                        set_waiting(
+                            c,
+                            "ImagePullBackOff",
+                            Some(format!(
+                                "{msg}: ErrImagePull: {}",
+                                c.pull_error.clone().unwrap_or_default()
+                            )),
+                        );
                     }
                     if c.waiting_reason() == Some("ErrImagePull") {
                         merge(due, shown_at);
@@ -545,12 +837,19 @@ impl Kubelet {
                         return;
                     }
                     let code = c.terminated().map_or(0, |t| t.exit_code);
-                    let restart = if c.init { code != 0 && restart_policy != "Never" } else { restart_policy == "Always" || (restart_policy == "OnFailure" && code != 0) };
+                    let restart = if c.init {
+                        code != 0 && restart_policy != "Never"
+                    } else {
+                        restart_policy == "Always" || (restart_policy == "OnFailure" && code != 0)
+                    };
                     if !restart && !c.restart_now {
                         c.phase = Phase::Done;
                         return;
                     }
-                    let finished = c.terminated().and_then(|t| t.finished_at.as_ref()).map_or(now, SimTime::from_k8s_time);
+                    let finished = c
+                        .terminated()
+                        .and_then(|t| t.finished_at.as_ref())
+                        .map_or(now, SimTime::from_k8s_time);
                     if c.restart_now {
                         c.restart_now = false;
                         c.phase = Phase::Pending;
@@ -571,7 +870,11 @@ impl Kubelet {
                         merge(due, until);
                         return;
                     }
-                    let finished = c.last_state.as_ref().and_then(|t| t.finished_at.as_ref()).map_or(now, SimTime::from_k8s_time);
+                    let finished = c
+                        .last_state
+                        .as_ref()
+                        .and_then(|t| t.finished_at.as_ref())
+                        .map_or(now, SimTime::from_k8s_time);
                     c.crash_backoff.next(finished, now);
                     c.phase = Phase::Pending;
                 }
@@ -580,21 +883,56 @@ impl Kubelet {
         }
     }
 
-    fn enter_crash_backoff(&mut self, c: &mut ContainerRecord, pod: &Pod, obj: &Arc<Object>, _now: SimTime, api: &mut ApiServer) {
-        let pod_ref = format!("{}_{}({})", pod.metadata.name.as_deref().unwrap_or(""), pod.metadata.namespace.as_deref().unwrap_or(""), pod.metadata.uid.as_deref().unwrap_or(""));
-        api.record_event_for(obj, Some(&c.field_path()), "Warning", "BackOff", &format!("Back-off restarting failed container {} in pod {pod_ref}", c.name), "kubelet", Some(&self.node));
-        let msg = format!("back-off {} restarting failed container={} pod={pod_ref}", go_duration(c.crash_backoff.get_ms()), c.name);
+    fn enter_crash_backoff(
+        &mut self,
+        c: &mut ContainerRecord,
+        pod: &Pod,
+        obj: &Arc<Object>,
+        _now: SimTime,
+        api: &mut ApiServer,
+    ) {
+        let pod_ref = format!(
+            "{}_{}({})",
+            pod.metadata.name.as_deref().unwrap_or(""),
+            pod.metadata.namespace.as_deref().unwrap_or(""),
+            pod.metadata.uid.as_deref().unwrap_or("")
+        );
+        api.record_event_for(
+            obj,
+            Some(&c.field_path()),
+            "Warning",
+            "BackOff",
+            &format!(
+                "Back-off restarting failed container {} in pod {pod_ref}",
+                c.name
+            ),
+            "kubelet",
+            Some(&self.node),
+        );
+        let msg = format!(
+            "back-off {} restarting failed container={} pod={pod_ref}",
+            go_duration(c.crash_backoff.get_ms()),
+            c.name
+        );
         set_waiting(c, "CrashLoopBackOff", Some(msg));
         c.ready = false;
     }
 
-    fn decide_image(&mut self, c: &ContainerRecord, cspec: &Container, now: SimTime) -> ImageDecision {
+    fn decide_image(
+        &mut self,
+        c: &ContainerRecord,
+        cspec: &Container,
+        now: SimTime,
+    ) -> ImageDecision {
         let image = cspec.image.clone().unwrap_or_default();
         let reference = match ImageRef::parse(&image) {
             Ok(r) => r,
             Err(e) => return ImageDecision::Invalid(e.to_string()),
         };
-        let policy = cspec.image_pull_policy.clone().unwrap_or_else(|| crate::api::defaults::default_pull_policy(&image).to_string());
+        let policy = cspec
+            .image_pull_policy
+            .clone()
+            .unwrap_or_else(|| crate::api::defaults::default_pull_policy(&image).to_string());
         let full = reference.full();
         let present = self.images.contains(&full);
         if policy == "Never" || (policy == "IfNotPresent" && present) {
@@ -614,7 +952,18 @@ impl Kubelet {
 
     /// Creates and starts a container instance from a pulled image.
     #[allow(clippy::too_many_arguments)]
-    fn start_container(&mut self, c: &mut ContainerRecord, cspec: &Container, img: ResolvedImage, pod: &Pod, obj: &Arc<Object>, rec: &PodRecord, pod_ip: &str, now: SimTime, api: &mut ApiServer) {
+    fn start_container(
+        &mut self,
+        c: &mut ContainerRecord,
+        cspec: &Container,
+        img: ResolvedImage,
+        pod: &Pod,
+        obj: &Arc<Object>,
+        rec: &PodRecord,
+        pod_ip: &str,
+        now: SimTime,
+        api: &mut ApiServer,
+    ) {
         let field = c.field_path();
         let node = self.node.clone();
         // A new instance: the previous one becomes lastState and its log the --previous log.
@@ -625,14 +974,39 @@ impl Kubelet {
             c.previous_log = Some(std::mem::take(&mut c.log));
             c.restart_count += 1;
         }
-        let id: String = (0..4).map(|_| format!("{:016x}", api.rng().below("container-id", u64::MAX))).collect();
+        let id: String = (0..4)
+            .map(|_| format!("{:016x}", api.rng().below("container-id", u64::MAX)))
+            .collect();
         c.container_id = Some(format!("containerd://{id}"));
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-        let hostname = if rec.host_network { node.clone() } else { pod_name.clone() };
-        let token = format!("eyJhbGciOiJSUzI1NiIsImtpZCI6Im{}", images::digest_hex(&format!("{}/{}", pod.metadata.uid.as_deref().unwrap_or(""), c.name)));
-        let mounts_sa = cspec.volume_mounts.iter().flatten().any(|m| m.mount_path == "/var/run/secrets/kubernetes.io/serviceaccount");
-        let ctx_fs = fs::PodContext { pod_name: &pod_name, namespace: &namespace, pod_ip, host_network: rec.host_network, node_name: &node, token: &token, mount_service_account: mounts_sa };
+        let hostname = if rec.host_network {
+            node.clone()
+        } else {
+            pod_name.clone()
+        };
+        let token = format!(
+            "eyJhbGciOiJSUzI1NiIsImtpZCI6Im{}",
+            images::digest_hex(&format!(
+                "{}/{}",
+                pod.metadata.uid.as_deref().unwrap_or(""),
+                c.name
+            ))
+        );
+        let mounts_sa = cspec
+            .volume_mounts
+            .iter()
+            .flatten()
+            .any(|m| m.mount_path == "/var/run/secrets/kubernetes.io/serviceaccount");
+        let ctx_fs = fs::PodContext {
+            pod_name: &pod_name,
+            namespace: &namespace,
+            pod_ip,
+            host_network: rec.host_network,
+            node_name: &node,
+            token: &token,
+            mount_service_account: mounts_sa,
+        };
         c.fs = fs::seed(&img, &ctx_fs);
         c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &node);
         let ctx = Context {
@@ -649,13 +1023,33 @@ impl Kubelet {
         c.ready = false;
         c.started = false;
         c.stop_at = None;
-        api.record_event_for(obj, Some(&field), "Normal", "Created", "Container created", "kubelet", Some(&node));
+        api.record_event_for(
+            obj,
+            Some(&field),
+            "Normal",
+            "Created",
+            "Container created",
+            "kubelet",
+            Some(&node),
+        );
         let arch_ok = img.entry.archs.contains(&self.arch);
-        let launch = if arch_ok { program::start(&argv, &ctx, &c.env, &c.fs, now) } else { Launch::StartError(String::new()) };
+        let launch = if arch_ok {
+            program::start(&argv, &ctx, &c.env, &c.fs, now)
+        } else {
+            Launch::StartError(String::new())
+        };
         c.image = Some(img);
         match launch {
             Launch::StartError(msg) if arch_ok => {
-                api.record_event_for(obj, Some(&field), "Warning", "Failed", &format!("Error: {msg}"), "kubelet", Some(&node));
+                api.record_event_for(
+                    obj,
+                    Some(&field),
+                    "Warning",
+                    "Failed",
+                    &format!("Error: {msg}"),
+                    "kubelet",
+                    Some(&node),
+                );
                 c.process = None;
                 c.state = ContainerState {
                     terminated: Some(ContainerStateTerminated {
@@ -665,24 +1059,54 @@ impl Kubelet {
                         message: Some(msg),
                         reason: Some("StartError".into()),
                         signal: None,
-                        started_at: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH)),
+                        started_at: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                            k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
+                        )),
                     }),
                     ..Default::default()
                 };
-                c.phase = Phase::Exited { decide_at: now.plus_ms(RELIST_MS) };
+                c.phase = Phase::Exited {
+                    decide_at: now.plus_ms(RELIST_MS),
+                };
             }
             Launch::StartError(_) => {
                 // The image's binaries are for another architecture: the kernel refuses them.
-                api.record_event_for(obj, Some(&field), "Normal", "Started", "Container started", "kubelet", Some(&node));
+                api.record_event_for(
+                    obj,
+                    Some(&field),
+                    "Normal",
+                    "Started",
+                    "Container started",
+                    "kubelet",
+                    Some(&node),
+                );
                 let path = program::resolved_path(argv.first().map_or("sh", String::as_str));
                 c.log.push(now, format!("exec {path}: exec format error"));
                 c.process = None;
-                c.state = ContainerState { running: Some(ContainerStateRunning { started_at: Some(now.to_k8s_time()) }), ..Default::default() };
+                c.state = ContainerState {
+                    running: Some(ContainerStateRunning {
+                        started_at: Some(now.to_k8s_time()),
+                    }),
+                    ..Default::default()
+                };
                 self.finish(c, now, 255, "Error");
             }
             Launch::Run(mut p) => {
-                api.record_event_for(obj, Some(&field), "Normal", "Started", "Container started", "kubelet", Some(&node));
-                c.state = ContainerState { running: Some(ContainerStateRunning { started_at: Some(now.to_k8s_time()) }), ..Default::default() };
+                api.record_event_for(
+                    obj,
+                    Some(&field),
+                    "Normal",
+                    "Started",
+                    "Container started",
+                    "kubelet",
+                    Some(&node),
+                );
+                c.state = ContainerState {
+                    running: Some(ContainerStateRunning {
+                        started_at: Some(now.to_k8s_time()),
+                    }),
+                    ..Default::default()
+                };
                 c.probes = ProbeSet::arm(cspec, now);
                 c.started = cspec.startup_probe.is_none();
                 c.ready = cspec.readiness_probe.is_none() && c.started;
@@ -712,7 +1136,9 @@ impl Kubelet {
         c.started = false;
         c.stop_at = None;
         c.probes = ProbeSet::default();
-        c.phase = Phase::Exited { decide_at: at.plus_ms(RELIST_MS) };
+        c.phase = Phase::Exited {
+            decide_at: at.plus_ms(RELIST_MS),
+        };
     }
 
     /// Asks the process to stop: servers exit at once on SIGTERM, shells ignore it until
@@ -729,7 +1155,18 @@ impl Kubelet {
 
     /// Runs a running container's program and probes up to `now`.
     #[allow(clippy::too_many_arguments)]
-    fn advance_running(&mut self, c: &mut ContainerRecord, cspec: &Container, obj: &Arc<Object>, rec: &PodRecord, pod_ip: &str, grace_ms: u64, now: SimTime, api: &mut ApiServer, due: &mut Option<SimTime>) {
+    fn advance_running(
+        &mut self,
+        c: &mut ContainerRecord,
+        cspec: &Container,
+        obj: &Arc<Object>,
+        rec: &PodRecord,
+        pod_ip: &str,
+        grace_ms: u64,
+        now: SimTime,
+        api: &mut ApiServer,
+        due: &mut Option<SimTime>,
+    ) {
         // A pending stop (failed liveness probe) falls due.
         if let Some((at, kill)) = c.stop_at {
             if now >= at {
@@ -739,7 +1176,9 @@ impl Kubelet {
             }
             merge(due, at);
         }
-        let Some(mut p) = c.process.take() else { return };
+        let Some(mut p) = c.process.take() else {
+            return;
+        };
         p.advance(now, &mut c.fs, &mut c.log);
         let limit = memory_limit(cspec);
         if let Some(limit) = limit {
@@ -764,14 +1203,48 @@ impl Kubelet {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn run_probes(&mut self, c: &mut ContainerRecord, cspec: &Container, obj: &Arc<Object>, _rec: &PodRecord, pod_ip: &str, grace_ms: u64, now: SimTime, api: &mut ApiServer, due: &mut Option<SimTime>) {
-        if [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness].iter().all(|k| probes::spec_probe(cspec, *k).is_none()) {
+    fn run_probes(
+        &mut self,
+        c: &mut ContainerRecord,
+        cspec: &Container,
+        obj: &Arc<Object>,
+        _rec: &PodRecord,
+        pod_ip: &str,
+        grace_ms: u64,
+        now: SimTime,
+        api: &mut ApiServer,
+        due: &mut Option<SimTime>,
+    ) {
+        if [
+            ProbeKind::Startup,
+            ProbeKind::Liveness,
+            ProbeKind::Readiness,
+        ]
+        .iter()
+        .all(|k| probes::spec_probe(cspec, *k).is_none())
+        {
             return;
         }
-        let Some((base, app)) = c.image.as_ref().map(|i| (i.base, i.entry.app)) else { return };
-        let ctx = Context { base, app, hostname: c.env.get("HOSTNAME").cloned().unwrap_or_default(), pod_ip: pod_ip.to_string(), node_cpus: self.cpus, kernel: self.kernel.clone(), stdin: false };
-        for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
-            let Some(probe) = probes::spec_probe(cspec, kind).cloned() else { continue };
+        let Some((base, app)) = c.image.as_ref().map(|i| (i.base, i.entry.app)) else {
+            return;
+        };
+        let ctx = Context {
+            base,
+            app,
+            hostname: c.env.get("HOSTNAME").cloned().unwrap_or_default(),
+            pod_ip: pod_ip.to_string(),
+            node_cpus: self.cpus,
+            kernel: self.kernel.clone(),
+            stdin: false,
+        };
+        for kind in [
+            ProbeKind::Startup,
+            ProbeKind::Liveness,
+            ProbeKind::Readiness,
+        ] {
+            let Some(probe) = probes::spec_probe(cspec, kind).cloned() else {
+                continue;
+            };
             let mut guard = 0;
             while let Some(at) = c.probes.state_mut(kind).next_at {
                 guard += 1;
@@ -800,12 +1273,40 @@ impl Kubelet {
                         if failures >= failure_threshold {
                             st.ok = Some(false);
                         }
-                        let text = if msg.is_empty() { format!("{} probe failed: ", kind.title()) } else { format!("{} probe failed: {msg}", kind.title()) };
-                        api.record_event_for(obj, Some(&c.field_path()), "Warning", "Unhealthy", &text, "kubelet", Some(&self.node));
+                        let text = if msg.is_empty() {
+                            format!("{} probe failed: ", kind.title())
+                        } else {
+                            format!("{} probe failed: {msg}", kind.title())
+                        };
+                        api.record_event_for(
+                            obj,
+                            Some(&c.field_path()),
+                            "Warning",
+                            "Unhealthy",
+                            &text,
+                            "kubelet",
+                            Some(&self.node),
+                        );
                         if failures >= failure_threshold && kind != ProbeKind::Readiness {
-                            api.record_event_for(obj, Some(&c.field_path()), "Normal", "Killing", &format!("Container {} failed {} probe, will be restarted", c.name, kind.lower()), "kubelet", Some(&self.node));
+                            api.record_event_for(
+                                obj,
+                                Some(&c.field_path()),
+                                "Normal",
+                                "Killing",
+                                &format!(
+                                    "Container {} failed {} probe, will be restarted",
+                                    c.name,
+                                    kind.lower()
+                                ),
+                                "kubelet",
+                                Some(&self.node),
+                            );
                             let stops = proc.server.as_ref().is_some_and(|s| s.stops_on_sigterm());
-                            c.stop_at = Some(if stops { (at.plus_ms(SERVER_STOP_MS), false) } else { (at.plus_ms(grace_ms), true) });
+                            c.stop_at = Some(if stops {
+                                (at.plus_ms(SERVER_STOP_MS), false)
+                            } else {
+                                (at.plus_ms(grace_ms), true)
+                            });
                             c.ready = false;
                             c.probes.liveness.next_at = None;
                             c.probes.readiness.next_at = None;
@@ -841,19 +1342,48 @@ impl Kubelet {
 
     /// Graceful termination: SIGTERM, then SIGKILL at the deadline; the pod goes when every
     /// container has stopped.
-    fn terminate(&mut self, rec: &mut PodRecord, pod: &Pod, obj: &Arc<Object>, now: SimTime, api: &mut ApiServer, due: &mut Option<SimTime>) {
-        let deadline = pod.metadata.deletion_timestamp.as_ref().map_or(now, SimTime::from_k8s_time);
+    fn terminate(
+        &mut self,
+        rec: &mut PodRecord,
+        pod: &Pod,
+        obj: &Arc<Object>,
+        now: SimTime,
+        api: &mut ApiServer,
+        due: &mut Option<SimTime>,
+    ) {
+        let deadline = pod
+            .metadata
+            .deletion_timestamp
+            .as_ref()
+            .map_or(now, SimTime::from_k8s_time);
         let mut containers = std::mem::take(&mut rec.containers);
         for c in containers.iter_mut() {
             if c.is_running() {
                 if let Some(p) = c.process.as_mut() {
                     p.advance(now, &mut c.fs, &mut c.log);
                 }
-                let stopping = c.stop_at.is_some_and(|(_, kill)| kill) || c.stop_at.is_some_and(|(at, _)| at <= deadline);
+                let stopping = c.stop_at.is_some_and(|(_, kill)| kill)
+                    || c.stop_at.is_some_and(|(at, _)| at <= deadline);
                 if !stopping || c.stop_at.is_none() {
-                    api.record_event_for(obj, Some(&c.field_path()), "Normal", "Killing", &format!("Stopping container {}", c.name), "kubelet", Some(&self.node));
-                    let stops = c.process.as_ref().and_then(|p| p.server.as_ref()).is_some_and(|s| s.stops_on_sigterm());
-                    c.stop_at = Some(if stops { (now.plus_ms(SERVER_STOP_MS).min(deadline.max(now)), false) } else { (deadline.max(now), true) });
+                    api.record_event_for(
+                        obj,
+                        Some(&c.field_path()),
+                        "Normal",
+                        "Killing",
+                        &format!("Stopping container {}", c.name),
+                        "kubelet",
+                        Some(&self.node),
+                    );
+                    let stops = c
+                        .process
+                        .as_ref()
+                        .and_then(|p| p.server.as_ref())
+                        .is_some_and(|s| s.stops_on_sigterm());
+                    c.stop_at = Some(if stops {
+                        (now.plus_ms(SERVER_STOP_MS).min(deadline.max(now)), false)
+                    } else {
+                        (deadline.max(now), true)
+                    });
                 }
                 if let Some((at, kill)) = c.stop_at {
                     let at = at.min(deadline.max(now));
@@ -874,7 +1404,10 @@ impl Kubelet {
 
 /// True if a container of the pod other than `i` is pulling its image.
 fn other_pulling(containers: &[ContainerRecord], i: usize) -> bool {
-    containers.iter().enumerate().any(|(j, o)| j != i && matches!(o.phase, Phase::Pulling { .. }))
+    containers
+        .iter()
+        .enumerate()
+        .any(|(j, o)| j != i && matches!(o.phase, Phase::Pulling { .. }))
 }
 
 /// Reports the container as waiting; an ended instance becomes its `lastState`, as kubelet's
@@ -890,9 +1423,16 @@ fn merge(due: &mut Option<SimTime>, t: SimTime) {
     *due = Some(due.map_or(t, |d| d.min(t)));
 }
 
-fn find_spec<'a>(spec: &'a k8s_openapi::api::core::v1::PodSpec, name: &str, init: bool) -> Option<&'a Container> {
+fn find_spec<'a>(
+    spec: &'a k8s_openapi::api::core::v1::PodSpec,
+    name: &str,
+    init: bool,
+) -> Option<&'a Container> {
     if init {
-        spec.init_containers.iter().flatten().find(|c| c.name == name)
+        spec.init_containers
+            .iter()
+            .flatten()
+            .find(|c| c.name == name)
     } else {
         spec.containers.iter().find(|c| c.name == name)
     }
@@ -935,7 +1475,11 @@ pub fn expand_refs(s: &str, env: &BTreeMap<String, String>) -> String {
 }
 
 /// The argv of a container: `command` replaces the image's ENTRYPOINT, `args` its CMD.
-fn container_argv(img: &ResolvedImage, c: &Container, env: &BTreeMap<String, String>) -> Vec<String> {
+fn container_argv(
+    img: &ResolvedImage,
+    c: &Container,
+    env: &BTreeMap<String, String>,
+) -> Vec<String> {
     let expand = |v: &Vec<String>| v.iter().map(|a| expand_refs(a, env)).collect::<Vec<_>>();
     match (&c.command, &c.args) {
         (Some(cmd), Some(args)) => [expand(cmd), expand(args)].concat(),
@@ -946,7 +1490,15 @@ fn container_argv(img: &ResolvedImage, c: &Container, env: &BTreeMap<String, Str
 }
 
 /// The environment of a container's processes.
-fn container_env(img: &ResolvedImage, c: &Container, pod: &Pod, hostname: &str, pod_ip: &str, host_ip: &str, node: &str) -> BTreeMap<String, String> {
+fn container_env(
+    img: &ResolvedImage,
+    c: &Container,
+    pod: &Pod,
+    hostname: &str,
+    pod_ip: &str,
+    host_ip: &str,
+    node: &str,
+) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     for (k, v) in &img.env {
         env.insert(k.clone(), v.clone());
@@ -977,12 +1529,30 @@ fn container_env(img: &ResolvedImage, c: &Container, pod: &Pod, hostname: &str, 
                 "status.podIPs" => pod_ip.to_string(),
                 "status.hostIP" | "status.hostIPs" => host_ip.to_string(),
                 "spec.nodeName" => node.to_string(),
-                "spec.serviceAccountName" => pod.spec.as_ref().and_then(|s| s.service_account_name.clone()).unwrap_or_default(),
+                "spec.serviceAccountName" => pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.service_account_name.clone())
+                    .unwrap_or_default(),
                 p => {
-                    if let Some(label) = p.strip_prefix("metadata.labels['").and_then(|r| r.strip_suffix("']")) {
-                        pod.metadata.labels.as_ref().and_then(|l| l.get(label).cloned()).unwrap_or_default()
-                    } else if let Some(a) = p.strip_prefix("metadata.annotations['").and_then(|r| r.strip_suffix("']")) {
-                        pod.metadata.annotations.as_ref().and_then(|l| l.get(a).cloned()).unwrap_or_default()
+                    if let Some(label) = p
+                        .strip_prefix("metadata.labels['")
+                        .and_then(|r| r.strip_suffix("']"))
+                    {
+                        pod.metadata
+                            .labels
+                            .as_ref()
+                            .and_then(|l| l.get(label).cloned())
+                            .unwrap_or_default()
+                    } else if let Some(a) = p
+                        .strip_prefix("metadata.annotations['")
+                        .and_then(|r| r.strip_suffix("']"))
+                    {
+                        pod.metadata
+                            .annotations
+                            .as_ref()
+                            .and_then(|l| l.get(a).cloned())
+                            .unwrap_or_default()
                     } else {
                         String::new()
                     }

@@ -57,7 +57,10 @@ pub struct ProbeSet {
 impl ProbeSet {
     /// Arms the probes of a container that started at `at`.
     pub fn arm(c: &Container, at: SimTime) -> ProbeSet {
-        let first = |p: &Option<Probe>| p.as_ref().map(|p| at.plus_ms(p.initial_delay_seconds.unwrap_or(0).max(0) as u64 * 1000));
+        let first = |p: &Option<Probe>| {
+            p.as_ref()
+                .map(|p| at.plus_ms(p.initial_delay_seconds.unwrap_or(0).max(0) as u64 * 1000))
+        };
         let mut s = ProbeSet::default();
         s.startup.next_at = first(&c.startup_probe);
         if c.startup_probe.is_none() {
@@ -75,7 +78,14 @@ impl ProbeSet {
     }
     /// The earliest probe due.
     pub fn next_due(&self) -> Option<SimTime> {
-        [self.startup.next_at, self.liveness.next_at, self.readiness.next_at].into_iter().flatten().min()
+        [
+            self.startup.next_at,
+            self.liveness.next_at,
+            self.readiness.next_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 }
 
@@ -91,12 +101,23 @@ pub fn spec_probe(c: &Container, k: ProbeKind) -> Option<&Probe> {
 fn resolve_port(c: &Container, p: &IntOrString) -> Option<u16> {
     match p {
         IntOrString::Int(i) => u16::try_from(*i).ok(),
-        IntOrString::String(name) => c.ports.iter().flatten().find(|cp| cp.name.as_deref() == Some(name.as_str())).and_then(|cp| u16::try_from(cp.container_port).ok()),
+        IntOrString::String(name) => c
+            .ports
+            .iter()
+            .flatten()
+            .find(|cp| cp.name.as_deref() == Some(name.as_str()))
+            .and_then(|cp| u16::try_from(cp.container_port).ok()),
     }
 }
 
 /// The HTTP status a server answers for `path` (`None`: nothing listens on the port).
-pub fn http_status(proc: &Process, fs: &ContainerFs, port: u16, path: &str, now: SimTime) -> Option<u16> {
+pub fn http_status(
+    proc: &Process,
+    fs: &ContainerFs,
+    port: u16,
+    path: &str,
+    now: SimTime,
+) -> Option<u16> {
     let server = proc.server.as_ref()?;
     if now < proc.ready_at || !server.ports().contains(&port) || proc.exit_code().is_some() {
         return None;
@@ -104,8 +125,16 @@ pub fn http_status(proc: &Process, fs: &ContainerFs, port: u16, path: &str, now:
     let path = path.split('?').next().unwrap_or("/");
     Some(match server {
         Server::Nginx { .. } | Server::Httpd => {
-            let root = if matches!(server, Server::Httpd) { "/usr/local/apache2/htdocs" } else { "/usr/share/nginx/html" };
-            let file = if path.ends_with('/') { format!("{root}{path}index.html") } else { format!("{root}{path}") };
+            let root = if matches!(server, Server::Httpd) {
+                "/usr/local/apache2/htdocs"
+            } else {
+                "/usr/share/nginx/html"
+            };
+            let file = if path.ends_with('/') {
+                format!("{root}{path}index.html")
+            } else {
+                format!("{root}{path}")
+            };
             if fs.is_file(&file) || fs.is_file(&format!("{file}/index.html")) {
                 200
             } else {
@@ -113,19 +142,43 @@ pub fn http_status(proc: &Process, fs: &ContainerFs, port: u16, path: &str, now:
             }
         }
         // agnhost liveness answers 200 for ten seconds, then 500.
-        Server::Agnhost(sub) if sub == "liveness" && path == "/healthz" && now.ms().saturating_sub(proc.started_at.ms()) >= 10_000 => 500,
-        Server::Redis | Server::Mysql | Server::Postgres | Server::Mongo | Server::Memcached | Server::Fluentd => return None,
+        Server::Agnhost(sub)
+            if sub == "liveness"
+                && path == "/healthz"
+                && now.ms().saturating_sub(proc.started_at.ms()) >= 10_000 =>
+        {
+            500
+        }
+        Server::Redis
+        | Server::Mysql
+        | Server::Postgres
+        | Server::Mongo
+        | Server::Memcached
+        | Server::Fluentd => return None,
         _ => 200,
     })
 }
 
 /// Runs a probe once: `Ok(())` or the failure message kubelet reports.
 #[allow(clippy::too_many_arguments)]
-pub fn run(probe: &Probe, c: &Container, proc: &Process, fs: &mut ContainerFs, ctx: &Context, env: &BTreeMap<String, String>, pod_ip: &str, now: SimTime) -> Result<(), String> {
+pub fn run(
+    probe: &Probe,
+    c: &Container,
+    proc: &Process,
+    fs: &mut ContainerFs,
+    ctx: &Context,
+    env: &BTreeMap<String, String>,
+    pod_ip: &str,
+    now: SimTime,
+) -> Result<(), String> {
     if let Some(exec) = &probe.exec {
         let argv = exec.command.clone().unwrap_or_default();
         let (code, out) = program::run_once(&argv, ctx, env, fs, now);
-        return if code == 0 { Ok(()) } else { Err(out.trim_end_matches('\n').to_string()) };
+        return if code == 0 {
+            Ok(())
+        } else {
+            Err(out.trim_end_matches('\n').to_string())
+        };
     }
     if let Some(h) = &probe.http_get {
         let port = resolve_port(c, &h.port).unwrap_or(0);
@@ -144,12 +197,19 @@ pub fn run(probe: &Probe, c: &Container, proc: &Process, fs: &mut ContainerFs, c
         .and_then(|t| resolve_port(c, &t.port))
         .or_else(|| probe.grpc.as_ref().and_then(|g| u16::try_from(g.port).ok()))
         .unwrap_or(0);
-    let listening = proc.exit_code().is_none() && now >= proc.ready_at && proc.server.as_ref().is_some_and(|s| s.ports().contains(&port));
+    let listening = proc.exit_code().is_none()
+        && now >= proc.ready_at
+        && proc
+            .server
+            .as_ref()
+            .is_some_and(|s| s.ports().contains(&port));
     if listening {
         Ok(())
     } else if probe.grpc.is_some() {
         Err(format!("timeout: failed to connect service \"{pod_ip}:{port}\" within 1s: context deadline exceeded"))
     } else {
-        Err(format!("dial tcp {pod_ip}:{port}: connect: connection refused"))
+        Err(format!(
+            "dial tcp {pod_ip}:{port}: connect: connection refused"
+        ))
     }
 }

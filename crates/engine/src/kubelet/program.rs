@@ -67,9 +67,21 @@ enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
-    Loop { until: bool, cond: Box<Node>, body: Box<Node> },
-    For { var: String, items: Option<Vec<Word>>, body: Box<Node> },
-    If { cond: Box<Node>, then: Box<Node>, els: Option<Box<Node>> },
+    Loop {
+        until: bool,
+        cond: Box<Node>,
+        body: Box<Node>,
+    },
+    For {
+        var: String,
+        items: Option<Vec<Word>>,
+        body: Box<Node>,
+    },
+    If {
+        cond: Box<Node>,
+        then: Box<Node>,
+        els: Option<Box<Node>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,8 +90,15 @@ enum Instr {
     Jump(usize),
     JumpIfFail(usize),
     JumpIfOk(usize),
-    ForInit { slot: usize, items: Option<Vec<Word>> },
-    ForNext { slot: usize, var: String, end: usize },
+    ForInit {
+        slot: usize,
+        items: Option<Vec<Word>>,
+    },
+    ForNext {
+        slot: usize,
+        var: String,
+        end: usize,
+    },
     Negate,
     SetStatus(i32),
 }
@@ -118,7 +137,9 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, SyntaxError> {
             }
             ';' => {
                 if chars.get(i + 1) == Some(&';') {
-                    return Err(SyntaxError("syntax error near unexpected token `;;'".into()));
+                    return Err(SyntaxError(
+                        "syntax error near unexpected token `;;'".into(),
+                    ));
                 }
                 toks.push(Tok::Op(";"));
                 i += 1;
@@ -131,7 +152,11 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, SyntaxError> {
                 i += 2;
                 let (w, _, n) = read_word(&chars, skip_ws(&chars, i))?;
                 i = n;
-                toks.push(Tok::Redir(Redirect::Out { fd: 1, target: w, append: false }));
+                toks.push(Tok::Redir(Redirect::Out {
+                    fd: 1,
+                    target: w,
+                    append: false,
+                }));
             }
             '&' => {
                 toks.push(Tok::Op("&"));
@@ -158,7 +183,12 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, SyntaxError> {
                 toks.push(Tok::Redir(r));
                 i = n;
             }
-            '1' | '2' if matches!(chars.get(i + 1), Some('>')) && (i == 0 || chars[i - 1].is_whitespace() || ";&|(".contains(chars[i - 1])) => {
+            '1' | '2'
+                if matches!(chars.get(i + 1), Some('>'))
+                    && (i == 0
+                        || chars[i - 1].is_whitespace()
+                        || ";&|(".contains(chars[i - 1])) =>
+            {
                 let (r, n) = read_redirect(&chars, i + 1, if c == '1' { 1 } else { 2 })?;
                 toks.push(Tok::Redir(r));
                 i = n;
@@ -202,7 +232,14 @@ fn read_redirect(chars: &[char], i: usize, fd: u8) -> Result<(Redirect, usize), 
         return Err(SyntaxError("syntax error: unexpected newline".into()));
     }
     let (w, _, n) = read_word(chars, start)?;
-    Ok((Redirect::Out { fd, target: w, append }, n))
+    Ok((
+        Redirect::Out {
+            fd,
+            target: w,
+            append,
+        },
+        n,
+    ))
 }
 
 fn read_word(chars: &[char], mut i: usize) -> Result<(Word, String, usize), SyntaxError> {
@@ -236,7 +273,9 @@ fn read_word(chars: &[char], mut i: usize) -> Result<(Word, String, usize), Synt
                     j += 1;
                 }
                 if j >= chars.len() {
-                    return Err(SyntaxError("syntax error: unterminated quoted string".into()));
+                    return Err(SyntaxError(
+                        "syntax error: unterminated quoted string".into(),
+                    ));
                 }
                 parts.push(Part::Lit(s, true));
                 i = j + 1;
@@ -271,7 +310,9 @@ fn read_word(chars: &[char], mut i: usize) -> Result<(Word, String, usize), Synt
                     }
                 }
                 if !closed {
-                    return Err(SyntaxError("syntax error: unterminated quoted string".into()));
+                    return Err(SyntaxError(
+                        "syntax error: unterminated quoted string".into(),
+                    ));
                 }
                 parts.push(Part::Lit(s, true));
                 i = j + 1;
@@ -347,7 +388,9 @@ fn read_dollar(chars: &[char], i: usize, quoted: bool) -> Result<(Part, usize), 
                 s.push(c);
                 j += 1;
             }
-            Err(SyntaxError("syntax error: unterminated command substitution".into()))
+            Err(SyntaxError(
+                "syntax error: unterminated command substitution".into(),
+            ))
         }
         Some('{') => {
             let mut j = i + 2;
@@ -359,7 +402,17 @@ fn read_dollar(chars: &[char], i: usize, quoted: bool) -> Result<(Part, usize), 
             // ${VAR:-default} keeps the name only; the default is applied when empty.
             Ok((Part::Var(s, quoted), j + 1))
         }
-        Some(c) if c == '?' || c == '$' || c == '#' || c == '@' || c == '*' || c == '!' || c.is_ascii_digit() => Ok((Part::Var(c.to_string(), quoted), i + 2)),
+        Some(c)
+            if c == '?'
+                || c == '$'
+                || c == '#'
+                || c == '@'
+                || c == '*'
+                || c == '!'
+                || c.is_ascii_digit() =>
+        {
+            Ok((Part::Var(c.to_string(), quoted), i + 2))
+        }
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {
             let mut j = i + 1;
             let mut s = String::new();
@@ -397,7 +450,9 @@ impl Parser {
         match self.peek() {
             None => true,
             Some(Tok::Op(")")) => true,
-            Some(Tok::Word(_, raw)) => ["do", "done", "then", "else", "elif", "fi", "}"].contains(&raw.as_str()),
+            Some(Tok::Word(_, raw)) => {
+                ["do", "done", "then", "else", "elif", "fi", "}"].contains(&raw.as_str())
+            }
             _ => false,
         }
     }
@@ -413,7 +468,9 @@ impl Parser {
                 Some(Tok::Op(o)) => o.replace('\n', "newline"),
                 Some(Tok::Redir(_)) => "redirection".into(),
             };
-            Err(SyntaxError(format!("syntax error: unexpected {near} (expecting \"{kw}\")")))
+            Err(SyntaxError(format!(
+                "syntax error: unexpected {near} (expecting \"{kw}\")"
+            )))
         }
     }
     fn list(&mut self) -> Result<Node, SyntaxError> {
@@ -429,7 +486,11 @@ impl Parser {
                 _ => break,
             }
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Node::Seq(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Node::Seq(items)
+        })
     }
     fn and_or(&mut self) -> Result<Node, SyntaxError> {
         let mut left = self.pipeline()?;
@@ -460,14 +521,22 @@ impl Parser {
         }
         let mut cmds = match first {
             Node::Pipeline(c) => c,
-            _ => return Err(SyntaxError("syntax error: compound commands cannot be piped here".into())),
+            _ => {
+                return Err(SyntaxError(
+                    "syntax error: compound commands cannot be piped here".into(),
+                ))
+            }
         };
         while matches!(self.peek(), Some(Tok::Op("|"))) {
             self.pos += 1;
             self.skip_newlines();
             match self.command()? {
                 Node::Pipeline(mut c) => cmds.append(&mut c),
-                _ => return Err(SyntaxError("syntax error: compound commands cannot be piped here".into())),
+                _ => {
+                    return Err(SyntaxError(
+                        "syntax error: compound commands cannot be piped here".into(),
+                    ))
+                }
             }
         }
         Ok(Node::Pipeline(cmds))
@@ -481,7 +550,11 @@ impl Parser {
                 self.expect_kw("do")?;
                 let body = self.list()?;
                 self.expect_kw("done")?;
-                Ok(Node::Loop { until, cond: Box::new(cond), body: Box::new(body) })
+                Ok(Node::Loop {
+                    until,
+                    cond: Box::new(cond),
+                    body: Box::new(body),
+                })
             }
             Some(Tok::Word(_, raw)) if raw == "for" => {
                 self.pos += 1;
@@ -506,7 +579,11 @@ impl Parser {
                 self.expect_kw("do")?;
                 let body = self.list()?;
                 self.expect_kw("done")?;
-                Ok(Node::For { var, items, body: Box::new(body) })
+                Ok(Node::For {
+                    var,
+                    items,
+                    body: Box::new(body),
+                })
             }
             Some(Tok::Word(_, raw)) if raw == "if" => {
                 self.pos += 1;
@@ -523,7 +600,9 @@ impl Parser {
                 let body = self.list()?;
                 self.skip_newlines();
                 if !matches!(self.peek(), Some(Tok::Op(")"))) {
-                    return Err(SyntaxError("syntax error: unexpected end of file (expecting \")\")".into()));
+                    return Err(SyntaxError(
+                        "syntax error: unexpected end of file (expecting \")\")".into(),
+                    ));
                 }
                 self.pos += 1;
                 Ok(body)
@@ -553,16 +632,27 @@ impl Parser {
                 // `elif` consumed the closing `fi` already.
             }
         }
-        Ok(Node::If { cond: Box::new(cond), then: Box::new(then), els })
+        Ok(Node::If {
+            cond: Box::new(cond),
+            then: Box::new(then),
+            els,
+        })
     }
     fn simple(&mut self) -> Result<Node, SyntaxError> {
-        let mut cmd = SimpleCmd { assigns: Vec::new(), words: Vec::new(), redirects: Vec::new() };
+        let mut cmd = SimpleCmd {
+            assigns: Vec::new(),
+            words: Vec::new(),
+            redirects: Vec::new(),
+        };
         loop {
             match self.peek().cloned() {
                 Some(Tok::Word(w, raw)) => {
                     if cmd.words.is_empty() {
                         if let Some((name, _)) = raw.split_once('=') {
-                            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+                            if !name.is_empty()
+                                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                                && !name.starts_with(|c: char| c.is_ascii_digit())
+                            {
                                 let value = strip_assign_prefix(&w, name.len() + 1);
                                 cmd.assigns.push((name.to_string(), value));
                                 self.pos += 1;
@@ -661,7 +751,11 @@ fn compile(node: &Node, code: &mut Vec<Instr>, slots: &mut usize) {
             code.push(Instr::Jump(0));
             compile(b, code, slots);
             let end = code.len();
-            code[at] = if matches!(node, Node::And(..)) { Instr::JumpIfFail(end) } else { Instr::JumpIfOk(end) };
+            code[at] = if matches!(node, Node::And(..)) {
+                Instr::JumpIfFail(end)
+            } else {
+                Instr::JumpIfOk(end)
+            };
         }
         Node::Not(a) => {
             compile(a, code, slots);
@@ -675,19 +769,30 @@ fn compile(node: &Node, code: &mut Vec<Instr>, slots: &mut usize) {
             compile(body, code, slots);
             code.push(Instr::Jump(start));
             let end = code.len();
-            code[test] = if *until { Instr::JumpIfOk(end) } else { Instr::JumpIfFail(end) };
+            code[test] = if *until {
+                Instr::JumpIfOk(end)
+            } else {
+                Instr::JumpIfFail(end)
+            };
             code.push(Instr::SetStatus(0));
         }
         Node::For { var, items, body } => {
             let slot = *slots;
             *slots += 1;
-            code.push(Instr::ForInit { slot, items: items.clone() });
+            code.push(Instr::ForInit {
+                slot,
+                items: items.clone(),
+            });
             let next = code.len();
             code.push(Instr::Jump(0));
             compile(body, code, slots);
             code.push(Instr::Jump(next));
             let end = code.len();
-            code[next] = Instr::ForNext { slot, var: var.clone(), end };
+            code[next] = Instr::ForNext {
+                slot,
+                var: var.clone(),
+                end,
+            };
             code.push(Instr::SetStatus(0));
         }
         Node::If { cond, then, els } => {
@@ -714,7 +819,9 @@ fn compile(node: &Node, code: &mut Vec<Instr>, slots: &mut usize) {
 /// A long-running program a container serves (decides ports, probe answers, shutdown).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Server {
-    Nginx { version: String },
+    Nginx {
+        version: String,
+    },
     Httpd,
     Redis,
     Mysql,
@@ -853,7 +960,9 @@ pub fn resolved_path(cmd: &str) -> String {
         return cmd.to_string();
     }
     match cmd {
-        "sh" | "bash" | "ash" | "dash" | "cat" | "echo" | "sleep" | "date" | "ls" => format!("/bin/{cmd}"),
+        "sh" | "bash" | "ash" | "dash" | "cat" | "echo" | "sleep" | "date" | "ls" => {
+            format!("/bin/{cmd}")
+        }
         "nginx" => "/usr/sbin/nginx".into(),
         "docker-entrypoint.sh" => "/usr/local/bin/docker-entrypoint.sh".into(),
         other => format!("/usr/local/bin/{other}"),
@@ -867,25 +976,228 @@ pub fn has_command(base: Base, app: App, name: &str) -> bool {
         return true;
     }
     const BUSYBOX: &[&str] = &[
-        "sh", "ash", "ls", "cat", "echo", "env", "printenv", "sleep", "date", "touch", "rm", "mkdir", "rmdir", "mv", "cp", "ps", "top", "df", "du", "free", "id", "whoami", "uname", "hostname",
-        "vi", "grep", "egrep", "sed", "awk", "head", "tail", "wc", "sort", "uniq", "find", "xargs", "tr", "cut", "nc", "telnet", "wget", "nslookup", "ping", "ping6", "ip", "ifconfig", "route",
-        "netstat", "traceroute", "mount", "kill", "killall", "test", "[", "true", "false", "expr", "seq", "yes", "tee", "ln", "chmod", "chown", "pwd", "printf", "basename", "dirname", "less",
-        "more", "tar", "gzip", "gunzip", "md5sum", "sha256sum", "base64", "stat", "readlink", "realpath", "which", "clear", "reset", "arp", "dmesg", "uptime", "watch", "timeout", "nohup",
-        "stty", "tty", "dd", "od", "hexdump", "diff", "cmp", "split", "usleep", "httpd", "udhcpc", "ntpd", "crond", "nproc", "mktemp", "sync", "getent", "init", "halt", "reboot",
+        "sh",
+        "ash",
+        "ls",
+        "cat",
+        "echo",
+        "env",
+        "printenv",
+        "sleep",
+        "date",
+        "touch",
+        "rm",
+        "mkdir",
+        "rmdir",
+        "mv",
+        "cp",
+        "ps",
+        "top",
+        "df",
+        "du",
+        "free",
+        "id",
+        "whoami",
+        "uname",
+        "hostname",
+        "vi",
+        "grep",
+        "egrep",
+        "sed",
+        "awk",
+        "head",
+        "tail",
+        "wc",
+        "sort",
+        "uniq",
+        "find",
+        "xargs",
+        "tr",
+        "cut",
+        "nc",
+        "telnet",
+        "wget",
+        "nslookup",
+        "ping",
+        "ping6",
+        "ip",
+        "ifconfig",
+        "route",
+        "netstat",
+        "traceroute",
+        "mount",
+        "kill",
+        "killall",
+        "test",
+        "[",
+        "true",
+        "false",
+        "expr",
+        "seq",
+        "yes",
+        "tee",
+        "ln",
+        "chmod",
+        "chown",
+        "pwd",
+        "printf",
+        "basename",
+        "dirname",
+        "less",
+        "more",
+        "tar",
+        "gzip",
+        "gunzip",
+        "md5sum",
+        "sha256sum",
+        "base64",
+        "stat",
+        "readlink",
+        "realpath",
+        "which",
+        "clear",
+        "reset",
+        "arp",
+        "dmesg",
+        "uptime",
+        "watch",
+        "timeout",
+        "nohup",
+        "stty",
+        "tty",
+        "dd",
+        "od",
+        "hexdump",
+        "diff",
+        "cmp",
+        "split",
+        "usleep",
+        "httpd",
+        "udhcpc",
+        "ntpd",
+        "crond",
+        "nproc",
+        "mktemp",
+        "sync",
+        "getent",
+        "init",
+        "halt",
+        "reboot",
     ];
     const COREUTILS: &[&str] = &[
-        "sh", "bash", "dash", "ls", "cat", "echo", "env", "printenv", "sleep", "date", "touch", "rm", "rmdir", "mkdir", "mv", "cp", "df", "du", "id", "whoami", "uname", "hostname", "grep",
-        "egrep", "sed", "awk", "mawk", "head", "tail", "wc", "sort", "uniq", "find", "xargs", "tr", "cut", "mount", "kill", "test", "[", "true", "false", "expr", "seq", "yes", "tee", "ln", "chmod",
-        "chown", "pwd", "printf", "basename", "dirname", "more", "tar", "gzip", "gunzip", "md5sum", "sha256sum", "base64", "stat", "readlink", "realpath", "which", "clear", "reset", "dmesg",
-        "timeout", "nohup", "stty", "tty", "dd", "od", "diff", "cmp", "split", "nproc", "mktemp", "sync", "getent", "su", "login", "apt", "apt-get", "apt-cache", "dpkg", "perl", "zcat",
-        "uptime", "free", "kill", "ps",
+        "sh",
+        "bash",
+        "dash",
+        "ls",
+        "cat",
+        "echo",
+        "env",
+        "printenv",
+        "sleep",
+        "date",
+        "touch",
+        "rm",
+        "rmdir",
+        "mkdir",
+        "mv",
+        "cp",
+        "df",
+        "du",
+        "id",
+        "whoami",
+        "uname",
+        "hostname",
+        "grep",
+        "egrep",
+        "sed",
+        "awk",
+        "mawk",
+        "head",
+        "tail",
+        "wc",
+        "sort",
+        "uniq",
+        "find",
+        "xargs",
+        "tr",
+        "cut",
+        "mount",
+        "kill",
+        "test",
+        "[",
+        "true",
+        "false",
+        "expr",
+        "seq",
+        "yes",
+        "tee",
+        "ln",
+        "chmod",
+        "chown",
+        "pwd",
+        "printf",
+        "basename",
+        "dirname",
+        "more",
+        "tar",
+        "gzip",
+        "gunzip",
+        "md5sum",
+        "sha256sum",
+        "base64",
+        "stat",
+        "readlink",
+        "realpath",
+        "which",
+        "clear",
+        "reset",
+        "dmesg",
+        "timeout",
+        "nohup",
+        "stty",
+        "tty",
+        "dd",
+        "od",
+        "diff",
+        "cmp",
+        "split",
+        "nproc",
+        "mktemp",
+        "sync",
+        "getent",
+        "su",
+        "login",
+        "apt",
+        "apt-get",
+        "apt-cache",
+        "dpkg",
+        "perl",
+        "zcat",
+        "uptime",
+        "free",
+        "kill",
+        "ps",
     ];
     match base {
         Base::BusyBox => BUSYBOX.contains(&name),
-        Base::Alpine => BUSYBOX.contains(&name) && !["vi", "httpd"].contains(&name) || ["apk", "vi", "ssl_client"].contains(&name),
-        Base::Debian => COREUTILS.contains(&name) && !["ps", "free", "uptime", "kill"].contains(&name) || (app == App::Nginx && name == "curl") || name == "kill",
-        Base::Ubuntu => COREUTILS.contains(&name) && name != "perl" || ["ps", "free", "uptime", "kill"].contains(&name) && app == App::Mongo,
-        Base::Centos | Base::OracleLinux => COREUTILS.contains(&name) && !["apt", "apt-get", "apt-cache", "dpkg", "dash"].contains(&name) || ["yum", "rpm", "vi", "curl", "ps", "ip", "microdnf"].contains(&name),
+        Base::Alpine => {
+            BUSYBOX.contains(&name) && !["vi", "httpd"].contains(&name)
+                || ["apk", "vi", "ssl_client"].contains(&name)
+        }
+        Base::Debian => {
+            COREUTILS.contains(&name) && !["ps", "free", "uptime", "kill"].contains(&name)
+                || (app == App::Nginx && name == "curl")
+                || name == "kill"
+        }
+        Base::Ubuntu => {
+            COREUTILS.contains(&name) && name != "perl"
+                || ["ps", "free", "uptime", "kill"].contains(&name) && app == App::Mongo
+        }
+        Base::Centos | Base::OracleLinux => {
+            COREUTILS.contains(&name)
+                && !["apt", "apt-get", "apt-cache", "dpkg", "dash"].contains(&name)
+                || ["yum", "rpm", "vi", "curl", "ps", "ip", "microdnf"].contains(&name)
+        }
         Base::Distroless => false,
     }
 }
@@ -894,10 +1206,29 @@ pub fn has_command(base: Base, app: App, name: &str) -> bool {
 fn app_binaries(app: App) -> &'static [&'static str] {
     match app {
         App::Nginx => &["nginx", "docker-entrypoint.sh", "envsubst", "curl"],
-        App::Httpd => &["httpd", "httpd-foreground", "apachectl", "apache2-foreground"],
+        App::Httpd => &[
+            "httpd",
+            "httpd-foreground",
+            "apachectl",
+            "apache2-foreground",
+        ],
         App::Redis => &["redis-server", "redis-cli", "docker-entrypoint.sh", "gosu"],
-        App::Mysql => &["mysqld", "mysql", "mysqladmin", "docker-entrypoint.sh", "gosu", "mysqlsh"],
-        App::Postgres => &["postgres", "psql", "pg_ctl", "docker-entrypoint.sh", "gosu", "initdb"],
+        App::Mysql => &[
+            "mysqld",
+            "mysql",
+            "mysqladmin",
+            "docker-entrypoint.sh",
+            "gosu",
+            "mysqlsh",
+        ],
+        App::Postgres => &[
+            "postgres",
+            "psql",
+            "pg_ctl",
+            "docker-entrypoint.sh",
+            "gosu",
+            "initdb",
+        ],
         App::Mongo => &["mongod", "mongosh", "docker-entrypoint.sh", "gosu"],
         App::Memcached => &["memcached", "docker-entrypoint.sh"],
         App::AppJs => &["node", "npm", "app.js"],
@@ -912,16 +1243,47 @@ fn app_binaries(app: App) -> &'static [&'static str] {
         App::Java => &["java"],
         App::Pause => &["pause"],
         App::System => &[
-            "etcd", "etcdctl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "coredns", "start_runit", "calico", "kube-controllers", "launch.sh", "metrics-server",
-            "nginx-ingress-controller", "dumb-init", "iptables",
+            "etcd",
+            "etcdctl",
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+            "kube-proxy",
+            "coredns",
+            "start_runit",
+            "calico",
+            "kube-controllers",
+            "launch.sh",
+            "metrics-server",
+            "nginx-ingress-controller",
+            "dumb-init",
+            "iptables",
         ],
-        App::Shell => &["python", "python3", "pip", "node", "npm", "docker-entrypoint.sh", "nslookup", "dig", "host", "curl"],
+        App::Shell => &[
+            "python",
+            "python3",
+            "pip",
+            "node",
+            "npm",
+            "docker-entrypoint.sh",
+            "nslookup",
+            "dig",
+            "host",
+            "curl",
+        ],
         App::Curl => &["curl", "entrypoint.sh"],
     }
 }
 
 impl Process {
-    fn new(ctx: &Context, env: &BTreeMap<String, String>, shell: ShellKind, code: Vec<Instr>, slots: usize, now: SimTime) -> Process {
+    fn new(
+        ctx: &Context,
+        env: &BTreeMap<String, String>,
+        shell: ShellKind,
+        code: Vec<Instr>,
+        slots: usize,
+        now: SimTime,
+    ) -> Process {
         Process {
             code,
             pc: 0,
@@ -943,7 +1305,13 @@ impl Process {
     }
 
     /// Starts `argv` (entrypoint + cmd after Kubernetes' command/args rules) at `now`.
-    pub fn launch(argv: &[String], ctx: &Context, env: &BTreeMap<String, String>, fs: &ContainerFs, now: SimTime) -> Launch {
+    pub fn launch(
+        argv: &[String],
+        ctx: &Context,
+        env: &BTreeMap<String, String>,
+        fs: &ContainerFs,
+        now: SimTime,
+    ) -> Launch {
         let Some(cmd0) = argv.first() else {
             return Launch::StartError("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: exec: no command specified: unknown".into());
         };
@@ -963,9 +1331,25 @@ impl Process {
                 "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: {what}: unknown"
             ));
         }
-        let run = SimpleCmd { assigns: Vec::new(), words: argv.iter().map(|a| vec![Part::Lit(a.clone(), true)]).collect(), redirects: Vec::new() };
-        let mut p = Process::new(ctx, env, ShellKind::None, vec![Instr::Run(vec![run])], 0, now);
-        p.vars.entry("HOSTNAME".into()).or_insert_with(|| ctx.hostname.clone());
+        let run = SimpleCmd {
+            assigns: Vec::new(),
+            words: argv
+                .iter()
+                .map(|a| vec![Part::Lit(a.clone(), true)])
+                .collect(),
+            redirects: Vec::new(),
+        };
+        let mut p = Process::new(
+            ctx,
+            env,
+            ShellKind::None,
+            vec![Instr::Run(vec![run])],
+            0,
+            now,
+        );
+        p.vars
+            .entry("HOSTNAME".into())
+            .or_insert_with(|| ctx.hostname.clone());
         Launch::Run(Box::new(p))
     }
 
@@ -1029,7 +1413,9 @@ impl Process {
                     self.status = out.status;
                     match out.effect {
                         Effect::None => {}
-                        Effect::Sleep(ms) => self.state = ProcState::Sleeping(self.clock.plus_ms(ms)),
+                        Effect::Sleep(ms) => {
+                            self.state = ProcState::Sleeping(self.clock.plus_ms(ms))
+                        }
                         Effect::Exit(c) => {
                             self.state = ProcState::Exited(c);
                             return;
@@ -1101,7 +1487,9 @@ impl Process {
         if self.exit_code().is_some() {
             return true;
         }
-        let Some(server) = self.server.clone().filter(Server::stops_on_sigterm) else { return false };
+        let Some(server) = self.server.clone().filter(Server::stops_on_sigterm) else {
+            return false;
+        };
         self.pending.clear();
         match server {
             Server::Nginx { version } => {
@@ -1160,7 +1548,12 @@ impl Process {
             "@" | "*" => self.positional.join(" "),
             "0" => self.shell_name().to_string(),
             "PWD" => self.cwd.clone(),
-            n if n.chars().all(|c| c.is_ascii_digit()) => n.parse::<usize>().ok().and_then(|i| i.checked_sub(1)).and_then(|i| self.positional.get(i).cloned()).unwrap_or_default(),
+            n if n.chars().all(|c| c.is_ascii_digit()) => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| i.checked_sub(1))
+                .and_then(|i| self.positional.get(i).cloned())
+                .unwrap_or_default(),
             n => self.vars.get(n).cloned().unwrap_or_default(),
         };
         if v.is_empty() {
@@ -1220,7 +1613,9 @@ impl Process {
 
     /// `$(...)`: runs the script at once (sleeps inside take no time) and captures stdout.
     fn substitute(&mut self, src: &str, fs: &mut ContainerFs) -> String {
-        let Ok(node) = parse(src) else { return String::new() };
+        let Ok(node) = parse(src) else {
+            return String::new();
+        };
         let mut code = Vec::new();
         let mut slots = 0;
         compile(&node, &mut code, &mut slots);
@@ -1318,14 +1713,27 @@ impl Process {
                 v
             }
             "-" => -self.arith_atom(t, pos),
-            s => s.parse().unwrap_or_else(|_| self.lookup(s.trim_start_matches('$')).trim().parse().unwrap_or(0)),
+            s => s.parse().unwrap_or_else(|_| {
+                self.lookup(s.trim_start_matches('$'))
+                    .trim()
+                    .parse()
+                    .unwrap_or(0)
+            }),
         }
     }
 
-    fn run_pipeline(&mut self, cmds: &[SimpleCmd], fs: &mut ContainerFs, log: &mut ContainerLog) -> Outcome {
+    fn run_pipeline(
+        &mut self,
+        cmds: &[SimpleCmd],
+        fs: &mut ContainerFs,
+        log: &mut ContainerLog,
+    ) -> Outcome {
         let mut stdin: Option<String> = None;
         let last = cmds.len().saturating_sub(1);
-        let mut outcome = Outcome { status: 0, effect: Effect::None };
+        let mut outcome = Outcome {
+            status: 0,
+            effect: Effect::None,
+        };
         for (i, cmd) in cmds.iter().enumerate() {
             let (out, err, o) = self.run_simple(cmd, stdin.take(), fs);
             if !err.is_empty() {
@@ -1344,24 +1752,44 @@ impl Process {
     }
 
     /// Runs one simple command: returns stdout, stderr and the outcome.
-    fn run_simple(&mut self, cmd: &SimpleCmd, stdin: Option<String>, fs: &mut ContainerFs) -> (String, String, Outcome) {
+    fn run_simple(
+        &mut self,
+        cmd: &SimpleCmd,
+        stdin: Option<String>,
+        fs: &mut ContainerFs,
+    ) -> (String, String, Outcome) {
         let mut argv: Vec<String> = Vec::new();
         for w in &cmd.words {
             argv.extend(self.expand(w, fs));
         }
-        let assigns: Vec<(String, String)> = cmd.assigns.iter().map(|(k, w)| (k.clone(), self.expand_one(w, fs))).collect();
+        let assigns: Vec<(String, String)> = cmd
+            .assigns
+            .iter()
+            .map(|(k, w)| (k.clone(), self.expand_one(w, fs)))
+            .collect();
         if argv.is_empty() {
             for (k, v) in assigns {
                 self.vars.insert(k, v);
             }
-            return (String::new(), String::new(), Outcome { status: 0, effect: Effect::None });
+            return (
+                String::new(),
+                String::new(),
+                Outcome {
+                    status: 0,
+                    effect: Effect::None,
+                },
+            );
         }
         let mut stdin = stdin;
         let mut out_target: Option<(String, bool)> = None;
         let mut drop_err = false;
         for r in &cmd.redirects {
             match r {
-                Redirect::Out { fd: 1, target, append } => out_target = Some((self.expand_one(target, fs), *append)),
+                Redirect::Out {
+                    fd: 1,
+                    target,
+                    append,
+                } => out_target = Some((self.expand_one(target, fs), *append)),
                 Redirect::Out { target, .. } => {
                     let t = self.expand_one(target, fs);
                     if t == "/dev/null" {
@@ -1380,11 +1808,25 @@ impl Process {
         if let Some((target, append)) = out_target {
             if target != "/dev/null" && target != "/dev/stdout" && target != "/proc/1/fd/1" {
                 let path = normalize(&self.cwd, &target);
-                let res = if append { fs.append(&path, &out) } else { fs.write(&path, &out) };
+                let res = if append {
+                    fs.append(&path, &out)
+                } else {
+                    fs.write(&path, &out)
+                };
                 if let Err(e) = res {
-                    err.push_str(&format!("{}: can't create {target}: {e}\n", self.shell_name()));
+                    err.push_str(&format!(
+                        "{}: can't create {target}: {e}\n",
+                        self.shell_name()
+                    ));
                     out.clear();
-                    return (out, err, Outcome { status: 1, effect: Effect::None });
+                    return (
+                        out,
+                        err,
+                        Outcome {
+                            status: 1,
+                            effect: Effect::None,
+                        },
+                    );
                 }
             }
             if target != "/dev/stdout" && target != "/proc/1/fd/1" {
@@ -1398,20 +1840,45 @@ impl Process {
     }
 
     fn ok(out: String) -> (String, String, Outcome) {
-        (out, String::new(), Outcome { status: 0, effect: Effect::None })
+        (
+            out,
+            String::new(),
+            Outcome {
+                status: 0,
+                effect: Effect::None,
+            },
+        )
     }
     fn fail(err: String, status: i32) -> (String, String, Outcome) {
-        (String::new(), err, Outcome { status, effect: Effect::None })
+        (
+            String::new(),
+            err,
+            Outcome {
+                status,
+                effect: Effect::None,
+            },
+        )
     }
 
-    fn builtin(&mut self, argv: &[String], assigns: &[(String, String)], stdin: Option<String>, fs: &mut ContainerFs) -> (String, String, Outcome) {
+    fn builtin(
+        &mut self,
+        argv: &[String],
+        assigns: &[(String, String)],
+        stdin: Option<String>,
+        fs: &mut ContainerFs,
+    ) -> (String, String, Outcome) {
         let full = argv[0].clone();
         let name = full.rsplit('/').next().unwrap_or(&full).to_string();
         let args: Vec<String> = argv[1..].to_vec();
-        let shell_builtins = ["echo", "printf", "exit", "true", "false", ":", "test", "[", "export", "cd", "pwd", "set", "trap", "wait", "read", "unset", "exec", "kill", "shift", "return", "local", "source", "."];
+        let shell_builtins = [
+            "echo", "printf", "exit", "true", "false", ":", "test", "[", "export", "cd", "pwd",
+            "set", "trap", "wait", "read", "unset", "exec", "kill", "shift", "return", "local",
+            "source", ".",
+        ];
         let in_shell = self.shell != ShellKind::None;
         let is_builtin = in_shell && shell_builtins.contains(&name.as_str());
-        let exists = has_command(self.ctx.base, self.ctx.app, &name) || (full.starts_with('/') && fs.is_file(&full));
+        let exists = has_command(self.ctx.base, self.ctx.app, &name)
+            || (full.starts_with('/') && fs.is_file(&full));
         if !is_builtin && !exists {
             return Self::fail(format!("{}\n", self.not_found(&full)), 127);
         }
@@ -1452,17 +1919,38 @@ impl Process {
                 Self::ok(s)
             }
             "printf" => {
-                let Some(fmt) = args.first() else { return Self::ok(String::new()) };
+                let Some(fmt) = args.first() else {
+                    return Self::ok(String::new());
+                };
                 Self::ok(printf(fmt, &args[1..]))
             }
             "exit" => {
-                let code = args.first().and_then(|c| c.parse::<i32>().ok()).map_or(self.status, |c| c & 0xff);
-                (String::new(), String::new(), Outcome { status: code, effect: Effect::Exit(code) })
+                let code = args
+                    .first()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .map_or(self.status, |c| c & 0xff);
+                (
+                    String::new(),
+                    String::new(),
+                    Outcome {
+                        status: code,
+                        effect: Effect::Exit(code),
+                    },
+                )
             }
-            "true" | ":" | "set" | "trap" | "wait" | "shift" | "local" | "sync" | "kill" => Self::ok(String::new()),
+            "true" | ":" | "set" | "trap" | "wait" | "shift" | "local" | "sync" | "kill" => {
+                Self::ok(String::new())
+            }
             "false" => Self::fail(String::new(), 1),
             "read" => Self::fail(String::new(), 1),
-            "return" => (String::new(), String::new(), Outcome { status: 0, effect: Effect::Exit(self.status) }),
+            "return" => (
+                String::new(),
+                String::new(),
+                Outcome {
+                    status: 0,
+                    effect: Effect::Exit(self.status),
+                },
+            ),
             "export" => {
                 for a in &args {
                     if let Some((k, v)) = a.split_once('=') {
@@ -1483,7 +1971,14 @@ impl Process {
                     self.cwd = target;
                     Self::ok(String::new())
                 } else {
-                    Self::fail(format!("{}: cd: can't cd to {}: No such file or directory\n", self.shell_name(), args.first().map_or("", String::as_str)), 2)
+                    Self::fail(
+                        format!(
+                            "{}: cd: can't cd to {}: No such file or directory\n",
+                            self.shell_name(),
+                            args.first().map_or("", String::as_str)
+                        ),
+                        2,
+                    )
                 }
             }
             "pwd" => Self::ok(format!("{}\n", self.cwd)),
@@ -1500,10 +1995,20 @@ impl Process {
             }
             "sleep" => {
                 let Some(a) = args.first() else {
-                    return Self::fail("sleep: missing operand\nTry 'sleep --help' for more information.\n".into(), 1);
+                    return Self::fail(
+                        "sleep: missing operand\nTry 'sleep --help' for more information.\n".into(),
+                        1,
+                    );
                 };
                 if a == "infinity" || a == "inf" {
-                    return (String::new(), String::new(), Outcome { status: 0, effect: Effect::Serve(Server::Idle, Vec::new(), 0) });
+                    return (
+                        String::new(),
+                        String::new(),
+                        Outcome {
+                            status: 0,
+                            effect: Effect::Serve(Server::Idle, Vec::new(), 0),
+                        },
+                    );
                 }
                 let mut total = 0u64;
                 for a in &args {
@@ -1514,13 +2019,30 @@ impl Process {
                 }
                 // Anything beyond ~30 years is forever.
                 if total > 1_000_000_000_000 {
-                    return (String::new(), String::new(), Outcome { status: 0, effect: Effect::Serve(Server::Idle, Vec::new(), 0) });
+                    return (
+                        String::new(),
+                        String::new(),
+                        Outcome {
+                            status: 0,
+                            effect: Effect::Serve(Server::Idle, Vec::new(), 0),
+                        },
+                    );
                 }
-                (String::new(), String::new(), Outcome { status: 0, effect: Effect::Sleep(total) })
+                (
+                    String::new(),
+                    String::new(),
+                    Outcome {
+                        status: 0,
+                        effect: Effect::Sleep(total),
+                    },
+                )
             }
             "date" => {
                 let fmt = args.iter().find(|a| a.starts_with('+')).map(|s| &s[1..]);
-                Self::ok(format!("{}\n", format_date(self.clock, fmt.unwrap_or("%a %b %e %H:%M:%S UTC %Y"))))
+                Self::ok(format!(
+                    "{}\n",
+                    format_date(self.clock, fmt.unwrap_or("%a %b %e %H:%M:%S UTC %Y"))
+                ))
             }
             "hostname" => Self::ok(format!("{}\n", self.ctx.hostname)),
             "whoami" => Self::ok("root\n".into()),
@@ -1545,7 +2067,14 @@ impl Process {
                             None => status = 1,
                         }
                     }
-                    return (out, String::new(), Outcome { status, effect: Effect::None });
+                    return (
+                        out,
+                        String::new(),
+                        Outcome {
+                            status,
+                            effect: Effect::None,
+                        },
+                    );
                 }
                 if name == "env" && !args.is_empty() {
                     let mut extra = env_for_child.clone();
@@ -1566,11 +2095,22 @@ impl Process {
                     }
                     env_for_child = extra;
                 }
-                let out: String = env_for_child.iter().filter(|(k, _)| k.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') || self.shell == ShellKind::None).map(|(k, v)| format!("{k}={v}\n")).collect();
+                let out: String = env_for_child
+                    .iter()
+                    .filter(|(k, _)| {
+                        k.chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                            || self.shell == ShellKind::None
+                    })
+                    .map(|(k, v)| format!("{k}={v}\n"))
+                    .collect();
                 Self::ok(out)
             }
             "cat" => {
-                let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
+                let files: Vec<&String> = args
+                    .iter()
+                    .filter(|a| !a.starts_with('-') || a.as_str() == "-")
+                    .collect();
                 if files.is_empty() {
                     return Self::ok(stdin.unwrap_or_default());
                 }
@@ -1584,13 +2124,22 @@ impl Process {
                         Err(e) => {
                             status = 1;
                             err.push_str(&match self.ctx.base {
-                                Base::BusyBox | Base::Alpine => format!("cat: can't open '{f}': {e}\n"),
+                                Base::BusyBox | Base::Alpine => {
+                                    format!("cat: can't open '{f}': {e}\n")
+                                }
                                 _ => format!("cat: {f}: {e}\n"),
                             });
                         }
                     }
                 }
-                (out, err, Outcome { status, effect: Effect::None })
+                (
+                    out,
+                    err,
+                    Outcome {
+                        status,
+                        effect: Effect::None,
+                    },
+                )
             }
             "touch" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
@@ -1605,30 +2154,49 @@ impl Process {
             }
             "rm" => {
                 let force = args.iter().any(|a| a.starts_with('-') && a.contains('f'));
-                let recursive = args.iter().any(|a| a.starts_with('-') && (a.contains('r') || a.contains('R')));
+                let recursive = args
+                    .iter()
+                    .any(|a| a.starts_with('-') && (a.contains('r') || a.contains('R')));
                 let mut err = String::new();
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
                     let p = normalize(&self.cwd, f);
                     match fs.remove(&p, recursive) {
                         Ok(()) => {}
                         Err(FsError::NotFound) if force => {}
-                        Err(FsError::IsDirectory) | Err(FsError::NotEmpty) => err.push_str(&format!("rm: '{f}' is a directory\n")),
+                        Err(FsError::IsDirectory) | Err(FsError::NotEmpty) => {
+                            err.push_str(&format!("rm: '{f}' is a directory\n"))
+                        }
                         Err(e) => err.push_str(&format!("rm: can't remove '{f}': {e}\n")),
                     }
                 }
                 let status = if err.is_empty() { 0 } else { 1 };
-                (String::new(), err, Outcome { status, effect: Effect::None })
+                (
+                    String::new(),
+                    err,
+                    Outcome {
+                        status,
+                        effect: Effect::None,
+                    },
+                )
             }
             "mkdir" => {
                 let parents = args.iter().any(|a| a == "-p");
                 for d in args.iter().filter(|a| !a.starts_with('-')) {
                     let p = normalize(&self.cwd, d);
                     if fs.exists(&p) && !parents {
-                        return Self::fail(format!("mkdir: can't create directory '{d}': File exists\n"), 1);
+                        return Self::fail(
+                            format!("mkdir: can't create directory '{d}': File exists\n"),
+                            1,
+                        );
                     }
                     let parent_ok = fs.is_dir(&normalize(&p, ".."));
                     if !parents && !parent_ok {
-                        return Self::fail(format!("mkdir: can't create directory '{d}': No such file or directory\n"), 1);
+                        return Self::fail(
+                            format!(
+                                "mkdir: can't create directory '{d}': No such file or directory\n"
+                            ),
+                            1,
+                        );
                     }
                     let _ = fs.mkdir_p(&p);
                 }
@@ -1636,10 +2204,19 @@ impl Process {
             }
             "ls" => {
                 let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-                let targets: Vec<String> = if paths.is_empty() { vec![self.cwd.clone()] } else { paths.iter().map(|p| normalize(&self.cwd, p)).collect() };
+                let targets: Vec<String> = if paths.is_empty() {
+                    vec![self.cwd.clone()]
+                } else {
+                    paths.iter().map(|p| normalize(&self.cwd, p)).collect()
+                };
                 let mut out = String::new();
                 let mut err = String::new();
-                for (t, raw) in targets.iter().zip(paths.iter().map(|s| s.as_str()).chain(std::iter::repeat("."))) {
+                for (t, raw) in targets.iter().zip(
+                    paths
+                        .iter()
+                        .map(|s| s.as_str())
+                        .chain(std::iter::repeat(".")),
+                ) {
                     match fs.list(t) {
                         Ok(names) => {
                             if targets.len() > 1 {
@@ -1654,18 +2231,35 @@ impl Process {
                     }
                 }
                 let status = if err.is_empty() { 0 } else { 1 };
-                (out, err, Outcome { status, effect: Effect::None })
+                (
+                    out,
+                    err,
+                    Outcome {
+                        status,
+                        effect: Effect::None,
+                    },
+                )
             }
             "head" | "tail" => {
                 if name == "tail" && args.iter().any(|a| a == "-f" || a == "-F") {
-                    return (String::new(), String::new(), Outcome { status: 0, effect: Effect::Serve(Server::Idle, Vec::new(), 0) });
+                    return (
+                        String::new(),
+                        String::new(),
+                        Outcome {
+                            status: 0,
+                            effect: Effect::Serve(Server::Idle, Vec::new(), 0),
+                        },
+                    );
                 }
                 let mut n = 10usize;
                 let mut files = Vec::new();
                 let mut it = args.iter();
                 while let Some(a) = it.next() {
                     if a == "-n" {
-                        n = it.next().and_then(|v| v.trim_start_matches('+').parse().ok()).unwrap_or(10);
+                        n = it
+                            .next()
+                            .and_then(|v| v.trim_start_matches('+').parse().ok())
+                            .unwrap_or(10);
                     } else if let Some(v) = a.strip_prefix("-n") {
                         n = v.parse().unwrap_or(10);
                     } else if let Some(v) = a.strip_prefix('-') {
@@ -1682,7 +2276,11 @@ impl Process {
                     None => stdin.unwrap_or_default(),
                 };
                 let lines: Vec<&str> = text.lines().collect();
-                let sel: Vec<&str> = if name == "head" { lines.iter().take(n).copied().collect() } else { lines[lines.len().saturating_sub(n)..].to_vec() };
+                let sel: Vec<&str> = if name == "head" {
+                    lines.iter().take(n).copied().collect()
+                } else {
+                    lines[lines.len().saturating_sub(n)..].to_vec()
+                };
                 Self::ok(sel.iter().map(|l| format!("{l}\n")).collect())
             }
             "grep" | "egrep" => {
@@ -1690,7 +2288,12 @@ impl Process {
                 let icase = args.iter().any(|a| a.starts_with('-') && a.contains('i'));
                 let count = args.iter().any(|a| a.starts_with('-') && a.contains('c'));
                 let rest: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-                let Some(pat) = rest.first() else { return Self::fail("Usage: grep [-HhnlLoqvsriwFE] PATTERN [FILE]...\n".into(), 2) };
+                let Some(pat) = rest.first() else {
+                    return Self::fail(
+                        "Usage: grep [-HhnlLoqvsriwFE] PATTERN [FILE]...\n".into(),
+                        2,
+                    );
+                };
                 let text = match rest.get(1) {
                     Some(f) => match fs.read(&normalize(&self.cwd, f)) {
                         Ok(c) => c.to_string(),
@@ -1701,21 +2304,43 @@ impl Process {
                 let matches: Vec<&str> = text
                     .lines()
                     .filter(|l| {
-                        let m = if icase { l.to_lowercase().contains(&pat.to_lowercase()) } else { l.contains(pat.as_str()) };
+                        let m = if icase {
+                            l.to_lowercase().contains(&pat.to_lowercase())
+                        } else {
+                            l.contains(pat.as_str())
+                        };
                         m != invert
                     })
                     .collect();
                 let status = if matches.is_empty() { 1 } else { 0 };
-                let out = if count { format!("{}\n", matches.len()) } else { matches.iter().map(|l| format!("{l}\n")).collect() };
-                (out, String::new(), Outcome { status, effect: Effect::None })
+                let out = if count {
+                    format!("{}\n", matches.len())
+                } else {
+                    matches.iter().map(|l| format!("{l}\n")).collect()
+                };
+                (
+                    out,
+                    String::new(),
+                    Outcome {
+                        status,
+                        effect: Effect::None,
+                    },
+                )
             }
             "wc" => {
                 let file = args.iter().find(|a| !a.starts_with('-'));
                 let text = match file {
-                    Some(f) => fs.read(&normalize(&self.cwd, f)).map(str::to_string).unwrap_or_default(),
+                    Some(f) => fs
+                        .read(&normalize(&self.cwd, f))
+                        .map(str::to_string)
+                        .unwrap_or_default(),
                     None => stdin.unwrap_or_default(),
                 };
-                let (l, w, c) = (text.matches('\n').count(), text.split_whitespace().count(), text.len());
+                let (l, w, c) = (
+                    text.matches('\n').count(),
+                    text.split_whitespace().count(),
+                    text.len(),
+                );
                 let out = if args.iter().any(|a| a == "-l") {
                     format!("{l}\n")
                 } else if args.iter().any(|a| a == "-w") {
@@ -1728,7 +2353,11 @@ impl Process {
                 Self::ok(out)
             }
             "sort" => {
-                let mut lines: Vec<String> = stdin.unwrap_or_default().lines().map(str::to_string).collect();
+                let mut lines: Vec<String> = stdin
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
                 lines.sort();
                 Self::ok(lines.iter().map(|l| format!("{l}\n")).collect())
             }
@@ -1745,24 +2374,53 @@ impl Process {
             "expr" => {
                 let expr = args.join(" ");
                 let v = self.arith(&expr);
-                (format!("{v}\n"), String::new(), Outcome { status: if v == 0 { 1 } else { 0 }, effect: Effect::None })
+                (
+                    format!("{v}\n"),
+                    String::new(),
+                    Outcome {
+                        status: if v == 0 { 1 } else { 0 },
+                        effect: Effect::None,
+                    },
+                )
             }
             "wget" => {
-                let url = args.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
-                let host = url.trim_start_matches("http://").trim_start_matches("https://").split(['/', ':']).next().unwrap_or("").to_string();
+                let url = args
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .cloned()
+                    .unwrap_or_default();
+                let host = url
+                    .trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
                 Self::fail(format!("wget: bad address '{host}'\n"), 1)
             }
             "curl" => {
                 let url = args.iter().find(|a| !a.starts_with('-')).cloned();
                 match url {
-                    None => Self::fail("curl: try 'curl --help' or 'curl --manual' for more information\n".into(), 2),
+                    None => Self::fail(
+                        "curl: try 'curl --help' or 'curl --manual' for more information\n".into(),
+                        2,
+                    ),
                     Some(u) => {
-                        let host = u.trim_start_matches("http://").trim_start_matches("https://").split(['/', ':']).next().unwrap_or("").to_string();
+                        let host = u
+                            .trim_start_matches("http://")
+                            .trim_start_matches("https://")
+                            .split(['/', ':'])
+                            .next()
+                            .unwrap_or("")
+                            .to_string();
                         Self::fail(format!("curl: (6) Could not resolve host: {host}\n"), 6)
                     }
                 }
             }
-            "nslookup" => Self::fail(";; connection timed out; no servers could be reached\n\n".into(), 1),
+            "nslookup" => Self::fail(
+                ";; connection timed out; no servers could be reached\n\n".into(),
+                1,
+            ),
             "sh" | "bash" | "ash" | "dash" => self.nested_shell(&name, &args, fs, stdin),
             // Programs with their own behaviour.
             _ => self.program(&name, &full, &args, &env_for_child, fs),
@@ -1770,11 +2428,23 @@ impl Process {
     }
 
     /// `sh -c "..."` run from inside a script: runs to completion at once.
-    fn nested_shell(&mut self, name: &str, args: &[String], fs: &mut ContainerFs, _stdin: Option<String>) -> (String, String, Outcome) {
-        let script = match args.iter().position(|a| a == "-c" || (a.starts_with('-') && a.ends_with('c'))) {
+    fn nested_shell(
+        &mut self,
+        name: &str,
+        args: &[String],
+        fs: &mut ContainerFs,
+        _stdin: Option<String>,
+    ) -> (String, String, Outcome) {
+        let script = match args
+            .iter()
+            .position(|a| a == "-c" || (a.starts_with('-') && a.ends_with('c')))
+        {
             Some(i) => args.get(i + 1).cloned().unwrap_or_default(),
             None => match args.iter().find(|a| !a.starts_with('-')) {
-                Some(f) => fs.read(&normalize(&self.cwd, f)).map(str::to_string).unwrap_or_default(),
+                Some(f) => fs
+                    .read(&normalize(&self.cwd, f))
+                    .map(str::to_string)
+                    .unwrap_or_default(),
                 None => String::new(),
             },
         };
@@ -1798,12 +2468,35 @@ impl Process {
             sub.advance(sub.clock, fs, &mut log);
         }
         let status = sub.exit_code().unwrap_or(sub.status);
-        (log.text(), String::new(), Outcome { status, effect: Effect::None })
+        (
+            log.text(),
+            String::new(),
+            Outcome {
+                status,
+                effect: Effect::None,
+            },
+        )
     }
 
     /// Programs other than shell utilities: servers, wrappers and one-shot tools.
-    fn program(&mut self, name: &str, full: &str, args: &[String], env: &BTreeMap<String, String>, fs: &mut ContainerFs) -> (String, String, Outcome) {
-        let serve = |s: Server, lines: Vec<(u64, String)>, ready: u64| (String::new(), String::new(), Outcome { status: 0, effect: Effect::Serve(s, lines, ready) });
+    fn program(
+        &mut self,
+        name: &str,
+        full: &str,
+        args: &[String],
+        env: &BTreeMap<String, String>,
+        fs: &mut ContainerFs,
+    ) -> (String, String, Outcome) {
+        let serve = |s: Server, lines: Vec<(u64, String)>, ready: u64| {
+            (
+                String::new(),
+                String::new(),
+                Outcome {
+                    status: 0,
+                    effect: Effect::Serve(s, lines, ready),
+                },
+            )
+        };
         let t0 = self.clock;
         match name {
             "docker-entrypoint.sh" | "entrypoint.sh" | "tini" | "dumb-init" | "gosu" | "nohup" | "timeout" => {
@@ -2053,13 +2746,31 @@ impl Process {
     }
 
     /// nginx's `/docker-entrypoint.sh`: configuration scripts, then the given command.
-    fn nginx_entrypoint(&mut self, rest: &[String], fs: &mut ContainerFs) -> (String, String, Outcome) {
-        let is_nginx = rest.first().is_some_and(|c| c == "nginx" || c == "nginx-debug");
+    fn nginx_entrypoint(
+        &mut self,
+        rest: &[String],
+        fs: &mut ContainerFs,
+    ) -> (String, String, Outcome) {
+        let is_nginx = rest
+            .first()
+            .is_some_and(|c| c == "nginx" || c == "nginx-debug");
         if !is_nginx {
-            return if rest.is_empty() { Self::ok(String::new()) } else { self.builtin(rest, &[], None, fs) };
+            return if rest.is_empty() {
+                Self::ok(String::new())
+            } else {
+                self.builtin(rest, &[], None, fs)
+            };
         }
-        let version = self.vars.get("NGINX_VERSION").cloned().unwrap_or_else(|| "1.29.3".into());
-        let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(29);
+        let version = self
+            .vars
+            .get("NGINX_VERSION")
+            .cloned()
+            .unwrap_or_else(|| "1.29.3".into());
+        let minor: u32 = version
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(29);
         let mut lines = vec![
             "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration".to_string(),
             "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/".to_string(),
@@ -2068,19 +2779,42 @@ impl Process {
             "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf".to_string(),
         ];
         if minor >= 25 {
-            lines.push("/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh".into());
+            lines.push(
+                "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh"
+                    .into(),
+            );
         }
-        lines.push("/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh".into());
-        lines.push("/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh".into());
+        lines.push(
+            "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh"
+                .into(),
+        );
+        lines.push(
+            "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh"
+                .into(),
+        );
         lines.push("/docker-entrypoint.sh: Configuration complete; ready for start up".into());
         let (o, e, outcome) = self.builtin(rest, &[], None, fs);
         match outcome.effect {
             Effect::Serve(s, more, ready) => {
                 let mut all: Vec<(u64, String)> = lines.into_iter().map(|l| (0, l)).collect();
                 all.extend(more);
-                (o, e, Outcome { status: 0, effect: Effect::Serve(s, all, ready) })
+                (
+                    o,
+                    e,
+                    Outcome {
+                        status: 0,
+                        effect: Effect::Serve(s, all, ready),
+                    },
+                )
             }
-            other => (format!("{}\n{o}", lines.join("\n")), e, Outcome { status: outcome.status, effect: other }),
+            other => (
+                format!("{}\n{o}", lines.join("\n")),
+                e,
+                Outcome {
+                    status: outcome.status,
+                    effect: other,
+                },
+            ),
         }
     }
 }
@@ -2097,15 +2831,28 @@ pub fn shell_kind(base: Base, name: &str) -> ShellKind {
 }
 
 /// Starts a container: resolves the argv, shells become compiled scripts.
-pub fn start(argv: &[String], ctx: &Context, env: &BTreeMap<String, String>, fs: &ContainerFs, now: SimTime) -> Launch {
-    let Some(cmd0) = argv.first() else { return Process::launch(argv, ctx, env, fs, now) };
+pub fn start(
+    argv: &[String],
+    ctx: &Context,
+    env: &BTreeMap<String, String>,
+    fs: &ContainerFs,
+    now: SimTime,
+) -> Launch {
+    let Some(cmd0) = argv.first() else {
+        return Process::launch(argv, ctx, env, fs, now);
+    };
     let n = cmd0.rsplit('/').next().unwrap_or(cmd0);
     if ["sh", "bash", "ash", "dash"].contains(&n) && has_command(ctx.base, ctx.app, n) {
         let kind = shell_kind(ctx.base, n);
         let args = &argv[1..];
-        let c_at = args.iter().position(|a| a.starts_with('-') && a.ends_with('c') && a.len() >= 2);
+        let c_at = args
+            .iter()
+            .position(|a| a.starts_with('-') && a.ends_with('c') && a.len() >= 2);
         let (script, positional) = match c_at {
-            Some(i) => (args.get(i + 1).cloned(), args.get(i + 2..).map(|r| r.to_vec()).unwrap_or_default()),
+            Some(i) => (
+                args.get(i + 1).cloned(),
+                args.get(i + 2..).map(|r| r.to_vec()).unwrap_or_default(),
+            ),
             None => match args.iter().find(|a| !a.starts_with('-')) {
                 Some(f) => match fs.read(&normalize("/", f)) {
                     Ok(c) => (Some(c.to_string()), Vec::new()),
@@ -2116,11 +2863,24 @@ pub fn start(argv: &[String], ctx: &Context, env: &BTreeMap<String, String>, fs:
                             _ => format!("{n}: can't open '{f}': No such file or directory"),
                         };
                         let code = if kind == ShellKind::Ash { 2 } else { 127 };
-                        return Launch::Run(Box::new(script_process(&format!("echo '{msg}'; exit {code}"), ctx, env, kind, now)));
+                        return Launch::Run(Box::new(script_process(
+                            &format!("echo '{msg}'; exit {code}"),
+                            ctx,
+                            env,
+                            kind,
+                            now,
+                        )));
                     }
                 },
                 // An interactive shell with no terminal reads EOF and exits; with stdin it waits.
-                None => (if ctx.stdin { Some("sleep infinity".to_string()) } else { None }, Vec::new()),
+                None => (
+                    if ctx.stdin {
+                        Some("sleep infinity".to_string())
+                    } else {
+                        None
+                    },
+                    Vec::new(),
+                ),
             },
         };
         let script = script.unwrap_or_default();
@@ -2132,7 +2892,13 @@ pub fn start(argv: &[String], ctx: &Context, env: &BTreeMap<String, String>, fs:
                     ShellKind::Dash => format!("{n}: 1: {e}"),
                     _ => format!("{n}: {e}"),
                 };
-                script_process(&format!("echo '{}'; exit 2", msg.replace('\'', "")), ctx, env, kind, now)
+                script_process(
+                    &format!("echo '{}'; exit 2", msg.replace('\'', "")),
+                    ctx,
+                    env,
+                    kind,
+                    now,
+                )
             }
         };
         p.positional = positional.into_iter().skip(1).collect();
@@ -2141,18 +2907,32 @@ pub fn start(argv: &[String], ctx: &Context, env: &BTreeMap<String, String>, fs:
     Process::launch(argv, ctx, env, fs, now)
 }
 
-fn script_process(script: &str, ctx: &Context, env: &BTreeMap<String, String>, kind: ShellKind, now: SimTime) -> Process {
+fn script_process(
+    script: &str,
+    ctx: &Context,
+    env: &BTreeMap<String, String>,
+    kind: ShellKind,
+    now: SimTime,
+) -> Process {
     let node = parse(script).unwrap_or(Node::Seq(Vec::new()));
     let mut code = Vec::new();
     let mut slots = 0;
     compile(&node, &mut code, &mut slots);
     let mut p = Process::new(ctx, env, kind, code, slots, now);
-    p.vars.entry("HOSTNAME".into()).or_insert_with(|| ctx.hostname.clone());
+    p.vars
+        .entry("HOSTNAME".into())
+        .or_insert_with(|| ctx.hostname.clone());
     p
 }
 
 /// Runs a command to completion at once (exec probes): exit code and combined output.
-pub fn run_once(argv: &[String], ctx: &Context, env: &BTreeMap<String, String>, fs: &mut ContainerFs, now: SimTime) -> (i32, String) {
+pub fn run_once(
+    argv: &[String],
+    ctx: &Context,
+    env: &BTreeMap<String, String>,
+    fs: &mut ContainerFs,
+    now: SimTime,
+) -> (i32, String) {
     match start(argv, ctx, env, fs, now) {
         Launch::StartError(msg) => (128, msg),
         Launch::Run(mut p) => {
@@ -2243,7 +3023,10 @@ fn test_expr(a: &[String], fs: &ContainerFs, cwd: &str) -> bool {
             }
         }
         [l, op, r] => {
-            let (li, ri) = (l.trim().parse::<i64>().unwrap_or(0), r.trim().parse::<i64>().unwrap_or(0));
+            let (li, ri) = (
+                l.trim().parse::<i64>().unwrap_or(0),
+                r.trim().parse::<i64>().unwrap_or(0),
+            );
             match op.as_str() {
                 "=" | "==" => l == r,
                 "!=" => l != r,
@@ -2256,13 +3039,16 @@ fn test_expr(a: &[String], fs: &ContainerFs, cwd: &str) -> bool {
                 _ => false,
             }
         }
-        [l @ .., and, r1, r2, r3] if and == "-a" => test_expr(l, fs, cwd) && test_expr(&[r1.clone(), r2.clone(), r3.clone()], fs, cwd),
+        [l @ .., and, r1, r2, r3] if and == "-a" => {
+            test_expr(l, fs, cwd) && test_expr(&[r1.clone(), r2.clone(), r3.clone()], fs, cwd)
+        }
         _ => false,
     }
 }
 
-
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// Formats a simulated instant with `strftime`-like specifiers (UTC).
@@ -2318,26 +3104,49 @@ fn nginx_time(t: SimTime) -> String {
 
 fn httpd_time(t: SimTime) -> String {
     let us = (t.unix_ms() % 1000) * 1000 + 282;
-    format!("{}.{us:06} {}", format_date(t, "%a %b %d %H:%M:%S"), format_date(t, "%Y"))
+    format!(
+        "{}.{us:06} {}",
+        format_date(t, "%a %b %d %H:%M:%S"),
+        format_date(t, "%Y")
+    )
 }
 
 fn redis_time(t: SimTime) -> String {
-    format!("{}.{:03}", format_date(t, "%d %b %Y %H:%M:%S"), t.unix_ms() % 1000)
+    format!(
+        "{}.{:03}",
+        format_date(t, "%d %b %Y %H:%M:%S"),
+        t.unix_ms() % 1000
+    )
 }
 
 fn klog_time(t: SimTime) -> String {
-    format!("I{} {}.{:06}       1", format_date(t, "%m%d"), format_date(t, "%H:%M:%S"), (t.unix_ms() % 1000) * 1000)
+    format!(
+        "I{} {}.{:06}       1",
+        format_date(t, "%m%d"),
+        format_date(t, "%H:%M:%S"),
+        (t.unix_ms() % 1000) * 1000
+    )
 }
 
 /// nginx's startup lines in the container log.
 pub fn nginx_start_lines(t: SimTime, version: &str, cpus: u32, kernel: &str) -> Vec<String> {
     let ts = nginx_time(t);
-    let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(29);
+    let minor: u32 = version
+        .split('.')
+        .nth(1)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(29);
     if minor < 19 {
         // Before the entrypoint scripts, nginx logged nothing at startup.
         return Vec::new();
     }
-    let gcc = if minor >= 29 { "gcc 14.2.0 (Debian 14.2.0-19)" } else if minor >= 25 { "gcc 12.2.0 (Debian 12.2.0-14)" } else { "gcc 10.2.1 20210110 (Debian 10.2.1-6)" };
+    let gcc = if minor >= 29 {
+        "gcc 14.2.0 (Debian 14.2.0-19)"
+    } else if minor >= 25 {
+        "gcc 12.2.0 (Debian 12.2.0-14)"
+    } else {
+        "gcc 10.2.1 20210110 (Debian 10.2.1-6)"
+    };
     let mut v = vec![
         format!("{ts} [notice] 1#1: using the \"epoll\" event method"),
         format!("{ts} [notice] 1#1: nginx/{version}"),
@@ -2347,7 +3156,10 @@ pub fn nginx_start_lines(t: SimTime, version: &str, cpus: u32, kernel: &str) -> 
         format!("{ts} [notice] 1#1: start worker processes"),
     ];
     for i in 0..cpus.max(1) {
-        v.push(format!("{ts} [notice] 1#1: start worker process {}", 29 + i));
+        v.push(format!(
+            "{ts} [notice] 1#1: start worker process {}",
+            29 + i
+        ));
     }
     v
 }
@@ -2358,7 +3170,11 @@ pub fn nginx_start_lines(t: SimTime, version: &str, cpus: u32, kernel: &str) -> 
 /// lines of either shutdown are not written at all.
 pub fn nginx_stop_lines(t: SimTime, version: &str) -> Vec<String> {
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    let (major, minor, patch) = (parts.next().unwrap_or(1), parts.next().unwrap_or(29), parts.next().unwrap_or(0));
+    let (major, minor, patch) = (
+        parts.next().unwrap_or(1),
+        parts.next().unwrap_or(29),
+        parts.next().unwrap_or(0),
+    );
     if (major, minor) < (1, 19) {
         return Vec::new();
     }
@@ -2434,15 +3250,27 @@ mod tests {
     use super::*;
 
     fn ctx(base: Base) -> Context {
-        Context { base, app: App::Shell, hostname: "web".into(), pod_ip: "10.0.0.5".into(), node_cpus: 2, kernel: "6.8.0-85-generic".into(), stdin: false }
+        Context {
+            base,
+            app: App::Shell,
+            hostname: "web".into(),
+            pod_ip: "10.0.0.5".into(),
+            node_cpus: 2,
+            kernel: "6.8.0-85-generic".into(),
+            stdin: false,
+        }
     }
 
     fn run(argv: &[&str], until_ms: u64) -> (Option<i32>, String, ContainerFs) {
         let mut fs = ContainerFs::new();
         let _ = fs.mkdir_p("/tmp");
-        let env: BTreeMap<String, String> = [("GREETING".to_string(), "hello".to_string())].into_iter().collect();
+        let env: BTreeMap<String, String> = [("GREETING".to_string(), "hello".to_string())]
+            .into_iter()
+            .collect();
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-        let Launch::Run(mut p) = start(&argv, &ctx(Base::BusyBox), &env, &fs, SimTime::ZERO) else { panic!("start error") };
+        let Launch::Run(mut p) = start(&argv, &ctx(Base::BusyBox), &env, &fs, SimTime::ZERO) else {
+            panic!("start error")
+        };
         let mut log = ContainerLog::default();
         let mut t = 0;
         while t <= until_ms {
@@ -2468,26 +3296,66 @@ mod tests {
 
     #[test]
     fn loops_take_simulated_time() {
-        let (code, out, _) = run(&["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done; echo done"], 1500);
+        let (code, out, _) = run(
+            &[
+                "sh",
+                "-c",
+                "for i in 1 2 3; do echo $i; sleep 1; done; echo done",
+            ],
+            1500,
+        );
         assert_eq!(code, None);
         assert_eq!(out, "1\n2\n");
-        let (code, out, _) = run(&["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done; echo done"], 3500);
+        let (code, out, _) = run(
+            &[
+                "sh",
+                "-c",
+                "for i in 1 2 3; do echo $i; sleep 1; done; echo done",
+            ],
+            3500,
+        );
         assert_eq!(code, Some(0));
         assert_eq!(out, "1\n2\n3\ndone\n");
-        let (_, out, _) = run(&["sh", "-c", "i=0; while [ $i -lt 3 ]; do echo n$i; i=$((i+1)); done"], 0);
+        let (_, out, _) = run(
+            &[
+                "sh",
+                "-c",
+                "i=0; while [ $i -lt 3 ]; do echo n$i; i=$((i+1)); done",
+            ],
+            0,
+        );
         assert_eq!(out, "n0\nn1\nn2\n");
     }
 
     #[test]
     fn files_and_unknown_commands() {
-        let (code, out, fs) = run(&["sh", "-c", "echo data > /tmp/f; cat /tmp/f; touch /tmp/healthy; cat /nope; foo"], 0);
+        let (code, out, fs) = run(
+            &[
+                "sh",
+                "-c",
+                "echo data > /tmp/f; cat /tmp/f; touch /tmp/healthy; cat /nope; foo",
+            ],
+            0,
+        );
         assert_eq!(code, Some(127));
-        assert_eq!(out, "data\ncat: can't open '/nope': No such file or directory\nsh: foo: not found\n");
+        assert_eq!(
+            out,
+            "data\ncat: can't open '/nope': No such file or directory\nsh: foo: not found\n"
+        );
         assert!(fs.is_file("/tmp/healthy"));
         let fs2 = ContainerFs::new();
-        let r = start(&["foo".to_string()], &ctx(Base::BusyBox), &BTreeMap::new(), &fs2, SimTime::ZERO);
+        let r = start(
+            &["foo".to_string()],
+            &ctx(Base::BusyBox),
+            &BTreeMap::new(),
+            &fs2,
+            SimTime::ZERO,
+        );
         match r {
-            Launch::StartError(m) => assert!(m.ends_with("exec: \"foo\": executable file not found in $PATH: unknown"), "{m}"),
+            Launch::StartError(m) => assert!(
+                m.ends_with("exec: \"foo\": executable file not found in $PATH: unknown"),
+                "{m}"
+            ),
             Launch::Run(_) => panic!("foo should not start"),
         }
     }
@@ -2505,7 +3373,10 @@ mod tests {
     fn bare_shell_exits_zero_and_dates_print() {
         let (code, out, _) = run(&["sh"], 0);
         assert_eq!((code, out.as_str()), (Some(0), ""));
-        assert_eq!(format_date(SimTime(5_000), "%a %b %e %H:%M:%S UTC %Y"), "Mon Nov 23 09:00:05 UTC 2026");
+        assert_eq!(
+            format_date(SimTime(5_000), "%a %b %e %H:%M:%S UTC %Y"),
+            "Mon Nov 23 09:00:05 UTC 2026"
+        );
         assert!(pi_digits(10).starts_with("3.141592653"));
     }
 }

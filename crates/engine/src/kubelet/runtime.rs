@@ -24,7 +24,13 @@ pub enum Phase {
     /// Not started yet (waiting for its turn, or about to be (re)started).
     Pending,
     /// An image pull is under way.
-    Pulling { done_at: SimTime, pull_ms: u64, total_ms: u64, result: Result<(), PullError>, reference: ImageRef },
+    Pulling {
+        done_at: SimTime,
+        pull_ms: u64,
+        total_ms: u64,
+        result: Result<(), PullError>,
+        reference: ImageRef,
+    },
     /// The last pull failed; `shown_at` is when the status turns to ImagePullBackOff.
     PullBackOff { shown_at: SimTime },
     /// The image cannot be used and will not be retried until the spec changes
@@ -80,7 +86,14 @@ impl ContainerRecord {
             init,
             spec_image: image.to_string(),
             phase: Phase::Pending,
-            state: waiting(if init { "PodInitializing" } else { "ContainerCreating" }, None),
+            state: waiting(
+                if init {
+                    "PodInitializing"
+                } else {
+                    "ContainerCreating"
+                },
+                None,
+            ),
             last_state: None,
             restart_count: 0,
             container_id: None,
@@ -122,14 +135,20 @@ impl ContainerRecord {
     }
     /// The waiting reason, if waiting.
     pub fn waiting_reason(&self) -> Option<&str> {
-        self.state.waiting.as_ref().and_then(|w| w.reason.as_deref())
+        self.state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.as_deref())
     }
 }
 
 /// A waiting container state.
 pub fn waiting(reason: &str, message: Option<String>) -> ContainerState {
     ContainerState {
-        waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting { reason: Some(reason.to_string()), message }),
+        waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
+            reason: Some(reason.to_string()),
+            message,
+        }),
         ..Default::default()
     }
 }

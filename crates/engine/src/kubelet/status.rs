@@ -5,7 +5,8 @@ use super::images::Base;
 use super::runtime::{ContainerRecord, Phase, PodRecord};
 use crate::sim::SimTime;
 use k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStatus, HostIP, LinuxContainerUser, ContainerUser, Pod, PodCondition, PodIP, PodStatus, ResourceRequirements, VolumeMountStatus,
+    Container, ContainerState, ContainerStatus, ContainerUser, HostIP, LinuxContainerUser, Pod,
+    PodCondition, PodIP, PodStatus, ResourceRequirements, VolumeMountStatus,
 };
 
 /// The pod phase from its containers, as kubelet's `getPhase` decides it.
@@ -15,7 +16,10 @@ use k8s_openapi::api::core::v1::{
 /// restartPolicy Never and one container exited 3, it is `Failed`.
 pub fn phase(rec: &PodRecord, restart_policy: &str) -> &'static str {
     let inits: Vec<&ContainerRecord> = rec.containers.iter().filter(|c| c.init).collect();
-    if let Some(failed) = inits.iter().find(|c| c.phase == Phase::Done && !c.succeeded()) {
+    if let Some(failed) = inits
+        .iter()
+        .find(|c| c.phase == Phase::Done && !c.succeeded())
+    {
         let _ = failed;
         return "Failed";
     }
@@ -54,7 +58,11 @@ pub fn phase(rec: &PodRecord, restart_policy: &str) -> &'static str {
             return "Failed";
         }
         // OnFailure: failed containers will be restarted.
-        let all_done = rec.containers.iter().filter(|c| !c.init).all(|c| c.phase == Phase::Done);
+        let all_done = rec
+            .containers
+            .iter()
+            .filter(|c| !c.init)
+            .all(|c| c.phase == Phase::Done);
         return if all_done { "Succeeded" } else { "Running" };
     }
     "Pending"
@@ -66,7 +74,13 @@ fn user(base: Base) -> ContainerUser {
         Base::Alpine => vec![0, 1, 2, 3, 4, 6, 10, 11, 20, 26, 27],
         _ => vec![0],
     };
-    ContainerUser { linux: Some(LinuxContainerUser { gid: 0, uid: 0, supplemental_groups: Some(groups) }) }
+    ContainerUser {
+        linux: Some(LinuxContainerUser {
+            gid: 0,
+            uid: 0,
+            supplemental_groups: Some(groups),
+        }),
+    }
 }
 
 fn container_status(c: &ContainerRecord, spec: &Container) -> ContainerStatus {
@@ -75,7 +89,11 @@ fn container_status(c: &ContainerRecord, spec: &Container) -> ContainerStatus {
         (Some(i), true) => i.reference.full(),
         _ => spec.image.clone().unwrap_or_default(),
     };
-    let resources = spec.resources.clone().map(|r| ResourceRequirements { claims: None, ..r }).unwrap_or_default();
+    let resources = spec
+        .resources
+        .clone()
+        .map(|r| ResourceRequirements { claims: None, ..r })
+        .unwrap_or_default();
     let allocated = resources.requests.clone().filter(|r| !r.is_empty());
     let volume_mounts = spec.volume_mounts.as_ref().map(|vms| {
         vms.iter()
@@ -92,23 +110,48 @@ fn container_status(c: &ContainerRecord, spec: &Container) -> ContainerStatus {
         allocated_resources: allocated,
         container_id: c.container_id.clone(),
         image,
-        image_id: if created { c.image.as_ref().map(|i| i.image_id.clone()).unwrap_or_default() } else { String::new() },
-        last_state: Some(ContainerState { terminated: c.last_state.clone(), ..Default::default() }),
+        image_id: if created {
+            c.image
+                .as_ref()
+                .map(|i| i.image_id.clone())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        },
+        last_state: Some(ContainerState {
+            terminated: c.last_state.clone(),
+            ..Default::default()
+        }),
         name: c.name.clone(),
         ready: c.ready,
         resources: Some(resources),
         restart_count: c.restart_count,
         started: Some(c.started && c.state.running.is_some()),
         state: Some(c.state.clone()),
-        user: if created { c.image.as_ref().map(|i| user(i.base)) } else { None },
+        user: if created {
+            c.image.as_ref().map(|i| user(i.base))
+        } else {
+            None
+        },
         volume_mounts,
         ..Default::default()
     }
 }
 
-fn condition(rec: &mut PodRecord, generation: Option<i64>, now: SimTime, type_: &str, ok: bool, reason: Option<&str>, message: Option<String>) -> PodCondition {
+fn condition(
+    rec: &mut PodRecord,
+    generation: Option<i64>,
+    now: SimTime,
+    type_: &str,
+    ok: bool,
+    reason: Option<&str>,
+    message: Option<String>,
+) -> PodCondition {
     let status = if ok { "True" } else { "False" };
-    let entry = rec.condition_times.entry(type_.to_string()).or_insert_with(|| (status.to_string(), now));
+    let entry = rec
+        .condition_times
+        .entry(type_.to_string())
+        .or_insert_with(|| (status.to_string(), now));
     if entry.0 != status {
         *entry = (status.to_string(), now);
     }
@@ -134,35 +177,126 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
     let sandbox_ready = now >= rec.sandbox_ready_at && !rec.sandbox_gone;
     let terminal = phase == "Succeeded" || phase == "Failed";
 
-    let unready: Vec<String> = rec.containers.iter().filter(|c| !c.init && !c.ready).map(|c| c.name.clone()).collect();
-    let uninit: Vec<String> = rec.containers.iter().filter(|c| c.init && !c.succeeded()).map(|c| c.name.clone()).collect();
+    let unready: Vec<String> = rec
+        .containers
+        .iter()
+        .filter(|c| !c.init && !c.ready)
+        .map(|c| c.name.clone())
+        .collect();
+    let uninit: Vec<String> = rec
+        .containers
+        .iter()
+        .filter(|c| c.init && !c.succeeded())
+        .map(|c| c.name.clone())
+        .collect();
     let mut conditions = Vec::new();
-    conditions.push(condition(rec, generation, now, "PodReadyToStartContainers", sandbox_ready && !terminal, None, None));
+    conditions.push(condition(
+        rec,
+        generation,
+        now,
+        "PodReadyToStartContainers",
+        sandbox_ready && !terminal,
+        None,
+        None,
+    ));
     if phase == "Succeeded" {
-        conditions.push(condition(rec, generation, now, "Initialized", true, Some("PodCompleted"), None));
-        conditions.push(condition(rec, generation, now, "Ready", false, Some("PodCompleted"), None));
-        conditions.push(condition(rec, generation, now, "ContainersReady", false, Some("PodCompleted"), None));
+        conditions.push(condition(
+            rec,
+            generation,
+            now,
+            "Initialized",
+            true,
+            Some("PodCompleted"),
+            None,
+        ));
+        conditions.push(condition(
+            rec,
+            generation,
+            now,
+            "Ready",
+            false,
+            Some("PodCompleted"),
+            None,
+        ));
+        conditions.push(condition(
+            rec,
+            generation,
+            now,
+            "ContainersReady",
+            false,
+            Some("PodCompleted"),
+            None,
+        ));
     } else {
         if uninit.is_empty() {
-            conditions.push(condition(rec, generation, now, "Initialized", true, None, None));
+            conditions.push(condition(
+                rec,
+                generation,
+                now,
+                "Initialized",
+                true,
+                None,
+                None,
+            ));
         } else {
             let msg = format!("containers with incomplete status: [{}]", uninit.join(" "));
-            conditions.push(condition(rec, generation, now, "Initialized", false, Some("ContainersNotInitialized"), Some(msg)));
+            conditions.push(condition(
+                rec,
+                generation,
+                now,
+                "Initialized",
+                false,
+                Some("ContainersNotInitialized"),
+                Some(msg),
+            ));
         }
         if unready.is_empty() {
             conditions.push(condition(rec, generation, now, "Ready", true, None, None));
-            conditions.push(condition(rec, generation, now, "ContainersReady", true, None, None));
+            conditions.push(condition(
+                rec,
+                generation,
+                now,
+                "ContainersReady",
+                true,
+                None,
+                None,
+            ));
         } else {
             let msg = format!("containers with unready status: [{}]", unready.join(" "));
-            conditions.push(condition(rec, generation, now, "Ready", false, Some("ContainersNotReady"), Some(msg.clone())));
-            conditions.push(condition(rec, generation, now, "ContainersReady", false, Some("ContainersNotReady"), Some(msg)));
+            conditions.push(condition(
+                rec,
+                generation,
+                now,
+                "Ready",
+                false,
+                Some("ContainersNotReady"),
+                Some(msg.clone()),
+            ));
+            conditions.push(condition(
+                rec,
+                generation,
+                now,
+                "ContainersReady",
+                false,
+                Some("ContainersNotReady"),
+                Some(msg),
+            ));
         }
     }
-    let scheduled = status.conditions.iter().flatten().find(|c| c.type_ == "PodScheduled").cloned();
-    conditions.push(scheduled.map(|mut c| {
-        c.observed_generation = c.observed_generation.or(generation);
-        c
-    }).unwrap_or_else(|| condition(rec, generation, now, "PodScheduled", true, None, None)));
+    let scheduled = status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "PodScheduled")
+        .cloned();
+    conditions.push(
+        scheduled
+            .map(|mut c| {
+                c.observed_generation = c.observed_generation.or(generation);
+                c
+            })
+            .unwrap_or_else(|| condition(rec, generation, now, "PodScheduled", true, None, None)),
+    );
     // Conditions other writers own (DisruptionTarget, readiness gates) stay.
     for c in status.conditions.iter().flatten() {
         if !conditions.iter().any(|k| k.type_ == c.type_) {
@@ -171,14 +305,29 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
     }
     status.conditions = Some(conditions);
 
-    let find = |name: &str, init: bool| rec.containers.iter().find(|c| c.name == name && c.init == init);
-    let statuses: Vec<ContainerStatus> = spec.containers.iter().filter_map(|sc| find(&sc.name, false).map(|c| container_status(c, sc))).collect();
+    let find = |name: &str, init: bool| {
+        rec.containers
+            .iter()
+            .find(|c| c.name == name && c.init == init)
+    };
+    let statuses: Vec<ContainerStatus> = spec
+        .containers
+        .iter()
+        .filter_map(|sc| find(&sc.name, false).map(|c| container_status(c, sc)))
+        .collect();
     status.container_statuses = Some(statuses);
-    let inits: Vec<ContainerStatus> = spec.init_containers.iter().flatten().filter_map(|sc| find(&sc.name, true).map(|c| container_status(c, sc))).collect();
+    let inits: Vec<ContainerStatus> = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .filter_map(|sc| find(&sc.name, true).map(|c| container_status(c, sc)))
+        .collect();
     status.init_container_statuses = if inits.is_empty() { None } else { Some(inits) };
 
     status.host_ip = Some(host_ip.to_string());
-    status.host_ips = Some(vec![HostIP { ip: host_ip.to_string() }]);
+    status.host_ips = Some(vec![HostIP {
+        ip: host_ip.to_string(),
+    }]);
     if now >= rec.sandbox_ready_at {
         if let Some(ip) = rec.ip {
             status.pod_ip = Some(ip.to_string());

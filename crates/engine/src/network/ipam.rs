@@ -16,13 +16,20 @@ impl Cidr {
         let (ip, p) = s.split_once('/')?;
         let ip: Ipv4Addr = ip.parse().ok()?;
         let prefix: u8 = p.parse().ok().filter(|p| *p <= 32)?;
-        Some(Cidr { base: u32::from(ip), prefix })
+        Some(Cidr {
+            base: u32::from(ip),
+            prefix,
+        })
     }
     pub fn size(&self) -> u64 {
         1u64 << (32 - self.prefix as u32)
     }
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix as u32) };
+        let mask = if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - self.prefix as u32)
+        };
         (u32::from(ip) & mask) == (self.base & mask)
     }
 }
@@ -44,7 +51,8 @@ impl Ipam {
     /// Gives a node its pod block; addresses start at `first` within it (e.g. 1, or 129 for a
     /// Calico-style block).
     pub fn add_node(&mut self, node: &str, block: Cidr, first: u32) {
-        self.nodes.insert(node.to_string(), (block, first, BTreeSet::new()));
+        self.nodes
+            .insert(node.to_string(), (block, first, BTreeSet::new()));
     }
     /// The node's pod block.
     pub fn block(&self, node: &str) -> Option<Cidr> {

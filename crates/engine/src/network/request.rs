@@ -72,11 +72,19 @@ impl Cluster {
             return Some(Ipv4Addr::LOCALHOST);
         }
         let _ = origin;
-        self.preset().nodes.iter().find(|n| n.name == host || n.name.split('.').next() == Some(host)).and_then(|n| n.ip.parse().ok())
+        self.preset()
+            .nodes
+            .iter()
+            .find(|n| n.name == host || n.name.split('.').next() == Some(host))
+            .and_then(|n| n.ip.parse().ok())
     }
 
     /// Sends an HTTP request and returns the response or the connection error, with the hops.
-    pub fn http_request(&mut self, origin: &Origin, req: &HttpRequest) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
+    pub fn http_request(
+        &mut self,
+        origin: &Origin,
+        req: &HttpRequest,
+    ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
         let mut hops = Vec::new();
         let Some(mut ip) = self.resolve_host(origin, &req.host) else {
             return (Err(RequestError::CouldNotResolve(req.host.clone())), hops);
@@ -95,16 +103,38 @@ impl Cluster {
             return (Err(self.unreachable(ip, req.port)), hops);
         };
         let (pod_key, node) = target;
-        hops.push(Hop { from: from.clone(), to: format!("pod/{}", pod_key.name), note: format!("{ip}:{}", req.port) });
+        hops.push(Hop {
+            from: from.clone(),
+            to: format!("pod/{}", pod_key.name),
+            note: format!("{ip}:{}", req.port),
+        });
         let now = self.now();
-        let answer = self.kubelet(&node).and_then(|k| k.http_answer(&pod_key, req.port, &req.path, now));
+        let answer = self
+            .kubelet(&node)
+            .and_then(|k| k.http_answer(&pod_key, req.port, &req.path, now));
         let Some((container, server, status)) = answer else {
             return (Err(RequestError::Refused { ip, port: req.port }), hops);
         };
-        let files = self.kubelet(&node).and_then(|k| k.container_fs(&pod_key, &container)).cloned().unwrap_or_default();
-        let response = render(&server, status, req, &files, &pod_key.name, now.unix_secs(), Some(pod_key.clone()));
+        let files = self
+            .kubelet(&node)
+            .and_then(|k| k.container_fs(&pod_key, &container))
+            .cloned()
+            .unwrap_or_default();
+        let response = render(
+            &server,
+            status,
+            req,
+            &files,
+            &pod_key.name,
+            now.unix_secs(),
+            Some(pod_key.clone()),
+        );
         let client_ip = self.client_ip(origin);
-        let body_len = if req.method == "HEAD" { 0 } else { response.body.len() };
+        let body_len = if req.method == "HEAD" {
+            0
+        } else {
+            response.body.len()
+        };
         let access_line = match server {
             // The image's nginx.conf: `access_log /var/log/nginx/access.log main`, linked to stdout.
             Server::Nginx { .. } => Some(format!(
@@ -123,7 +153,11 @@ impl Cluster {
                 req.method,
                 req.path,
                 response.status,
-                if body_len == 0 { "-".to_string() } else { body_len.to_string() }
+                if body_len == 0 {
+                    "-".to_string()
+                } else {
+                    body_len.to_string()
+                }
             )),
             _ => None,
         };
@@ -132,17 +166,33 @@ impl Cluster {
                 k.append_log(&pod_key, &container, now, &line);
             }
         }
-        self.api().trace("network", format!("{from} -> {ip}:{} {} {} {}", req.port, req.method, req.path, response.status));
+        self.api().trace(
+            "network",
+            format!(
+                "{from} -> {ip}:{} {} {} {}",
+                req.port, req.method, req.path, response.status
+            ),
+        );
         (Ok(response), hops)
     }
 
     fn node_ip(&self, node: &str) -> Option<Ipv4Addr> {
-        self.preset().nodes.iter().find(|n| n.name == node).and_then(|n| n.ip.parse().ok())
+        self.preset()
+            .nodes
+            .iter()
+            .find(|n| n.name == node)
+            .and_then(|n| n.ip.parse().ok())
     }
 
     fn pod_ip(&self, key: &ObjectKey) -> Option<Ipv4Addr> {
         let obj = self.api_ref().store().get(key)?;
-        obj.as_::<Pod>()?.status.as_ref()?.pod_ip.as_ref()?.parse().ok()
+        obj.as_::<Pod>()?
+            .status
+            .as_ref()?
+            .pod_ip
+            .as_ref()?
+            .parse()
+            .ok()
     }
 
     /// The source address the server sees: a pod's own IP, or for a node the address of its
@@ -150,7 +200,11 @@ impl Cluster {
     fn client_ip(&self, origin: &Origin) -> Ipv4Addr {
         match origin {
             Origin::Pod(k) => self.pod_ip(k).unwrap_or(Ipv4Addr::UNSPECIFIED),
-            Origin::Node(n) => self.ipam.block(n).map(|b| Ipv4Addr::from(b.base)).unwrap_or(Ipv4Addr::UNSPECIFIED),
+            Origin::Node(n) => self
+                .ipam
+                .block(n)
+                .map(|b| Ipv4Addr::from(b.base))
+                .unwrap_or(Ipv4Addr::UNSPECIFIED),
         }
     }
 
@@ -162,8 +216,12 @@ impl Cluster {
         let is_node_ip = self.preset().nodes.iter().any(|n| n.ip == ip_s);
         for obj in store.list(Kind::Pod, None) {
             let Some(p) = obj.as_::<Pod>() else { continue };
-            let (Some(spec), Some(status)) = (&p.spec, &p.status) else { continue };
-            let Some(node) = spec.node_name.clone() else { continue };
+            let (Some(spec), Some(status)) = (&p.spec, &p.status) else {
+                continue;
+            };
+            let Some(node) = spec.node_name.clone() else {
+                continue;
+            };
             if obj.metadata().deletion_timestamp.is_some() && status.pod_ip.is_none() {
                 continue;
             }
@@ -172,8 +230,14 @@ impl Cluster {
                 return Some((obj.key(), node));
             }
             if is_node_ip && status.host_ip.as_deref() == Some(ip_s.as_str()) {
-                let host_port = spec.containers.iter().flat_map(|c| c.ports.iter().flatten()).any(|cp| cp.host_port == Some(port as i32));
-                let listens = self.kubelet(&node).is_some_and(|k| k.http_answer(&obj.key(), port, "/", self.now()).is_some());
+                let host_port = spec
+                    .containers
+                    .iter()
+                    .flat_map(|c| c.ports.iter().flatten())
+                    .any(|cp| cp.host_port == Some(port as i32));
+                let listens = self
+                    .kubelet(&node)
+                    .is_some_and(|k| k.http_answer(&obj.key(), port, "/", self.now()).is_some());
                 if host_port || (host_network && listens) {
                     return Some((obj.key(), node));
                 }
@@ -188,7 +252,10 @@ impl Cluster {
         let ip_s = ip.to_string();
         let is_node = self.preset().nodes.iter().any(|n| n.ip == ip_s);
         let is_pod = self.api_ref().store().list(Kind::Pod, None).any(|o| {
-            o.as_::<Pod>().and_then(|p| p.status.as_ref()).and_then(|s| s.pod_ip.as_deref()) == Some(ip_s.as_str())
+            o.as_::<Pod>()
+                .and_then(|p| p.status.as_ref())
+                .and_then(|s| s.pod_ip.as_deref())
+                == Some(ip_s.as_str())
         });
         if is_node || is_pod || ip.is_loopback() {
             RequestError::Refused { ip, port }
@@ -199,12 +266,14 @@ impl Cluster {
 }
 
 fn clf_time(unix: i64) -> String {
-    let ts = k8s_openapi::jiff::Timestamp::from_second(unix).unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+    let ts = k8s_openapi::jiff::Timestamp::from_second(unix)
+        .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
     ts.strftime("%d/%b/%Y:%H:%M:%S +0000").to_string()
 }
 
 fn http_date(unix: i64) -> String {
-    let ts = k8s_openapi::jiff::Timestamp::from_second(unix).unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+    let ts = k8s_openapi::jiff::Timestamp::from_second(unix)
+        .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
     ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
@@ -223,14 +292,26 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// What each server program sends for a request.
-fn render(server: &Server, status: u16, req: &HttpRequest, fs: &crate::kubelet::fs::ContainerFs, pod: &str, unix: i64, served_by: Option<ObjectKey>) -> HttpResponse {
+fn render(
+    server: &Server,
+    status: u16,
+    req: &HttpRequest,
+    fs: &crate::kubelet::fs::ContainerFs,
+    pod: &str,
+    unix: i64,
+    served_by: Option<ObjectKey>,
+) -> HttpResponse {
     let path = req.path.split('?').next().unwrap_or("/");
     let mut headers = Vec::new();
     let body = match server {
         Server::Nginx { version } => {
             headers.push(("Server".into(), format!("nginx/{version}")));
             headers.push(("Date".into(), http_date(unix)));
-            let file = if path.ends_with('/') { format!("/usr/share/nginx/html{path}index.html") } else { format!("/usr/share/nginx/html{path}") };
+            let file = if path.ends_with('/') {
+                format!("/usr/share/nginx/html{path}index.html")
+            } else {
+                format!("/usr/share/nginx/html{path}")
+            };
             let body = if status == 200 {
                 fs.read(&file).map(str::to_string).unwrap_or_default()
             } else {
@@ -243,7 +324,10 @@ fn render(server: &Server, status: u16, req: &HttpRequest, fs: &crate::kubelet::
             }
             headers.push(("Connection".into(), "keep-alive".into()));
             if status == 200 {
-                headers.push(("ETag".into(), format!("\"{:x}-{:x}\"", unix - 86_400, body.len())));
+                headers.push((
+                    "ETag".into(),
+                    format!("\"{:x}-{:x}\"", unix - 86_400, body.len()),
+                ));
                 headers.push(("Accept-Ranges".into(), "bytes".into()));
             }
             body
@@ -251,14 +335,26 @@ fn render(server: &Server, status: u16, req: &HttpRequest, fs: &crate::kubelet::
         Server::Httpd => {
             headers.push(("Date".into(), http_date(unix)));
             headers.push(("Server".into(), "Apache/2.4.65 (Unix)".into()));
-            let file = if path.ends_with('/') { format!("/usr/local/apache2/htdocs{path}index.html") } else { format!("/usr/local/apache2/htdocs{path}") };
+            let file = if path.ends_with('/') {
+                format!("/usr/local/apache2/htdocs{path}index.html")
+            } else {
+                format!("/usr/local/apache2/htdocs{path}")
+            };
             let body = if status == 200 {
                 fs.read(&file).map(str::to_string).unwrap_or_default()
             } else {
                 "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n".to_string()
             };
             headers.push(("Content-Length".into(), body.len().to_string()));
-            headers.push(("Content-Type".into(), if status == 200 { "text/html" } else { "text/html; charset=iso-8859-1" }.into()));
+            headers.push((
+                "Content-Type".into(),
+                if status == 200 {
+                    "text/html"
+                } else {
+                    "text/html; charset=iso-8859-1"
+                }
+                .into(),
+            ));
             body
         }
         Server::AppJs => {
@@ -285,6 +381,16 @@ fn render(server: &Server, status: u16, req: &HttpRequest, fs: &crate::kubelet::
         }
         _ => String::new(),
     };
-    let status = if matches!(server, Server::Jupyter) { 302 } else { status };
-    HttpResponse { status, reason: reason(status), headers, body, served_by }
+    let status = if matches!(server, Server::Jupyter) {
+        302
+    } else {
+        status
+    };
+    HttpResponse {
+        status,
+        reason: reason(status),
+        headers,
+        body,
+        served_by,
+    }
 }

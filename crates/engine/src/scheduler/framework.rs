@@ -35,11 +35,19 @@ pub struct Status {
 impl Status {
     /// The node fits.
     pub fn success() -> Status {
-        Status { code: Code::Success, reasons: Vec::new(), plugin: "" }
+        Status {
+            code: Code::Success,
+            reasons: Vec::new(),
+            plugin: "",
+        }
     }
     /// A rejection with reasons.
     pub fn new(code: Code, reasons: Vec<String>) -> Status {
-        Status { code, reasons, plugin: "" }
+        Status {
+            code,
+            reasons,
+            plugin: "",
+        }
     }
     /// `Unschedulable` with one reason.
     pub fn unschedulable(reason: &str) -> Status {
@@ -73,21 +81,40 @@ impl<'a> PodInfo<'a> {
     /// Precomputes requests, host ports and priority.
     pub fn new(pod: &'a Pod) -> PodInfo<'a> {
         let (resources, host_ports, priority) = match pod.spec.as_ref() {
-            Some(s) => (PodResources::of(s), super::node_info::host_ports(s), s.priority.unwrap_or(0)),
+            Some(s) => (
+                PodResources::of(s),
+                super::node_info::host_ports(s),
+                s.priority.unwrap_or(0),
+            ),
             None => (PodResources::default(), Vec::new(), 0),
         };
         let images = pod
             .spec
             .iter()
-            .flat_map(|s| s.init_containers.iter().flatten().chain(s.containers.iter()))
+            .flat_map(|s| {
+                s.init_containers
+                    .iter()
+                    .flatten()
+                    .chain(s.containers.iter())
+            })
             .map(|c| super::node_info::normalized_image_name(c.image.as_deref().unwrap_or("")))
             .collect();
-        PodInfo { pod, resources, host_ports, priority, images }
+        PodInfo {
+            pod,
+            resources,
+            host_ports,
+            priority,
+            images,
+        }
     }
     /// The pod's spec (empty when missing).
     pub fn spec(&self) -> &k8s_openapi::api::core::v1::PodSpec {
-        static EMPTY: std::sync::OnceLock<k8s_openapi::api::core::v1::PodSpec> = std::sync::OnceLock::new();
-        self.pod.spec.as_ref().unwrap_or_else(|| EMPTY.get_or_init(Default::default))
+        static EMPTY: std::sync::OnceLock<k8s_openapi::api::core::v1::PodSpec> =
+            std::sync::OnceLock::new();
+        self.pod
+            .spec
+            .as_ref()
+            .unwrap_or_else(|| EMPTY.get_or_init(Default::default))
     }
 }
 
@@ -205,7 +232,10 @@ pub fn no_node_available_msg(num_all_nodes: usize) -> String {
 ///
 /// Worked example: 1 node tainted, 3 short of cpu → `1 node(s) had untolerated taint {…}`,
 /// `3 Insufficient cpu` (`'1' < '3'`); 10 of one and 2 of another sort `10 …` before `2 …`.
-pub fn reasons_histogram<'s>(statuses: impl IntoIterator<Item = &'s Status>, absent: Option<(&str, usize)>) -> Vec<String> {
+pub fn reasons_histogram<'s>(
+    statuses: impl IntoIterator<Item = &'s Status>,
+    absent: Option<(&str, usize)>,
+) -> Vec<String> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for s in statuses {
         for r in &s.reasons {
@@ -215,7 +245,10 @@ pub fn reasons_histogram<'s>(statuses: impl IntoIterator<Item = &'s Status>, abs
     if let Some((reason, n)) = absent.filter(|(_, n)| *n > 0) {
         *counts.entry(reason).or_insert(0) += n;
     }
-    let mut out: Vec<String> = counts.into_iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let mut out: Vec<String> = counts
+        .into_iter()
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect();
     out.sort();
     out
 }
@@ -225,7 +258,12 @@ pub fn reasons_histogram<'s>(statuses: impl IntoIterator<Item = &'s Status>, abs
 ///
 /// Worked example: `0/4 nodes are available: 1 node(s) had untolerated taint
 /// {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: …`.
-pub fn fit_error_message<'s>(num_all_nodes: usize, statuses: impl IntoIterator<Item = &'s Status>, absent: Option<(&str, usize)>, post_filter_msg: &str) -> String {
+pub fn fit_error_message<'s>(
+    num_all_nodes: usize,
+    statuses: impl IntoIterator<Item = &'s Status>,
+    absent: Option<(&str, usize)>,
+    post_filter_msg: &str,
+) -> String {
     let mut msg = format!("{}:", no_node_available_msg(num_all_nodes));
     let hist = reasons_histogram(statuses, absent);
     if !hist.is_empty() {
@@ -260,7 +298,9 @@ mod tests {
 
     #[test]
     fn histogram_sorts_whole_strings_count_included() {
-        let taint = Status::unresolvable("node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }");
+        let taint = Status::unresolvable(
+            "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+        );
         let cpu = Status::unschedulable("Insufficient cpu");
         let statuses = [taint, cpu.clone(), cpu.clone(), cpu];
         let msg = fit_error_message(4, &statuses, None, "");
@@ -268,19 +308,33 @@ mod tests {
         let mut many = vec![Status::unschedulable("Insufficient memory"); 10];
         many.push(Status::unschedulable("Too many pods"));
         many.push(Status::unschedulable("Too many pods"));
-        assert_eq!(reasons_histogram(&many, None), vec!["10 Insufficient memory", "2 Too many pods"]);
+        assert_eq!(
+            reasons_histogram(&many, None),
+            vec!["10 Insufficient memory", "2 Too many pods"]
+        );
     }
 
     #[test]
     fn multiple_reasons_of_one_node_each_count() {
-        let s = Status::new(Code::Unschedulable, vec!["Insufficient cpu".into(), "Insufficient memory".into()]);
-        assert_eq!(fit_error_message(1, [&s], None, "x"), "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory. x");
+        let s = Status::new(
+            Code::Unschedulable,
+            vec!["Insufficient cpu".into(), "Insufficient memory".into()],
+        );
+        assert_eq!(
+            fit_error_message(1, [&s], None, "x"),
+            "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory. x"
+        );
     }
 
     #[test]
     fn absent_nodes_get_the_default_reason() {
         let s = Status::unresolvable("No preemption victims found for incoming pod");
-        let msg = fit_error_message(4, [&s, &s, &s], Some(("Preemption is not helpful for scheduling", 1)), "");
+        let msg = fit_error_message(
+            4,
+            [&s, &s, &s],
+            Some(("Preemption is not helpful for scheduling", 1)),
+            "",
+        );
         assert_eq!(msg, "0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.");
     }
 

@@ -17,7 +17,9 @@ use crate::api::{Kind, Node, Object, ObjectKey, Pod};
 use crate::apiserver::{ApiServer, DeleteOptions};
 use crate::sim::SimTime;
 use crate::store::{WatchEvent, WatchEventType};
-use framework::{fit_error_message, run_filters, run_scores, truncate_message, PodInfo, ScoreContext, Status};
+use framework::{
+    fit_error_message, run_filters, run_scores, truncate_message, PodInfo, ScoreContext, Status,
+};
 use k8s_openapi::api::core::v1::{PodCondition, PodStatus};
 use node_info::{AssignedPod, Cache, NodeChange, NodeInfo};
 use preemption::PostFilterResult;
@@ -47,19 +49,30 @@ pub struct Scheduler {
 /// deleted, not finished.
 pub fn should_schedule(pod: &Pod) -> bool {
     let Some(spec) = &pod.spec else { return false };
-    let ours = spec.scheduler_name.as_deref().unwrap_or(DEFAULT_SCHEDULER_NAME) == DEFAULT_SCHEDULER_NAME;
+    let ours = spec
+        .scheduler_name
+        .as_deref()
+        .unwrap_or(DEFAULT_SCHEDULER_NAME)
+        == DEFAULT_SCHEDULER_NAME;
     let bound = spec.node_name.as_deref().is_some_and(|n| !n.is_empty());
     ours && !bound && pod.metadata.deletion_timestamp.is_none() && !is_terminal(pod)
 }
 
 /// `Succeeded` or `Failed`: the pod no longer uses its node's resources.
 pub fn is_terminal(pod: &Pod) -> bool {
-    matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"))
+    matches!(
+        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    )
 }
 
 /// `UpdatePodCondition`: sets a condition, keeping `lastTransitionTime` when the status did
 /// not change; true when anything changed.
-pub fn update_pod_condition(status: &mut PodStatus, mut condition: PodCondition, now: SimTime) -> bool {
+pub fn update_pod_condition(
+    status: &mut PodStatus,
+    mut condition: PodCondition,
+    now: SimTime,
+) -> bool {
     condition.last_transition_time = Some(now.to_k8s_time());
     let conditions = status.conditions.get_or_insert_with(Vec::new);
     match conditions.iter_mut().find(|c| c.type_ == condition.type_) {
@@ -128,20 +141,30 @@ impl Scheduler {
             self.cache.remove_node(&ev.key.name);
             return;
         }
-        let Some(node) = ev.object.as_::<Node>() else { return };
+        let Some(node) = ev.object.as_::<Node>() else {
+            return;
+        };
         let change = self.cache.set_node(node);
         if change.any() {
             match plugins_helped_by(&change) {
                 None => self.queue.move_to_active_if(|_| true),
-                Some(helped) => self.queue.move_to_active_if(|rejected| rejected.iter().any(|p| helped.contains(p))),
+                Some(helped) => self
+                    .queue
+                    .move_to_active_if(|rejected| rejected.iter().any(|p| helped.contains(p))),
             };
         }
     }
 
     fn observe_pod(&mut self, ev: &WatchEvent) {
         let key = ev.key.clone();
-        let Some(pod) = ev.object.as_::<Pod>() else { return };
-        let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).filter(|n| !n.is_empty());
+        let Some(pod) = ev.object.as_::<Pod>() else {
+            return;
+        };
+        let node = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.as_deref())
+            .filter(|n| !n.is_empty());
         let gone = ev.event_type == WatchEventType::Deleted || is_terminal(pod);
         if pod.metadata.deletion_timestamp.is_some() && !gone {
             self.terminating.insert(key.clone());
@@ -154,7 +177,11 @@ impl Scheduler {
             (None, false) => self.cache.remove_pod(&key),
         };
         if released {
-            self.queue.move_to_active_if(|rejected| PLUGINS_HELPED_BY_POD_RELEASE.iter().any(|p| rejected.contains(p)));
+            self.queue.move_to_active_if(|rejected| {
+                PLUGINS_HELPED_BY_POD_RELEASE
+                    .iter()
+                    .any(|p| rejected.contains(p))
+            });
         }
         if !gone && should_schedule(pod) {
             self.queue.add_or_update(key, ev.object.clone());
@@ -205,7 +232,8 @@ impl Scheduler {
         let nodes: Vec<&NodeInfo> = self.cache.nodes().collect();
         if nodes.is_empty() {
             self.record_failure(api, &obj, ERR_NO_NODES_AVAILABLE, None);
-            self.queue.add_unschedulable(key.clone(), obj.clone(), api.now(), BTreeSet::new());
+            self.queue
+                .add_unschedulable(key.clone(), obj.clone(), api.now(), BTreeSet::new());
             return;
         }
         let mut statuses: BTreeMap<String, Status> = BTreeMap::new();
@@ -220,29 +248,44 @@ impl Scheduler {
         }
         if feasible.is_empty() {
             let terminating = &self.terminating;
-            let outcome = preemption::post_filter(&pi, &nodes, &statuses, &|k| terminating.contains(k));
+            let outcome =
+                preemption::post_filter(&pi, &nodes, &statuses, &|k| terminating.contains(k));
             let rejected: BTreeSet<&'static str> = statuses.values().map(|s| s.plugin).collect();
             let num_nodes = nodes.len();
             let (message, nominate) = match outcome {
-                PostFilterResult::Unschedulable { message } => (fit_error_message(num_nodes, statuses.values(), None, &message), None),
+                PostFilterResult::Unschedulable { message } => (
+                    fit_error_message(num_nodes, statuses.values(), None, &message),
+                    None,
+                ),
                 PostFilterResult::Preempt { node, victims } => {
                     self.preempt(api, pod, &node, &victims);
-                    (fit_error_message(num_nodes, statuses.values(), None, ""), Some(node))
+                    (
+                        fit_error_message(num_nodes, statuses.values(), None, ""),
+                        Some(node),
+                    )
                 }
             };
             self.record_failure(api, &obj, &message, nominate.as_deref());
             let latest = api.get(key).unwrap_or(obj);
-            self.queue.add_unschedulable(key.clone(), latest, api.now(), rejected);
+            self.queue
+                .add_unschedulable(key.clone(), latest, api.now(), rejected);
             return;
         }
         let chosen = if feasible.len() == 1 {
             feasible[0].name.clone()
         } else {
-            let ctx = ScoreContext { total_nodes: nodes.len(), image_nodes: self.cache.image_nodes() };
+            let ctx = ScoreContext {
+                total_nodes: nodes.len(),
+                image_nodes: self.cache.image_nodes(),
+            };
             let scores = run_scores(&pi, &feasible, &ctx);
             let best = scores.iter().copied().max().unwrap_or(0);
             let ties: Vec<usize> = (0..feasible.len()).filter(|i| scores[*i] == best).collect();
-            let pick = if ties.len() == 1 { ties[0] } else { ties[api.rng().below("scheduler", ties.len() as u64) as usize] };
+            let pick = if ties.len() == 1 {
+                ties[0]
+            } else {
+                ties[api.rng().below("scheduler", ties.len() as u64) as usize]
+            };
             feasible[pick].name.clone()
         };
         self.bind(api, obj, &chosen);
@@ -265,14 +308,29 @@ impl Scheduler {
                 }
                 let status = pod.status.get_or_insert_with(Default::default);
                 status.nominated_node_name = None;
-                let cond = PodCondition { type_: "PodScheduled".into(), status: "True".into(), observed_generation: generation, ..Default::default() };
+                let cond = PodCondition {
+                    type_: "PodScheduled".into(),
+                    status: "True".into(),
+                    observed_generation: generation,
+                    ..Default::default()
+                };
                 update_pod_condition(status, cond, now);
             }
         });
         match write {
             Ok(bound) => {
-                let msg = format!("Successfully assigned {}/{} to {node}", key.namespace, key.name);
-                api.record_event(&bound, "Normal", "Scheduled", &msg, DEFAULT_SCHEDULER_NAME, None);
+                let msg = format!(
+                    "Successfully assigned {}/{} to {node}",
+                    key.namespace, key.name
+                );
+                api.record_event(
+                    &bound,
+                    "Normal",
+                    "Scheduled",
+                    &msg,
+                    DEFAULT_SCHEDULER_NAME,
+                    None,
+                );
             }
             Err(_) => {
                 self.cache.remove_pod(&key);
@@ -281,8 +339,16 @@ impl Scheduler {
     }
 
     /// Writes `PodScheduled=False` (reason Unschedulable) and the `FailedScheduling` event.
-    fn record_failure(&mut self, api: &mut ApiServer, obj: &Arc<Object>, message: &str, nominated: Option<&str>) {
-        let Some(mut pod) = obj.as_::<Pod>().cloned() else { return };
+    fn record_failure(
+        &mut self,
+        api: &mut ApiServer,
+        obj: &Arc<Object>,
+        message: &str,
+        nominated: Option<&str>,
+    ) {
+        let Some(mut pod) = obj.as_::<Pod>().cloned() else {
+            return;
+        };
         let generation = pod.metadata.generation;
         let status = pod.status.get_or_insert_with(Default::default);
         if let Some(n) = nominated {
@@ -297,8 +363,17 @@ impl Scheduler {
             ..Default::default()
         };
         update_pod_condition(status, cond, api.now());
-        let written = api.update_status(Object::Pod(pod)).unwrap_or_else(|_| obj.clone());
-        api.record_event(&written, "Warning", "FailedScheduling", &truncate_message(message), DEFAULT_SCHEDULER_NAME, None);
+        let written = api
+            .update_status(Object::Pod(pod))
+            .unwrap_or_else(|_| obj.clone());
+        api.record_event(
+            &written,
+            "Warning",
+            "FailedScheduling",
+            &truncate_message(message),
+            DEFAULT_SCHEDULER_NAME,
+            None,
+        );
     }
 
     /// Evicts preemption victims: a `DisruptionTarget` condition, a graceful delete and a
@@ -307,20 +382,35 @@ impl Scheduler {
         let uid = preemptor.metadata.uid.clone().unwrap_or_default();
         for v in victims {
             let Ok(obj) = api.get(v) else { continue };
-            let Some(mut victim) = obj.as_::<Pod>().cloned() else { continue };
+            let Some(mut victim) = obj.as_::<Pod>().cloned() else {
+                continue;
+            };
             let generation = victim.metadata.generation;
             let cond = PodCondition {
                 type_: "DisruptionTarget".into(),
                 status: "True".into(),
                 reason: Some("PreemptionByScheduler".into()),
-                message: Some(format!("{DEFAULT_SCHEDULER_NAME}: preempting to accommodate a higher priority pod")),
+                message: Some(format!(
+                    "{DEFAULT_SCHEDULER_NAME}: preempting to accommodate a higher priority pod"
+                )),
                 observed_generation: generation,
                 ..Default::default()
             };
-            update_pod_condition(victim.status.get_or_insert_with(Default::default), cond, api.now());
+            update_pod_condition(
+                victim.status.get_or_insert_with(Default::default),
+                cond,
+                api.now(),
+            );
             let written = api.update_status(Object::Pod(victim)).unwrap_or(obj);
             let _ = api.delete(v, &DeleteOptions::default(), false);
-            api.record_event(&written, "Normal", "Preempted", &format!("Preempted by pod {uid} on node {node}"), DEFAULT_SCHEDULER_NAME, None);
+            api.record_event(
+                &written,
+                "Normal",
+                "Preempted",
+                &format!("Preempted by pod {uid} on node {node}"),
+                DEFAULT_SCHEDULER_NAME,
+                None,
+            );
         }
     }
 }

@@ -52,7 +52,9 @@ fn value_of(q: &Quantity) -> i64 {
 pub fn is_scalar_resource_name(name: &str) -> bool {
     name.starts_with("hugepages-")
         || name.starts_with("attachable-volumes-")
-        || (name.contains('/') && !name.starts_with("kubernetes.io/") && !name.starts_with("requests."))
+        || (name.contains('/')
+            && !name.starts_with("kubernetes.io/")
+            && !name.starts_with("requests."))
 }
 
 impl Resource {
@@ -65,7 +67,9 @@ impl Resource {
                 "memory" => r.memory += value_of(q),
                 "pods" => r.allowed_pod_number += value_of(q),
                 "ephemeral-storage" => r.ephemeral_storage += value_of(q),
-                other if is_scalar_resource_name(other) => *r.scalar.entry(other.to_string()).or_insert(0) += value_of(q),
+                other if is_scalar_resource_name(other) => {
+                    *r.scalar.entry(other.to_string()).or_insert(0) += value_of(q)
+                }
                 _ => {}
             }
         }
@@ -107,7 +111,10 @@ impl Resource {
     }
     /// True when nothing is requested (a BestEffort pod's requests).
     pub fn is_zero(&self) -> bool {
-        self.milli_cpu == 0 && self.memory == 0 && self.ephemeral_storage == 0 && self.scalar.values().all(|v| *v == 0)
+        self.milli_cpu == 0
+            && self.memory == 0
+            && self.ephemeral_storage == 0
+            && self.scalar.values().all(|v| *v == 0)
     }
 }
 
@@ -184,7 +191,11 @@ impl PodResources {
     pub fn of(spec: &PodSpec) -> PodResources {
         let requests = pod_requests(spec, false);
         let nz = pod_requests(spec, true);
-        PodResources { requests, non_zero_milli_cpu: nz.milli_cpu, non_zero_memory: nz.memory }
+        PodResources {
+            requests,
+            non_zero_milli_cpu: nz.milli_cpu,
+            non_zero_memory: nz.memory,
+        }
     }
 }
 
@@ -201,8 +212,14 @@ pub const DEFAULT_BIND_ALL_HOST_IP: &str = "0.0.0.0";
 
 impl HostPort {
     fn new(ip: Option<&str>, protocol: Option<&str>, port: i32) -> HostPort {
-        let ip = ip.filter(|s| !s.is_empty()).unwrap_or(DEFAULT_BIND_ALL_HOST_IP).to_string();
-        let protocol = protocol.filter(|s| !s.is_empty()).unwrap_or("TCP").to_string();
+        let ip = ip
+            .filter(|s| !s.is_empty())
+            .unwrap_or(DEFAULT_BIND_ALL_HOST_IP)
+            .to_string();
+        let protocol = protocol
+            .filter(|s| !s.is_empty())
+            .unwrap_or("TCP")
+            .to_string();
         HostPort { ip, protocol, port }
     }
 }
@@ -211,13 +228,25 @@ impl HostPort {
 /// `hostNetwork`, a container port is a host port (the API defaults `hostPort` to it).
 pub fn host_ports(spec: &PodSpec) -> Vec<HostPort> {
     let host_network = spec.host_network.unwrap_or(false);
-    let sidecars = spec.init_containers.iter().flatten().filter(|c| c.restart_policy.as_deref() == Some("Always"));
+    let sidecars = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"));
     let mut out = Vec::new();
     for c in spec.containers.iter().chain(sidecars) {
         for p in c.ports.iter().flatten() {
-            let hp = p.host_port.filter(|hp| *hp > 0).or(if host_network { Some(p.container_port) } else { None });
+            let hp = p.host_port.filter(|hp| *hp > 0).or(if host_network {
+                Some(p.container_port)
+            } else {
+                None
+            });
             if let Some(port) = hp.filter(|hp| *hp > 0) {
-                out.push(HostPort::new(p.host_ip.as_deref(), p.protocol.as_deref(), port));
+                out.push(HostPort::new(
+                    p.host_ip.as_deref(),
+                    p.protocol.as_deref(),
+                    port,
+                ));
             }
         }
     }
@@ -237,8 +266,16 @@ impl AssignedPod {
     /// The accounting record of a pod.
     pub fn of(pod: &Pod) -> AssignedPod {
         match &pod.spec {
-            Some(spec) => AssignedPod { resources: PodResources::of(spec), host_ports: host_ports(spec), priority: spec.priority.unwrap_or(0) },
-            None => AssignedPod { resources: PodResources::default(), host_ports: Vec::new(), priority: 0 },
+            Some(spec) => AssignedPod {
+                resources: PodResources::of(spec),
+                host_ports: host_ports(spec),
+                priority: spec.priority.unwrap_or(0),
+            },
+            None => AssignedPod {
+                resources: PodResources::default(),
+                host_ports: Vec::new(),
+                priority: 0,
+            },
         }
     }
 }
@@ -283,7 +320,12 @@ pub struct NodeChange {
 impl NodeChange {
     /// True when anything relevant changed.
     pub fn any(&self) -> bool {
-        self.added || self.labels || self.taints || self.unschedulable || self.allocatable || self.images
+        self.added
+            || self.labels
+            || self.taints
+            || self.unschedulable
+            || self.allocatable
+            || self.images
     }
 }
 
@@ -301,7 +343,11 @@ pub fn normalized_image_name(name: &str) -> String {
 impl NodeInfo {
     /// An empty NodeInfo for a node that exists, built by hand (tests) or from an object.
     pub fn new(name: &str) -> NodeInfo {
-        NodeInfo { name: name.to_string(), has_node: true, ..Default::default() }
+        NodeInfo {
+            name: name.to_string(),
+            has_node: true,
+            ..Default::default()
+        }
     }
 
     /// Takes the node object's fields; returns what changed.
@@ -369,9 +415,15 @@ impl NodeInfo {
     /// clashes with itself and with `0.0.0.0`.
     pub fn port_conflicts(&self, port: &HostPort) -> bool {
         if port.ip == DEFAULT_BIND_ALL_HOST_IP {
-            self.used_ports.keys().any(|u| u.protocol == port.protocol && u.port == port.port)
+            self.used_ports
+                .keys()
+                .any(|u| u.protocol == port.protocol && u.port == port.port)
         } else {
-            self.used_ports.keys().any(|u| u.protocol == port.protocol && u.port == port.port && (u.ip == port.ip || u.ip == DEFAULT_BIND_ALL_HOST_IP))
+            self.used_ports.keys().any(|u| {
+                u.protocol == port.protocol
+                    && u.port == port.port
+                    && (u.ip == port.ip || u.ip == DEFAULT_BIND_ALL_HOST_IP)
+            })
         }
     }
 }
@@ -424,8 +476,16 @@ impl Cache {
     /// A node was added or changed.
     pub fn set_node(&mut self, node: &Node) -> NodeChange {
         let name = node.metadata.name.clone().unwrap_or_default();
-        let old_images = self.nodes.get(&name).filter(|n| n.has_node).map(|n| n.images.clone()).unwrap_or_default();
-        let info = self.nodes.entry(name.clone()).or_insert_with(|| NodeInfo { name: name.clone(), ..Default::default() });
+        let old_images = self
+            .nodes
+            .get(&name)
+            .filter(|n| n.has_node)
+            .map(|n| n.images.clone())
+            .unwrap_or_default();
+        let info = self.nodes.entry(name.clone()).or_insert_with(|| NodeInfo {
+            name: name.clone(),
+            ..Default::default()
+        });
         let change = info.set_node(node);
         if change.images || change.added {
             let new_images = info.images.clone();
@@ -437,7 +497,9 @@ impl Cache {
 
     /// A node was deleted; its pods stay accounted until they go.
     pub fn remove_node(&mut self, name: &str) {
-        let Some(info) = self.nodes.get_mut(name) else { return };
+        let Some(info) = self.nodes.get_mut(name) else {
+            return;
+        };
         let images = std::mem::take(&mut info.images);
         info.has_node = false;
         info.labels.clear();
@@ -464,7 +526,13 @@ impl Cache {
                 released = true;
             }
         }
-        let info = self.nodes.entry(node.to_string()).or_insert_with(|| NodeInfo { name: node.to_string(), ..Default::default() });
+        let info = self
+            .nodes
+            .entry(node.to_string())
+            .or_insert_with(|| NodeInfo {
+                name: node.to_string(),
+                ..Default::default()
+            });
         info.add_pod(key.clone(), pod);
         self.pod_nodes.insert(key, node.to_string());
         released
@@ -472,7 +540,9 @@ impl Cache {
 
     /// Releases a pod; true if it was accounted.
     pub fn remove_pod(&mut self, key: &ObjectKey) -> bool {
-        let Some(node) = self.pod_nodes.remove(key) else { return false };
+        let Some(node) = self.pod_nodes.remove(key) else {
+            return false;
+        };
         let mut drop_node = false;
         if let Some(info) = self.nodes.get_mut(&node) {
             info.remove_pod(key);
@@ -536,8 +606,14 @@ mod tests {
     #[test]
     fn ports_and_release() {
         let mut n = NodeInfo::new("w1");
-        let s = spec(json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 8080}]}]}));
-        let pod = AssignedPod { resources: PodResources::of(&s), host_ports: host_ports(&s), priority: 0 };
+        let s = spec(
+            json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 8080}]}]}),
+        );
+        let pod = AssignedPod {
+            resources: PodResources::of(&s),
+            host_ports: host_ports(&s),
+            priority: 0,
+        };
         let key = ObjectKey::new(crate::api::Kind::Pod, "default", "a");
         n.add_pod(key.clone(), pod);
         assert!(n.port_conflicts(&HostPort::new(Some("10.0.0.1"), None, 8080)));
@@ -552,7 +628,10 @@ mod tests {
     #[test]
     fn image_names_get_latest() {
         assert_eq!(normalized_image_name("nginx"), "nginx:latest");
-        assert_eq!(normalized_image_name("localhost:5000/app"), "localhost:5000/app:latest");
+        assert_eq!(
+            normalized_image_name("localhost:5000/app"),
+            "localhost:5000/app:latest"
+        );
         assert_eq!(normalized_image_name("nginx:1.27"), "nginx:1.27");
     }
 }

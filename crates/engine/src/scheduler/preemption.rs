@@ -17,7 +17,8 @@ pub const NO_PREEMPTION_VICTIMS: &str = "No preemption victims found for incomin
 /// `PodEligibleToPreemptOthers` for `preemptionPolicy: Never`.
 pub const NOT_ELIGIBLE_POLICY_NEVER: &str = "not eligible due to preemptionPolicy=Never.";
 /// `PodEligibleToPreemptOthers` while victims on the nominated node are still terminating.
-pub const NOT_ELIGIBLE_TERMINATING: &str = "not eligible due to terminating pod on the nominated node.";
+pub const NOT_ELIGIBLE_TERMINATING: &str =
+    "not eligible due to terminating pod on the nominated node.";
 
 /// What PostFilter decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,34 +26,59 @@ pub enum PostFilterResult {
     /// No help possible; the message to append after the filter reasons.
     Unschedulable { message: String },
     /// Evicting `victims` from `node` makes room; the pod is nominated there.
-    Preempt { node: String, victims: Vec<ObjectKey> },
+    Preempt {
+        node: String,
+        victims: Vec<ObjectKey>,
+    },
 }
 
 /// Runs the PostFilter plugins for a pod no node accepted.
 ///
 /// `statuses` holds each node's filter status; `terminating` lists pods (by key) that already
 /// have a deletion timestamp, `nominated` is the pod's `status.nominatedNodeName`.
-pub fn post_filter(pod: &PodInfo, nodes: &[&NodeInfo], statuses: &BTreeMap<String, Status>, terminating: &dyn Fn(&ObjectKey) -> bool) -> PostFilterResult {
+pub fn post_filter(
+    pod: &PodInfo,
+    nodes: &[&NodeInfo],
+    statuses: &BTreeMap<String, Status>,
+    terminating: &dyn Fn(&ObjectKey) -> bool,
+) -> PostFilterResult {
     let mut reasons = vec![NO_NEW_CLAIMS_TO_DEALLOCATE.to_string()];
     match default_preemption(pod, nodes, statuses, terminating) {
         Ok((node, victims)) => return PostFilterResult::Preempt { node, victims },
         Err(msg) => reasons.push(format!("preemption: {msg}")),
     }
-    PostFilterResult::Unschedulable { message: reasons.join(", ") }
+    PostFilterResult::Unschedulable {
+        message: reasons.join(", "),
+    }
 }
 
 /// DefaultPreemption's `Preempt`: a candidate node with its victims, or the reason why not
 /// (without the `preemption: ` prefix).
-fn default_preemption(pod: &PodInfo, nodes: &[&NodeInfo], statuses: &BTreeMap<String, Status>, terminating: &dyn Fn(&ObjectKey) -> bool) -> Result<(String, Vec<ObjectKey>), String> {
+fn default_preemption(
+    pod: &PodInfo,
+    nodes: &[&NodeInfo],
+    statuses: &BTreeMap<String, Status>,
+    terminating: &dyn Fn(&ObjectKey) -> bool,
+) -> Result<(String, Vec<ObjectKey>), String> {
     let spec = pod.spec();
     if spec.preemption_policy.as_deref() == Some("Never") {
         return Err(NOT_ELIGIBLE_POLICY_NEVER.to_string());
     }
-    let nominated = pod.pod.status.as_ref().and_then(|s| s.nominated_node_name.as_deref()).filter(|n| !n.is_empty());
+    let nominated = pod
+        .pod
+        .status
+        .as_ref()
+        .and_then(|s| s.nominated_node_name.as_deref())
+        .filter(|n| !n.is_empty());
     if let Some(nom) = nominated {
-        let resolvable = statuses.get(nom).is_none_or(|s| s.code != Code::UnschedulableAndUnresolvable);
+        let resolvable = statuses
+            .get(nom)
+            .is_none_or(|s| s.code != Code::UnschedulableAndUnresolvable);
         if let Some(n) = nodes.iter().find(|n| n.name == nom).filter(|_| resolvable) {
-            if n.pods.iter().any(|(k, p)| p.priority < pod.priority && terminating(k)) {
+            if n.pods
+                .iter()
+                .any(|(k, p)| p.priority < pod.priority && terminating(k))
+            {
                 return Err(NOT_ELIGIBLE_TERMINATING.to_string());
             }
         }
@@ -61,7 +87,10 @@ fn default_preemption(pod: &PodInfo, nodes: &[&NodeInfo], statuses: &BTreeMap<St
     let mut dry_run: BTreeMap<&str, Status> = BTreeMap::new();
     let mut candidates: Vec<(&str, Vec<(ObjectKey, i32)>)> = Vec::new();
     for n in nodes {
-        if statuses.get(&n.name).is_none_or(|s| s.code != Code::Unschedulable) {
+        if statuses
+            .get(&n.name)
+            .is_none_or(|s| s.code != Code::Unschedulable)
+        {
             continue;
         }
         match select_victims_on_node(pod, n) {
@@ -73,24 +102,43 @@ fn default_preemption(pod: &PodInfo, nodes: &[&NodeInfo], statuses: &BTreeMap<St
     }
     if candidates.is_empty() {
         let absent = nodes.len() - dry_run.len();
-        return Err(fit_error_message(nodes.len(), dry_run.values(), Some((PREEMPTION_NOT_HELPFUL, absent)), ""));
+        return Err(fit_error_message(
+            nodes.len(),
+            dry_run.values(),
+            Some((PREEMPTION_NOT_HELPFUL, absent)),
+            "",
+        ));
     }
     // pickOneNodeForPreemption: lowest highest-victim priority, then lowest priority sum,
     // then fewest victims, then node name.
     candidates.sort_by_key(|(name, v)| {
         let highest = v.iter().map(|(_, p)| *p).max().unwrap_or(i32::MIN);
-        let sum: i64 = v.iter().map(|(_, p)| i64::from(*p) + i64::from(i32::MAX) + 1).sum();
+        let sum: i64 = v
+            .iter()
+            .map(|(_, p)| i64::from(*p) + i64::from(i32::MAX) + 1)
+            .sum();
         (highest, sum, v.len(), name.to_string())
     });
     let (node, victims) = candidates.swap_remove(0);
-    Ok((node.to_string(), victims.into_iter().map(|(k, _)| k).collect()))
+    Ok((
+        node.to_string(),
+        victims.into_iter().map(|(k, _)| k).collect(),
+    ))
 }
 
 /// `SelectVictimsOnNode`: removes every lower-priority pod; if the pod then fits, puts back
 /// (reprieves) as many as possible, most important first. Returns the victims, or the status
 /// explaining why preemption cannot help on this node.
-pub fn select_victims_on_node(pod: &PodInfo, node: &NodeInfo) -> Result<Vec<(ObjectKey, i32)>, Status> {
-    let mut potential: Vec<(ObjectKey, i32)> = node.pods.iter().filter(|(_, p)| p.priority < pod.priority).map(|(k, p)| (k.clone(), p.priority)).collect();
+pub fn select_victims_on_node(
+    pod: &PodInfo,
+    node: &NodeInfo,
+) -> Result<Vec<(ObjectKey, i32)>, Status> {
+    let mut potential: Vec<(ObjectKey, i32)> = node
+        .pods
+        .iter()
+        .filter(|(_, p)| p.priority < pod.priority)
+        .map(|(k, p)| (k.clone(), p.priority))
+        .collect();
     if potential.is_empty() {
         return Err(Status::unresolvable(NO_PREEMPTION_VICTIMS));
     }
@@ -124,15 +172,33 @@ mod tests {
     use serde_json::json;
 
     fn statuses(nodes: &[&NodeInfo], p: &PodInfo) -> BTreeMap<String, Status> {
-        nodes.iter().map(|n| (n.name.clone(), run_filters(p, n))).collect()
+        nodes
+            .iter()
+            .map(|n| (n.name.clone(), run_filters(p, n)))
+            .collect()
     }
 
     #[test]
     fn no_victims_and_not_helpful() {
-        let cp = node("m", json!({}), json!({"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}), json!({"cpu": "2", "pods": "110"}));
-        let mut w = node("w1", json!({}), json!({}), json!({"cpu": "1", "pods": "110"}));
-        bind(&mut w, "sys", json!({"priority": 2000001000, "containers": [{"name": "c", "resources": {"requests": {"cpu": "250m"}}}]}));
-        let p = pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "2"}}}]}));
+        let cp = node(
+            "m",
+            json!({}),
+            json!({"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}),
+            json!({"cpu": "2", "pods": "110"}),
+        );
+        let mut w = node(
+            "w1",
+            json!({}),
+            json!({}),
+            json!({"cpu": "1", "pods": "110"}),
+        );
+        bind(
+            &mut w,
+            "sys",
+            json!({"priority": 2000001000, "containers": [{"name": "c", "resources": {"requests": {"cpu": "250m"}}}]}),
+        );
+        let p =
+            pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "2"}}}]}));
         let pi = PodInfo::new(&p);
         let nodes = [&cp, &w];
         let r = post_filter(&pi, &nodes, &statuses(&nodes, &pi), &|_| false);
@@ -146,8 +212,15 @@ mod tests {
 
     #[test]
     fn policy_never() {
-        let w = node("w1", json!({}), json!({}), json!({"cpu": "1", "pods": "110"}));
-        let p = pod(json!({"preemptionPolicy": "Never", "containers": [{"name": "a", "resources": {"requests": {"cpu": "2"}}}]}));
+        let w = node(
+            "w1",
+            json!({}),
+            json!({}),
+            json!({"cpu": "1", "pods": "110"}),
+        );
+        let p = pod(
+            json!({"preemptionPolicy": "Never", "containers": [{"name": "a", "resources": {"requests": {"cpu": "2"}}}]}),
+        );
         let pi = PodInfo::new(&p);
         let r = post_filter(&pi, &[&w], &statuses(&[&w], &pi), &|_| false);
         assert_eq!(r, PostFilterResult::Unschedulable { message: "no new claims to deallocate, preemption: not eligible due to preemptionPolicy=Never.".into() });
@@ -155,21 +228,41 @@ mod tests {
 
     #[test]
     fn lower_priority_pods_are_preempted_minimally() {
-        let mut w = node("w1", json!({}), json!({}), json!({"cpu": "1", "pods": "110"}));
-        bind(&mut w, "a", json!({"priority": 0, "containers": [{"name": "c", "resources": {"requests": {"cpu": "400m"}}}]}));
-        bind(&mut w, "b", json!({"priority": 10, "containers": [{"name": "c", "resources": {"requests": {"cpu": "400m"}}}]}));
-        let p = pod(json!({"priority": 100, "containers": [{"name": "x", "resources": {"requests": {"cpu": "500m"}}}]}));
+        let mut w = node(
+            "w1",
+            json!({}),
+            json!({}),
+            json!({"cpu": "1", "pods": "110"}),
+        );
+        bind(
+            &mut w,
+            "a",
+            json!({"priority": 0, "containers": [{"name": "c", "resources": {"requests": {"cpu": "400m"}}}]}),
+        );
+        bind(
+            &mut w,
+            "b",
+            json!({"priority": 10, "containers": [{"name": "c", "resources": {"requests": {"cpu": "400m"}}}]}),
+        );
+        let p = pod(
+            json!({"priority": 100, "containers": [{"name": "x", "resources": {"requests": {"cpu": "500m"}}}]}),
+        );
         let pi = PodInfo::new(&p);
         match post_filter(&pi, &[&w], &statuses(&[&w], &pi), &|_| false) {
             PostFilterResult::Preempt { node, victims } => {
                 assert_eq!(node, "w1");
                 // b (more important) is reprieved; evicting a alone frees enough.
-                assert_eq!(victims.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), vec!["a"]);
+                assert_eq!(
+                    victims.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+                    vec!["a"]
+                );
             }
             other => panic!("{other:?}"),
         }
         // Still too big even with every lower-priority pod gone: the filter reason is reported.
-        let huge = pod(json!({"priority": 100, "containers": [{"name": "x", "resources": {"requests": {"cpu": "3"}}}]}));
+        let huge = pod(
+            json!({"priority": 100, "containers": [{"name": "x", "resources": {"requests": {"cpu": "3"}}}]}),
+        );
         let hi = PodInfo::new(&huge);
         let r = post_filter(&hi, &[&w], &statuses(&[&w], &hi), &|_| false);
         assert_eq!(r, PostFilterResult::Unschedulable { message: "no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient cpu.".into() });

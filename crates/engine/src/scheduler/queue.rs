@@ -20,7 +20,10 @@ pub const POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION_MS: u64 = 5 * 60 * 1000;
 pub enum QueueState {
     Active,
     /// Failed at `since`; `plugins` are the filters that rejected it on some node.
-    Unschedulable { since: SimTime, plugins: BTreeSet<&'static str> },
+    Unschedulable {
+        since: SimTime,
+        plugins: BTreeSet<&'static str>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -40,13 +43,18 @@ pub struct SchedulingQueue {
 }
 
 fn priority_of(obj: &Object) -> i32 {
-    obj.as_::<Pod>().and_then(|p| p.spec.as_ref()).and_then(|s| s.priority).unwrap_or(0)
+    obj.as_::<Pod>()
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.priority)
+        .unwrap_or(0)
 }
 
 /// What of a pod can change whether it fits: its spec and labels (not its status, which
 /// the scheduler itself writes).
 fn scheduling_inputs_changed(old: &Object, new: &Object) -> bool {
-    let (Some(a), Some(b)) = (old.as_::<Pod>(), new.as_::<Pod>()) else { return true };
+    let (Some(a), Some(b)) = (old.as_::<Pod>(), new.as_::<Pod>()) else {
+        return true;
+    };
     a.spec != b.spec || a.metadata.labels != b.metadata.labels
 }
 
@@ -71,8 +79,17 @@ impl SchedulingQueue {
     fn push_active(&mut self, key: ObjectKey, pod: Arc<Object>) {
         self.seq += 1;
         let priority = priority_of(&pod);
-        self.active.insert((Reverse(priority), self.seq, key.clone()));
-        self.entries.insert(key, Entry { pod, priority, seq: self.seq, state: QueueState::Active });
+        self.active
+            .insert((Reverse(priority), self.seq, key.clone()));
+        self.entries.insert(
+            key,
+            Entry {
+                pod,
+                priority,
+                seq: self.seq,
+                state: QueueState::Active,
+            },
+        );
     }
 
     /// A pod to schedule appeared or changed. New pods join the active queue; an
@@ -95,7 +112,8 @@ impl SchedulingQueue {
     /// Forgets a pod (bound, deleted, or no longer ours).
     pub fn remove(&mut self, key: &ObjectKey) {
         if let Some(e) = self.entries.remove(key) {
-            self.active.remove(&(Reverse(e.priority), e.seq, key.clone()));
+            self.active
+                .remove(&(Reverse(e.priority), e.seq, key.clone()));
         }
     }
 
@@ -107,16 +125,36 @@ impl SchedulingQueue {
     }
 
     /// Parks a pod that did not fit.
-    pub fn add_unschedulable(&mut self, key: ObjectKey, pod: Arc<Object>, now: SimTime, plugins: BTreeSet<&'static str>) {
+    pub fn add_unschedulable(
+        &mut self,
+        key: ObjectKey,
+        pod: Arc<Object>,
+        now: SimTime,
+        plugins: BTreeSet<&'static str>,
+    ) {
         self.remove(&key);
         self.seq += 1;
         let priority = priority_of(&pod);
-        self.entries.insert(key, Entry { pod, priority, seq: self.seq, state: QueueState::Unschedulable { since: now, plugins } });
+        self.entries.insert(
+            key,
+            Entry {
+                pod,
+                priority,
+                seq: self.seq,
+                state: QueueState::Unschedulable {
+                    since: now,
+                    plugins,
+                },
+            },
+        );
     }
 
     /// Moves the unschedulable pods for which `interested(rejecting plugins)` holds back to
     /// the active queue, oldest first; returns how many moved.
-    pub fn move_to_active_if(&mut self, interested: impl Fn(&BTreeSet<&'static str>) -> bool) -> usize {
+    pub fn move_to_active_if(
+        &mut self,
+        interested: impl Fn(&BTreeSet<&'static str>) -> bool,
+    ) -> usize {
         self.move_where(|state| matches!(state, QueueState::Unschedulable { plugins, .. } if interested(plugins)))
     }
 
@@ -126,7 +164,12 @@ impl SchedulingQueue {
     }
 
     fn move_where(&mut self, pred: impl Fn(&QueueState) -> bool) -> usize {
-        let mut moving: Vec<(u64, ObjectKey)> = self.entries.iter().filter(|(_, e)| pred(&e.state)).map(|(k, e)| (e.seq, k.clone())).collect();
+        let mut moving: Vec<(u64, ObjectKey)> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| pred(&e.state))
+            .map(|(k, e)| (e.seq, k.clone()))
+            .collect();
         moving.sort();
         for (_, key) in &moving {
             if let Some(e) = self.entries.remove(key) {
@@ -141,7 +184,9 @@ impl SchedulingQueue {
         self.entries
             .values()
             .filter_map(|e| match e.state {
-                QueueState::Unschedulable { since, .. } => Some(since.plus_ms(POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION_MS)),
+                QueueState::Unschedulable { since, .. } => {
+                    Some(since.plus_ms(POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION_MS))
+                }
                 QueueState::Active => None,
             })
             .min()
@@ -159,8 +204,14 @@ mod tests {
         if let Some(s) = node_selector {
             spec["nodeSelector"] = json!({"disk": s});
         }
-        let p: Pod = serde_json::from_value(json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec})).unwrap();
-        (ObjectKey::new(Kind::Pod, "default", name), Arc::new(Object::Pod(p)))
+        let p: Pod = serde_json::from_value(
+            json!({"metadata": {"name": name, "namespace": "default"}, "spec": spec}),
+        )
+        .unwrap();
+        (
+            ObjectKey::new(Kind::Pod, "default", name),
+            Arc::new(Object::Pod(p)),
+        )
     }
 
     #[test]
@@ -178,7 +229,12 @@ mod tests {
     fn unschedulable_pods_move_on_interesting_events_changes_and_flush() {
         let mut q = SchedulingQueue::default();
         let (k, p) = pod("a", 0, Some("ssd"));
-        q.add_unschedulable(k.clone(), p.clone(), SimTime(1000), ["NodeAffinity"].into_iter().collect());
+        q.add_unschedulable(
+            k.clone(),
+            p.clone(),
+            SimTime(1000),
+            ["NodeAffinity"].into_iter().collect(),
+        );
         assert_eq!(q.move_to_active_if(|pl| pl.contains("NodeResourcesFit")), 0);
         // A status-only update (the scheduler's own condition) does not retry.
         q.add_or_update(k.clone(), p.clone());
@@ -187,7 +243,12 @@ mod tests {
         assert_eq!(q.flush_unschedulable_leftover(SimTime(300_999)), 0);
         assert_eq!(q.flush_unschedulable_leftover(SimTime(301_000)), 1);
         q.pop();
-        q.add_unschedulable(k.clone(), p, SimTime(2000), ["NodeAffinity"].into_iter().collect());
+        q.add_unschedulable(
+            k.clone(),
+            p,
+            SimTime(2000),
+            ["NodeAffinity"].into_iter().collect(),
+        );
         assert_eq!(q.move_to_active_if(|pl| pl.contains("NodeAffinity")), 1);
         q.pop();
         let (_, p2) = pod("a", 0, Some("hdd"));

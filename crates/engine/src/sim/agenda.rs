@@ -16,7 +16,10 @@ pub struct Agenda<T: Ord> {
 
 impl<T: Ord> Default for Agenda<T> {
     fn default() -> Self {
-        Agenda { heap: BinaryHeap::new(), seq: 0 }
+        Agenda {
+            heap: BinaryHeap::new(),
+            seq: 0,
+        }
     }
 }
 

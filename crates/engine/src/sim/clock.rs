@@ -29,7 +29,8 @@ impl SimTime {
     }
     /// As a Kubernetes `Time` (RFC 3339, whole seconds).
     pub fn to_k8s_time(self) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::Time {
-        let ts = k8s_openapi::jiff::Timestamp::from_second(self.unix_secs()).unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let ts = k8s_openapi::jiff::Timestamp::from_second(self.unix_secs())
+            .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(ts)
     }
     /// The simulated instant of a Kubernetes `Time` (clamped to the epoch).
@@ -61,6 +62,9 @@ mod tests {
     fn civil_dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_415), (2025, 11, 23));
-        assert_eq!(civil_from_days(EPOCH_UNIX_MS as i64 / 86_400_000), (2026, 11, 23));
+        assert_eq!(
+            civil_from_days(EPOCH_UNIX_MS as i64 / 86_400_000),
+            (2026, 11, 23)
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct Rng {
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng { seed, streams: BTreeMap::new() }
+        Rng {
+            seed,
+            streams: BTreeMap::new(),
+        }
     }
     /// The stream called `name`, created on first use from the seed and the name.
     pub fn stream(&mut self, name: &'static str) -> &mut ChaCha8Rng {
@@ -43,11 +46,17 @@ impl Rng {
     }
     /// A random suffix of `len` characters from [`SUFFIX_ALPHABET`], like `8kclx`.
     pub fn suffix(&mut self, stream: &'static str, len: usize) -> String {
-        (0..len).map(|_| SUFFIX_ALPHABET[self.below(stream, SUFFIX_ALPHABET.len() as u64) as usize] as char).collect()
+        (0..len)
+            .map(|_| {
+                SUFFIX_ALPHABET[self.below(stream, SUFFIX_ALPHABET.len() as u64) as usize] as char
+            })
+            .collect()
     }
     /// A random lower-case hex string of `len` characters.
     pub fn hex(&mut self, stream: &'static str, len: usize) -> String {
-        (0..len).map(|_| char::from_digit(self.below(stream, 16) as u32, 16).unwrap_or('0')).collect()
+        (0..len)
+            .map(|_| char::from_digit(self.below(stream, 16) as u32, 16).unwrap_or('0'))
+            .collect()
     }
     /// A version-4 UUID, as Kubernetes uses for `metadata.uid`.
     pub fn uuid(&mut self) -> String {
@@ -60,7 +69,14 @@ impl Rng {
         // Set the version (4) and variant (10xx) bits as RFC 4122 does.
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff)
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        )
     }
 }
 

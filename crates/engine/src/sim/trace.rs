@@ -22,7 +22,11 @@ pub struct Trace {
 
 impl Default for Trace {
     fn default() -> Self {
-        Trace { entries: Default::default(), capacity: 50_000, total: 0 }
+        Trace {
+            entries: Default::default(),
+            capacity: 50_000,
+            total: 0,
+        }
     }
 }
 
@@ -32,7 +36,11 @@ impl Trace {
             self.entries.pop_front();
         }
         self.total += 1;
-        self.entries.push_back(TraceEntry { at, component: component.to_string(), what });
+        self.entries.push_back(TraceEntry {
+            at,
+            component: component.to_string(),
+            what,
+        });
     }
     /// The retained entries, oldest first.
     pub fn entries(&self) -> impl Iterator<Item = &TraceEntry> {

@@ -17,8 +17,9 @@ enum Tok {
 }
 
 const OPS: &[&str] = &[
-    "<<=", ">>=", "**", "++", "--", "<=", ">=", "==", "!=", "&&", "||", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=", "|=",
-    "^=", "+", "-", "*", "/", "%", "<", ">", "=", "!", "~", "&", "|", "^", "?", ":", "(", ")", ",",
+    "<<=", ">>=", "**", "++", "--", "<=", ">=", "==", "!=", "&&", "||", "<<", ">>", "+=", "-=",
+    "*=", "/=", "%=", "&=", "|=", "^=", "+", "-", "*", "/", "%", "<", ">", "=", "!", "~", "&", "|",
+    "^", "?", ":", "(", ")", ",",
 ];
 
 fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
@@ -56,7 +57,9 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             }
             None => {
                 let tail: String = chars[i..].iter().collect();
-                return Err(format!("syntax error: invalid arithmetic operator (error token is \"{tail}\")"));
+                return Err(format!(
+                    "syntax error: invalid arithmetic operator (error token is \"{tail}\")"
+                ));
             }
         }
     }
@@ -71,7 +74,9 @@ fn parse_number(text: &str) -> Result<i64, String> {
     if let Some((base, digits)) = text.split_once('#') {
         let b: u32 = base.parse().map_err(|_| bad())?;
         if !(2..=36).contains(&b) {
-            return Err(format!("{text}: invalid arithmetic base (error token is \"{text}\")"));
+            return Err(format!(
+                "{text}: invalid arithmetic base (error token is \"{text}\")"
+            ));
         }
         return i64::from_str_radix(digits, b).map_err(|_| bad());
     }
@@ -94,11 +99,19 @@ pub fn eval(expr: &str, vars: &mut dyn ArithVars) -> Result<i64, String> {
     if toks.is_empty() {
         return Ok(0);
     }
-    let mut e = Eval { toks, pos: 0, vars, depth: 0 };
+    let mut e = Eval {
+        toks,
+        pos: 0,
+        vars,
+        depth: 0,
+    };
     let v = e.comma(true).map_err(|m| format!("{}: {m}", expr.trim()))?;
     if e.pos < e.toks.len() {
         let rest = e.rest_text();
-        return Err(format!("{}: syntax error in expression (error token is \"{rest}\")", expr.trim()));
+        return Err(format!(
+            "{}: syntax error in expression (error token is \"{rest}\")",
+            expr.trim()
+        ));
     }
     Ok(v)
 }
@@ -139,12 +152,22 @@ impl Eval<'_> {
     }
 
     fn assign(&mut self, live: bool) -> Result<i64, String> {
-        if let (Some(Tok::Name(name)), Some(Tok::Op(op))) = (self.toks.get(self.pos).cloned(), self.toks.get(self.pos + 1).cloned()) {
-            if matches!(op, "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "|=" | "^=") {
+        if let (Some(Tok::Name(name)), Some(Tok::Op(op))) = (
+            self.toks.get(self.pos).cloned(),
+            self.toks.get(self.pos + 1).cloned(),
+        ) {
+            if matches!(
+                op,
+                "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "|=" | "^="
+            ) {
                 self.pos += 2;
                 let rhs = self.assign(live)?;
                 let old = self.var(&name)?;
-                let v = if op == "=" { rhs } else { binop(&op[..op.len() - 1], old, rhs, &self.rest_text())? };
+                let v = if op == "=" {
+                    rhs
+                } else {
+                    binop(&op[..op.len() - 1], old, rhs, &self.rest_text())?
+                };
                 if live {
                     self.vars.set_var(&name, v);
                 }
@@ -178,12 +201,20 @@ impl Eval<'_> {
             if op == "&&" || op == "||" {
                 let short = if op == "&&" { lhs == 0 } else { lhs != 0 };
                 let rhs = self.binary(prec + 1, live && !short)?;
-                lhs = if op == "&&" { (lhs != 0 && rhs != 0) as i64 } else { (lhs != 0 || rhs != 0) as i64 };
+                lhs = if op == "&&" {
+                    (lhs != 0 && rhs != 0) as i64
+                } else {
+                    (lhs != 0 || rhs != 0) as i64
+                };
                 continue;
             }
             let next = if op == "**" { prec } else { prec + 1 };
             let rhs = self.binary(next, live)?;
-            lhs = if live { binop(op, lhs, rhs, &rhs.to_string())? } else { 0 };
+            lhs = if live {
+                binop(op, lhs, rhs, &rhs.to_string())?
+            } else {
+                0
+            };
         }
         Ok(lhs)
     }
@@ -219,7 +250,9 @@ impl Eval<'_> {
             Some(Tok::Op(op @ ("++" | "--"))) => {
                 self.pos += 1;
                 let Some(Tok::Name(name)) = self.toks.get(self.pos).cloned() else {
-                    return Err(format!("syntax error: operand expected (error token is \"{op}\")"));
+                    return Err(format!(
+                        "syntax error: operand expected (error token is \"{op}\")"
+                    ));
                 };
                 self.pos += 1;
                 let v = self.var(&name)? + if op == "++" { 1 } else { -1 };
@@ -246,12 +279,15 @@ impl Eval<'_> {
                 if let Some(op @ ("++" | "--")) = self.peek_op() {
                     self.pos += 1;
                     if live {
-                        self.vars.set_var(&name, v + if op == "++" { 1 } else { -1 });
+                        self.vars
+                            .set_var(&name, v + if op == "++" { 1 } else { -1 });
                     }
                 }
                 Ok(v)
             }
-            Some(Tok::Op(op)) => Err(format!("syntax error: operand expected (error token is \"{op}\")")),
+            Some(Tok::Op(op)) => Err(format!(
+                "syntax error: operand expected (error token is \"{op}\")"
+            )),
             None => Err("syntax error: operand expected (error token is \"\")".into()),
         }
     }
@@ -319,7 +355,11 @@ fn binop(op: &str, a: i64, b: i64, token: &str) -> Result<i64, String> {
         ">" => (a > b) as i64,
         "<=" => (a <= b) as i64,
         ">=" => (a >= b) as i64,
-        _ => return Err(format!("syntax error in expression (error token is \"{op}\")")),
+        _ => {
+            return Err(format!(
+                "syntax error in expression (error token is \"{op}\")"
+            ))
+        }
     })
 }
 

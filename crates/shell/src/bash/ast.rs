@@ -137,13 +137,23 @@ pub enum Compound {
     /// `( list )`.
     Subshell(List),
     /// `if c; then b; elif c; then b; else b; fi`.
-    If { arms: Vec<(List, List)>, otherwise: Option<List> },
+    If {
+        arms: Vec<(List, List)>,
+        otherwise: Option<List>,
+    },
     /// `for name [in words]; do body; done`.
-    For { var: String, items: Option<Vec<Word>>, body: List },
+    For {
+        var: String,
+        items: Option<Vec<Word>>,
+        body: List,
+    },
     /// `while c; do b; done` / `until c; do b; done`.
     While { cond: List, body: List, until: bool },
     /// `case word in pat|pat) list;; esac`.
-    Case { word: Word, arms: Vec<(Vec<Word>, List)> },
+    Case {
+        word: Word,
+        arms: Vec<(Vec<Word>, List)>,
+    },
     /// `[[ expr ]]`.
     Cond(Vec<CondTok>),
     /// `(( expr ))`.

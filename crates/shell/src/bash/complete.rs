@@ -5,7 +5,10 @@ use super::Bash;
 
 /// Characters that end a word for completion purposes.
 fn is_break(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | ';' | '|' | '&' | '(' | ')' | '<' | '>' | '`')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | ';' | '|' | '&' | '(' | ')' | '<' | '>' | '`'
+    )
 }
 
 /// Candidates for the word ending at `cursor`, sorted and without duplicates.
@@ -21,7 +24,9 @@ pub fn candidates(bash: &Bash, line: &str, cursor: usize) -> Vec<String> {
     let command_position = head.is_empty()
         || head.ends_with(['|', ';', '&', '(', '`'])
         || head.ends_with("$(")
-        || ["then", "do", "else", "sudo", "watch", "xargs", "time", "!"].iter().any(|w| head == *w || head.ends_with(&format!(" {w}")));
+        || ["then", "do", "else", "sudo", "watch", "xargs", "time", "!"]
+            .iter()
+            .any(|w| head == *w || head.ends_with(&format!(" {w}")));
     let mut out: Vec<String> = Vec::new();
     if command_position && !prefix.contains('/') {
         let names = SHELL_BUILTINS
@@ -31,15 +36,29 @@ pub fn candidates(bash: &Bash, line: &str, cursor: usize) -> Vec<String> {
             .map(|s| s.to_string())
             .chain(bash.sh.aliases.keys().cloned())
             .chain(bash.sh.functions.keys().cloned())
-            .chain(["if", "for", "while", "until", "case", "exit", "watch", "xargs", "alias"].iter().map(|s| s.to_string()));
+            .chain(
+                [
+                    "if", "for", "while", "until", "case", "exit", "watch", "xargs", "alias",
+                ]
+                .iter()
+                .map(|s| s.to_string()),
+            );
         out.extend(names.filter(|n| n.starts_with(prefix)));
     } else {
-        out.extend(bash.completion_words.iter().filter(|w| w.starts_with(prefix)).cloned());
+        out.extend(
+            bash.completion_words
+                .iter()
+                .filter(|w| w.starts_with(prefix))
+                .cloned(),
+        );
         let (dir_part, base) = match prefix.rfind('/') {
             Some(i) => (&prefix[..=i], &prefix[i + 1..]),
             None => ("", prefix),
         };
-        let dir_abs = bash.vfs.resolve(&bash.sh.cwd, if dir_part.is_empty() { "." } else { dir_part });
+        let dir_abs = bash.vfs.resolve(
+            &bash.sh.cwd,
+            if dir_part.is_empty() { "." } else { dir_part },
+        );
         if let Ok(names) = bash.vfs.list(&dir_abs) {
             for n in names {
                 if !n.starts_with(base) || (n.starts_with('.') && !base.starts_with('.')) {

@@ -20,10 +20,12 @@ struct Fields {
 impl Fields {
     fn push_quoted(&mut self, s: &str) {
         self.cur_exists = true;
-        self.cur.extend(s.chars().map(|c| PatChar { c, literal: true }));
+        self.cur
+            .extend(s.chars().map(|c| PatChar { c, literal: true }));
     }
     fn push_lit(&mut self, s: &str) {
-        self.cur.extend(s.chars().map(|c| PatChar { c, literal: false }));
+        self.cur
+            .extend(s.chars().map(|c| PatChar { c, literal: false }));
     }
     /// Unquoted expansion result: split on blanks and newlines.
     fn push_split(&mut self, s: &str) {
@@ -54,7 +56,12 @@ impl ArithVars for Shell {
 
 impl Shell {
     /// Expands words into the fields of a command line (split and globbed).
-    pub(crate) fn expand_words(&mut self, cx: &mut Ctx, words: &[Word], out: &mut Output) -> Result<Vec<String>, Ctl> {
+    pub(crate) fn expand_words(
+        &mut self,
+        cx: &mut Ctx,
+        words: &[Word],
+        out: &mut Output,
+    ) -> Result<Vec<String>, Ctl> {
         let mut result = Vec::new();
         for w in words {
             let mut f = Fields::default();
@@ -75,12 +82,26 @@ impl Shell {
     }
 
     /// Expands a word to one string: no splitting, no globbing (assignments, heredocs, `case`).
-    pub(crate) fn expand_word_string(&mut self, cx: &mut Ctx, w: &Word, out: &mut Output) -> Result<String, Ctl> {
-        Ok(self.expand_word_pattern(cx, w, out)?.iter().map(|p| p.c).collect())
+    pub(crate) fn expand_word_string(
+        &mut self,
+        cx: &mut Ctx,
+        w: &Word,
+        out: &mut Output,
+    ) -> Result<String, Ctl> {
+        Ok(self
+            .expand_word_pattern(cx, w, out)?
+            .iter()
+            .map(|p| p.c)
+            .collect())
     }
 
     /// Expands a word to a pattern whose quoted characters are literal (`case`, `[[ == ]]`).
-    pub(crate) fn expand_word_pattern(&mut self, cx: &mut Ctx, w: &Word, out: &mut Output) -> Result<Vec<PatChar>, Ctl> {
+    pub(crate) fn expand_word_pattern(
+        &mut self,
+        cx: &mut Ctx,
+        w: &Word,
+        out: &mut Output,
+    ) -> Result<Vec<PatChar>, Ctl> {
         let mut f = Fields::default();
         self.expand_parts(cx, &w.0, true, &mut f, out)?;
         let mut all: Vec<PatChar> = Vec::new();
@@ -91,13 +112,24 @@ impl Shell {
         Ok(all)
     }
 
-    fn expand_parts(&mut self, cx: &mut Ctx, parts: &[Part], no_split: bool, f: &mut Fields, out: &mut Output) -> Result<(), Ctl> {
+    fn expand_parts(
+        &mut self,
+        cx: &mut Ctx,
+        parts: &[Part],
+        no_split: bool,
+        f: &mut Fields,
+        out: &mut Output,
+    ) -> Result<(), Ctl> {
         for p in parts {
             match p {
                 Part::Lit(s) => f.push_lit(s),
                 Part::Quoted(s) => f.push_quoted(s),
                 Part::Tilde => {
-                    let home = self.vars.get("HOME").cloned().unwrap_or_else(|| "/root".into());
+                    let home = self
+                        .vars
+                        .get("HOME")
+                        .cloned()
+                        .unwrap_or_else(|| "/root".into());
                     f.push_quoted(&home);
                 }
                 Part::Dq(inner) => {
@@ -153,7 +185,12 @@ impl Shell {
     }
 
     /// Expands and evaluates an arithmetic expression; errors abort the line (status 1).
-    pub(crate) fn eval_arith(&mut self, cx: &mut Ctx, w: &Word, out: &mut Output) -> Result<i64, Ctl> {
+    pub(crate) fn eval_arith(
+        &mut self,
+        cx: &mut Ctx,
+        w: &Word,
+        out: &mut Output,
+    ) -> Result<i64, Ctl> {
         let text = self.expand_word_string(cx, w, out)?;
         arith::eval(&text, self).map_err(|m| {
             out.stderr(format!("bash: {m}\n"));
@@ -185,7 +222,8 @@ impl Shell {
 
     fn expand_param(&mut self, cx: &mut Ctx, pe: &Param, out: &mut Output) -> Result<String, Ctl> {
         let value = self.param_value(&pe.name);
-        let unset_or_null = |colon: bool, v: &Option<String>| v.is_none() || (colon && v.as_deref() == Some(""));
+        let unset_or_null =
+            |colon: bool, v: &Option<String>| v.is_none() || (colon && v.as_deref() == Some(""));
         Ok(match &pe.op {
             ParamOp::Plain => value.unwrap_or_default(),
             ParamOp::Length => value.unwrap_or_default().chars().count().to_string(),
@@ -215,7 +253,11 @@ impl Shell {
             ParamOp::Error { colon, word } => {
                 if unset_or_null(*colon, &value) {
                     let msg = self.expand_word_string(cx, word, out)?;
-                    let msg = if msg.is_empty() { "parameter null or not set".to_string() } else { msg };
+                    let msg = if msg.is_empty() {
+                        "parameter null or not set".to_string()
+                    } else {
+                        msg
+                    };
                     out.stderr(format!("bash: {}: {msg}\n", pe.name));
                     return Err(Ctl::Abort(1));
                 }
@@ -246,7 +288,11 @@ impl Shell {
             ParamOp::Substring { offset, length } => {
                 let v: Vec<char> = value.unwrap_or_default().chars().collect();
                 let off = self.eval_arith(cx, offset, out)?;
-                let start = if off < 0 { (v.len() as i64 + off).max(0) as usize } else { (off as usize).min(v.len()) };
+                let start = if off < 0 {
+                    (v.len() as i64 + off).max(0) as usize
+                } else {
+                    (off as usize).min(v.len())
+                };
                 let end = match length {
                     None => v.len(),
                     Some(l) => {
@@ -287,7 +333,13 @@ impl Shell {
         })
     }
 
-    fn cond_or(&mut self, cx: &mut Ctx, t: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<Option<bool>, Ctl> {
+    fn cond_or(
+        &mut self,
+        cx: &mut Ctx,
+        t: &[CondTok],
+        pos: &mut usize,
+        out: &mut Output,
+    ) -> Result<Option<bool>, Ctl> {
         let mut v = self.cond_and(cx, t, pos, out)?;
         while t.get(*pos) == Some(&CondTok::Op("||")) {
             *pos += 1;
@@ -300,7 +352,13 @@ impl Shell {
         Ok(v)
     }
 
-    fn cond_and(&mut self, cx: &mut Ctx, t: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<Option<bool>, Ctl> {
+    fn cond_and(
+        &mut self,
+        cx: &mut Ctx,
+        t: &[CondTok],
+        pos: &mut usize,
+        out: &mut Output,
+    ) -> Result<Option<bool>, Ctl> {
         let mut v = self.cond_not(cx, t, pos, out)?;
         while t.get(*pos) == Some(&CondTok::Op("&&")) {
             *pos += 1;
@@ -313,7 +371,13 @@ impl Shell {
         Ok(v)
     }
 
-    fn cond_not(&mut self, cx: &mut Ctx, t: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<Option<bool>, Ctl> {
+    fn cond_not(
+        &mut self,
+        cx: &mut Ctx,
+        t: &[CondTok],
+        pos: &mut usize,
+        out: &mut Output,
+    ) -> Result<Option<bool>, Ctl> {
         match t.get(*pos) {
             Some(CondTok::Op("!")) => {
                 *pos += 1;
@@ -348,11 +412,15 @@ impl Shell {
                         }
                     }
                 }
-                if w.as_plain().is_some_and(|p| p.starts_with('-') && p.len() == 2) {
+                if w.as_plain()
+                    .is_some_and(|p| p.starts_with('-') && p.len() == 2)
+                {
                     if let Some(CondTok::Word(arg)) = t.get(*pos + 1) {
                         let a = self.expand_word_string(cx, arg, out)?;
                         *pos += 2;
-                        return Ok(super::builtins::test::unary(&first, &a, cx.vfs, &self.cwd, &self.vars));
+                        return Ok(super::builtins::test::unary(
+                            &first, &a, cx.vfs, &self.cwd, &self.vars,
+                        ));
                     }
                 }
                 *pos += 1;
@@ -365,7 +433,14 @@ impl Shell {
         }
     }
 
-    fn cond_binary(&mut self, cx: &mut Ctx, lhs: &str, op: &str, rhs: &Word, out: &mut Output) -> Result<Option<bool>, Ctl> {
+    fn cond_binary(
+        &mut self,
+        cx: &mut Ctx,
+        lhs: &str,
+        op: &str,
+        rhs: &Word,
+        out: &mut Output,
+    ) -> Result<Option<bool>, Ctl> {
         match op {
             "==" | "=" | "!=" => {
                 let pat = self.expand_word_pattern(cx, rhs, out)?;
@@ -394,7 +469,23 @@ impl Shell {
 }
 
 fn is_binary_op(op: &str) -> bool {
-    matches!(op, "==" | "=" | "!=" | "=~" | "<" | ">" | "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" | "-nt" | "-ot" | "-ef")
+    matches!(
+        op,
+        "==" | "="
+            | "!="
+            | "=~"
+            | "<"
+            | ">"
+            | "-eq"
+            | "-ne"
+            | "-lt"
+            | "-le"
+            | "-gt"
+            | "-ge"
+            | "-nt"
+            | "-ot"
+            | "-ef"
+    )
 }
 
 fn replace(v: &str, pat: &[PatChar], rep: &str, all: bool) -> String {
@@ -427,7 +518,11 @@ pub(crate) fn glob(vfs: &Vfs, cwd: &str, pat: &[PatChar]) -> Vec<String> {
     let absolute = pat.first().is_some_and(|p| p.c == '/');
     let comps: Vec<&[PatChar]> = pat.split(|p| p.c == '/').collect();
     let trailing_slash = comps.len() > 1 && comps.last().is_some_and(|c| c.is_empty());
-    let mut cands: Vec<String> = vec![if absolute { "/".to_string() } else { String::new() }];
+    let mut cands: Vec<String> = vec![if absolute {
+        "/".to_string()
+    } else {
+        String::new()
+    }];
     for comp in comps.iter().filter(|c| !c.is_empty()) {
         let mut next = Vec::new();
         for c in &cands {

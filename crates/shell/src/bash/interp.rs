@@ -137,7 +137,10 @@ impl Shell {
             ("USER", "root"),
             ("LOGNAME", "root"),
             ("SHELL", "/bin/bash"),
-            ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            (
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ),
             ("TERM", "xterm-256color"),
             ("LANG", "en_US.UTF-8"),
             ("SHLVL", "1"),
@@ -151,13 +154,18 @@ impl Shell {
 
     /// Exported variables, as the environment of a command.
     pub(crate) fn env(&self) -> BTreeMap<String, String> {
-        self.exported.iter().filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone()))).collect()
+        self.exported
+            .iter()
+            .filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone())))
+            .collect()
     }
 
     /// Assigns a variable (`PWD` and friends included); too large a value is an error.
     pub(crate) fn set_var(&mut self, name: &str, value: String, out: &mut Output) -> Res {
         if value.len() > MAX_VAR_BYTES {
-            out.stderr(format!("bash: {name}: value too large (sandbox limit: 4 MiB per variable)\n"));
+            out.stderr(format!(
+                "bash: {name}: value too large (sandbox limit: 4 MiB per variable)\n"
+            ));
             return Err(Ctl::Abort(1));
         }
         self.vars.insert(name.to_string(), value);
@@ -168,7 +176,9 @@ impl Shell {
         cx.depth += 1;
         if cx.depth > MAX_EXEC_DEPTH {
             cx.depth -= 1;
-            out.stderr(format!("bash: maximum nesting level exceeded ({MAX_EXEC_DEPTH})\n"));
+            out.stderr(format!(
+                "bash: maximum nesting level exceeded ({MAX_EXEC_DEPTH})\n"
+            ));
             return Err(Ctl::Fatal);
         }
         Ok(())
@@ -176,12 +186,23 @@ impl Shell {
 
     /// Runs every line of `text` (for `source`, `eval`, `watch`): each line is parsed after
     /// the previous one ran, with the aliases of the moment when `aliases` is set.
-    pub(crate) fn run_text(&mut self, cx: &mut Ctx, text: &str, use_aliases: bool, inp: &mut Input, out: &mut Output) -> Res {
+    pub(crate) fn run_text(
+        &mut self,
+        cx: &mut Ctx,
+        text: &str,
+        use_aliases: bool,
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         let mut rest = text.to_string();
         let mut status = 0;
         let no_aliases = BTreeMap::new();
         while !rest.trim().is_empty() {
-            let aliases = if use_aliases { self.aliases.clone() } else { no_aliases.clone() };
+            let aliases = if use_aliases {
+                self.aliases.clone()
+            } else {
+                no_aliases.clone()
+            };
             match parser::parse_line(&rest, &aliases) {
                 Err(e) => {
                     out.stderr(e.message());
@@ -204,7 +225,13 @@ impl Shell {
         Ok(status)
     }
 
-    pub(crate) fn run_list(&mut self, cx: &mut Ctx, list: &List, inp: &mut Input, out: &mut Output) -> Res {
+    pub(crate) fn run_list(
+        &mut self,
+        cx: &mut Ctx,
+        list: &List,
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         let mut status = self.last_status;
         for ao in list {
             status = self.run_and_or(cx, ao, inp, out)?;
@@ -225,7 +252,13 @@ impl Shell {
         Ok(status)
     }
 
-    fn run_pipeline(&mut self, cx: &mut Ctx, p: &Pipeline, inp: &mut Input, out: &mut Output) -> Res {
+    fn run_pipeline(
+        &mut self,
+        cx: &mut Ctx,
+        p: &Pipeline,
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         let status = if p.cmds.len() == 1 {
             self.run_command(cx, &p.cmds[0].0, inp, out)?
         } else {
@@ -264,10 +297,20 @@ impl Shell {
             }
             status
         };
-        Ok(if p.negate { (status == 0) as i32 } else { status })
+        Ok(if p.negate {
+            (status == 0) as i32
+        } else {
+            status
+        })
     }
 
-    pub(crate) fn run_command(&mut self, cx: &mut Ctx, cmd: &Command, inp: &mut Input, out: &mut Output) -> Res {
+    pub(crate) fn run_command(
+        &mut self,
+        cx: &mut Ctx,
+        cmd: &Command,
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         cx.commands += 1;
         if cx.commands > MAX_COMMANDS {
             out.stderr(format!("bash: command limit exceeded ({MAX_COMMANDS} commands in one input; sandbox limit)\n"));
@@ -281,14 +324,22 @@ impl Shell {
             }
             Command::Compound(c, redirs) => {
                 self.enter(cx, out)?;
-                let r = self.with_redirs(cx, redirs, inp, out, |sh, cx, inp, out| sh.run_compound(cx, c, inp, out));
+                let r = self.with_redirs(cx, redirs, inp, out, |sh, cx, inp, out| {
+                    sh.run_compound(cx, c, inp, out)
+                });
                 cx.depth -= 1;
                 r
             }
         }
     }
 
-    fn run_compound(&mut self, cx: &mut Ctx, c: &Compound, inp: &mut Input, out: &mut Output) -> Res {
+    fn run_compound(
+        &mut self,
+        cx: &mut Ctx,
+        c: &Compound,
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         match c {
             Compound::Group(list) => self.run_list(cx, list, inp, out),
             Compound::Subshell(list) => {
@@ -405,13 +456,23 @@ impl Shell {
             return self.with_redirs(cx, &s.redirs, inp, out, |_, _, _, _| Ok(status));
         }
         // `NAME=value cmd`: the variable is set (and exported) for this command only.
-        let saved: Vec<(String, Option<String>, bool)> =
-            assigns.iter().map(|(n, _)| (n.clone(), self.vars.get(n).cloned(), self.exported.contains(n))).collect();
+        let saved: Vec<(String, Option<String>, bool)> = assigns
+            .iter()
+            .map(|(n, _)| {
+                (
+                    n.clone(),
+                    self.vars.get(n).cloned(),
+                    self.exported.contains(n),
+                )
+            })
+            .collect();
         for (name, v) in assigns {
             self.set_var(&name, v, out)?;
             self.exported.insert(name);
         }
-        let r = self.with_redirs(cx, &s.redirs, inp, out, |sh, cx, inp, out| sh.dispatch(cx, &argv, inp, out));
+        let r = self.with_redirs(cx, &s.redirs, inp, out, |sh, cx, inp, out| {
+            sh.dispatch(cx, &argv, inp, out)
+        });
         for (name, old, was_exported) in saved {
             match old {
                 Some(v) => self.vars.insert(name.clone(), v),
@@ -440,7 +501,10 @@ impl Shell {
         let mut fd2 = Target::Stderr;
         let mut stdin: Option<String> = None;
         for r in redirs {
-            let is_input = matches!(r.op, RedirOp::In | RedirOp::DupIn | RedirOp::HereDoc { .. } | RedirOp::HereString);
+            let is_input = matches!(
+                r.op,
+                RedirOp::In | RedirOp::DupIn | RedirOp::HereDoc { .. } | RedirOp::HereString
+            );
             let fd = r.fd.unwrap_or(if is_input { 0 } else { 1 });
             match &r.op {
                 RedirOp::HereDoc { body, expand } => {
@@ -542,11 +606,20 @@ impl Shell {
 
     /// The file name of a redirection; `None` (after printing bash's message) when it does
     /// not expand to exactly one word.
-    fn redirect_target(&mut self, cx: &mut Ctx, w: &Word, out: &mut Output) -> Result<Option<String>, Ctl> {
+    fn redirect_target(
+        &mut self,
+        cx: &mut Ctx,
+        w: &Word,
+        out: &mut Output,
+    ) -> Result<Option<String>, Ctl> {
         let fields = self.expand_words(cx, std::slice::from_ref(w), out)?;
         if fields.len() != 1 {
             let text = self.expand_word_string(cx, w, out)?;
-            let shown = if text.is_empty() { source_text(w) } else { text };
+            let shown = if text.is_empty() {
+                source_text(w)
+            } else {
+                text
+            };
             out.stderr(format!("bash: {shown}: ambiguous redirect\n"));
             return Ok(None);
         }
@@ -554,8 +627,16 @@ impl Shell {
     }
 
     /// Runs one command with its arguments: function, shell builtin, utility, or the host.
-    pub(crate) fn dispatch(&mut self, cx: &mut Ctx, argv: &[String], inp: &mut Input, out: &mut Output) -> Res {
-        let Some(name) = argv.first() else { return Ok(0) };
+    pub(crate) fn dispatch(
+        &mut self,
+        cx: &mut Ctx,
+        argv: &[String],
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
+        let Some(name) = argv.first() else {
+            return Ok(0);
+        };
         if let Some(body) = self.functions.get(name).cloned() {
             return self.call_function(cx, &body, argv, inp, out);
         }
@@ -567,7 +648,13 @@ impl Shell {
         let now = cx.host.now_unix_ms();
         cx.vfs.set_clock(now);
         let status = {
-            let mut io = CommandIo { stdin: inp.rest(), out: &mut buf, vfs: cx.vfs, cwd: &self.cwd, env: &env };
+            let mut io = CommandIo {
+                stdin: inp.rest(),
+                out: &mut buf,
+                vfs: cx.vfs,
+                cwd: &self.cwd,
+                env: &env,
+            };
             match super::builtins::run_utility(name, &argv[1..], &mut io, cx.host) {
                 Some(s) => {
                     if super::builtins::reads_stdin(name) {
@@ -599,7 +686,14 @@ impl Shell {
         Ok(())
     }
 
-    fn call_function(&mut self, cx: &mut Ctx, body: &Command, argv: &[String], inp: &mut Input, out: &mut Output) -> Res {
+    fn call_function(
+        &mut self,
+        cx: &mut Ctx,
+        body: &Command,
+        argv: &[String],
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         self.enter(cx, out)?;
         let saved = std::mem::replace(&mut self.positional, argv[1..].to_vec());
         let r = self.run_command(cx, body, inp, out);
@@ -613,7 +707,12 @@ impl Shell {
 
     /// Runs `$( list )` on a copy of the shell and returns its stdout without trailing
     /// newlines; its stderr goes to `out`.
-    pub(crate) fn command_subst(&mut self, cx: &mut Ctx, list: &List, out: &mut Output) -> Result<String, Ctl> {
+    pub(crate) fn command_subst(
+        &mut self,
+        cx: &mut Ctx,
+        list: &List,
+        out: &mut Output,
+    ) -> Result<String, Ctl> {
         self.enter(cx, out)?;
         let mut sub = self.clone();
         let mut buf = Output::new();
@@ -644,7 +743,9 @@ impl Shell {
 }
 
 fn loop_limit(out: &mut Output) -> Ctl {
-    out.stderr(format!("bash: loop iteration limit exceeded ({MAX_LOOP_ITERATIONS} iterations; sandbox limit)\n"));
+    out.stderr(format!(
+        "bash: loop iteration limit exceeded ({MAX_LOOP_ITERATIONS} iterations; sandbox limit)\n"
+    ));
     Ctl::Abort(1)
 }
 

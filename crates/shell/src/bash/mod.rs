@@ -21,8 +21,8 @@ mod tests;
 pub mod vfs;
 
 use crate::output::Output;
-pub use interp::{MAX_COMMANDS, MAX_EXEC_DEPTH, MAX_LOOP_ITERATIONS, MAX_OUTPUT_BYTES};
 use interp::{Ctl, Ctx, Input, Shell};
+pub use interp::{MAX_COMMANDS, MAX_EXEC_DEPTH, MAX_LOOP_ITERATIONS, MAX_OUTPUT_BYTES};
 pub use vfs::{FsError, Vfs};
 
 /// What a command sees while it runs.
@@ -71,7 +71,13 @@ impl Default for Bash {
 impl Bash {
     /// A fresh shell in `/root` (`HOME=/root`) with `alias k=kubectl` and an empty home.
     pub fn new() -> Bash {
-        Bash { sh: Shell::new(), vfs: Vfs::new(), history: Vec::new(), exited: None, completion_words: Vec::new() }
+        Bash {
+            sh: Shell::new(),
+            vfs: Vfs::new(),
+            history: Vec::new(),
+            exited: None,
+            completion_words: Vec::new(),
+        }
     }
 
     /// The working directory as the prompt shows it: `~`, `~/dir`, or absolute.
@@ -103,7 +109,14 @@ impl Bash {
         self.record_history(input);
         let mut out = Output::new();
         let mut status = self.sh.last_status;
-        let mut cx = Ctx { host, vfs: &mut self.vfs, history: &self.history, depth: 0, commands: 0, bytes: 0 };
+        let mut cx = Ctx {
+            host,
+            vfs: &mut self.vfs,
+            history: &self.history,
+            depth: 0,
+            commands: 0,
+            bytes: 0,
+        };
         let mut rest = input.to_string();
         while !rest.trim().is_empty() && self.exited.is_none() {
             match parser::parse_line(&rest, &self.sh.aliases) {

@@ -32,9 +32,15 @@ impl ParseError {
     /// The message bash prints (one or more lines, each ending in a newline).
     pub fn message(&self) -> String {
         match self {
-            ParseError::Incomplete(m) if m.is_empty() => "bash: syntax error: unexpected end of file\n".into(),
-            ParseError::Incomplete(m) => format!("bash: {m}\nbash: syntax error: unexpected end of file\n"),
-            ParseError::Unexpected(t) => format!("bash: syntax error near unexpected token `{t}'\n"),
+            ParseError::Incomplete(m) if m.is_empty() => {
+                "bash: syntax error: unexpected end of file\n".into()
+            }
+            ParseError::Incomplete(m) => {
+                format!("bash: {m}\nbash: syntax error: unexpected end of file\n")
+            }
+            ParseError::Unexpected(t) => {
+                format!("bash: syntax error near unexpected token `{t}'\n")
+            }
             ParseError::TooDeep => {
                 format!("bash: syntax error: nesting deeper than {MAX_PARSE_DEPTH} levels (sandbox limit)\n")
             }
@@ -43,7 +49,6 @@ impl ParseError {
 }
 
 type PResult<T> = Result<T, ParseError>;
-
 
 /// Parses the first complete line of `input`. Returns its commands and the unparsed rest.
 /// Blank lines and comments give an empty list.
@@ -82,7 +87,10 @@ struct Parser<'a> {
 }
 
 fn is_meta(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>'
+    )
 }
 
 fn is_name(s: &str) -> bool {
@@ -93,7 +101,13 @@ fn is_name(s: &str) -> bool {
 
 impl<'a> Parser<'a> {
     fn new(input: &str, aliases: &'a BTreeMap<String, String>, depth: usize) -> Self {
-        Parser { src: input.chars().collect(), pos: 0, aliases, depth, alias_budget: MAX_ALIAS_EXPANSIONS }
+        Parser {
+            src: input.chars().collect(),
+            pos: 0,
+            aliases,
+            depth,
+            alias_budget: MAX_ALIAS_EXPANSIONS,
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -103,7 +117,9 @@ impl<'a> Parser<'a> {
         self.src.get(self.pos + n).copied()
     }
     fn starts_with(&self, s: &str) -> bool {
-        s.chars().enumerate().all(|(i, c)| self.peek_at(i) == Some(c))
+        s.chars()
+            .enumerate()
+            .all(|(i, c)| self.peek_at(i) == Some(c))
     }
 
     fn enter(&mut self) -> PResult<()> {
@@ -147,8 +163,8 @@ impl<'a> Parser<'a> {
     /// The operator at the cursor, if any.
     fn peek_op(&self) -> Option<&'static str> {
         const OPS: &[&str] = &[
-            "&>>", "<<<", "<<-", "&&", "||", "|&", ";;", "&>", ">>", ">&", ">|", "<<", "<&", "<>", "|", "&", ";", "(", ")",
-            "<", ">",
+            "&>>", "<<<", "<<-", "&&", "||", "|&", ";;", "&>", ">>", ">&", ">|", "<<", "<&", "<>",
+            "|", "&", ";", "(", ")", "<", ">",
         ];
         OPS.iter().copied().find(|op| self.starts_with(op))
     }
@@ -176,8 +192,10 @@ impl<'a> Parser<'a> {
 
     fn peek_reserved(&self) -> Option<String> {
         let w = self.peek_plain_word()?;
-        const RESERVED: &[&str] =
-            &["if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "{", "}", "!", "in", "[[", "function"];
+        const RESERVED: &[&str] = &[
+            "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until",
+            "for", "{", "}", "!", "in", "[[", "function",
+        ];
         if RESERVED.contains(&w.as_str()) {
             Some(w)
         } else {
@@ -203,7 +221,10 @@ impl<'a> Parser<'a> {
                 if let Some(op) = self.peek_op() {
                     ParseError::Unexpected(op.into())
                 } else {
-                    let w: String = self.src[self.pos..].iter().take_while(|c| !is_meta(**c)).collect();
+                    let w: String = self.src[self.pos..]
+                        .iter()
+                        .take_while(|c| !is_meta(**c))
+                        .collect();
                     ParseError::Unexpected(w)
                 }
             }
@@ -348,7 +369,10 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1; // `)`
                 let redirs = self.redirs()?;
-                return Ok(Command::Compound(Box::new(Compound::Subshell(body)), redirs));
+                return Ok(Command::Compound(
+                    Box::new(Compound::Subshell(body)),
+                    redirs,
+                ));
             }
             Some(op) if !op.starts_with('<') && !op.starts_with('>') && !op.starts_with("&>") => {
                 return Err(ParseError::Unexpected(op.into()));
@@ -378,7 +402,11 @@ impl<'a> Parser<'a> {
                     }
                     let body = self.do_group()?;
                     self.leave();
-                    Compound::While { cond, body, until: w == "until" }
+                    Compound::While {
+                        cond,
+                        body,
+                        until: w == "until",
+                    }
                 }
                 "for" => self.for_clause()?,
                 "case" => self.case_clause()?,
@@ -564,7 +592,10 @@ impl<'a> Parser<'a> {
             if self.eat_word("]]") {
                 break;
             }
-            if let Some(op) = ["&&", "||", "(", ")"].into_iter().find(|op| self.starts_with(op)) {
+            if let Some(op) = ["&&", "||", "(", ")"]
+                .into_iter()
+                .find(|op| self.starts_with(op))
+            {
                 self.pos += op.len();
                 toks.push(CondTok::Op(op));
                 continue;
@@ -607,7 +638,10 @@ impl<'a> Parser<'a> {
     fn try_redir(&mut self) -> PResult<Option<Redir>> {
         let start = self.pos;
         let mut fd = None;
-        let digits: String = self.src[self.pos..].iter().take_while(|c| c.is_ascii_digit()).collect();
+        let digits: String = self.src[self.pos..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         if !digits.is_empty() {
             if matches!(self.peek_at(digits.len()), Some('<' | '>')) {
                 fd = digits.parse::<u32>().ok();
@@ -617,7 +651,10 @@ impl<'a> Parser<'a> {
             }
         }
         let op = match self.peek_op() {
-            Some(op @ (">" | ">>" | "<" | ">&" | "<&" | "&>" | "&>>" | "<<" | "<<-" | "<<<" | ">|" | "<>")) => op,
+            Some(
+                op @ (">" | ">>" | "<" | ">&" | "<&" | "&>" | "&>>" | "<<" | "<<-" | "<<<" | ">|"
+                | "<>"),
+            ) => op,
             _ => {
                 self.pos = start;
                 return Ok(None);
@@ -639,7 +676,11 @@ impl<'a> Parser<'a> {
             ">>" => RedirOp::Append,
             "<" | "<>" => RedirOp::In,
             ">&" => {
-                if fd.is_none() && target.as_plain().is_some_and(|t| t.parse::<u32>().is_err() && t != "-") {
+                if fd.is_none()
+                    && target
+                        .as_plain()
+                        .is_some_and(|t| t.parse::<u32>().is_err() && t != "-")
+                {
                     RedirOp::Both
                 } else {
                     RedirOp::DupOut
@@ -653,7 +694,14 @@ impl<'a> Parser<'a> {
                 let strip = op == "<<-";
                 let (delim, quoted) = heredoc_delimiter(&target);
                 let body = self.read_heredoc(&delim, strip)?;
-                return Ok(Some(Redir { fd, op: RedirOp::HereDoc { body, expand: !quoted }, target: Word::default() }));
+                return Ok(Some(Redir {
+                    fd,
+                    op: RedirOp::HereDoc {
+                        body,
+                        expand: !quoted,
+                    },
+                    target: Word::default(),
+                }));
             }
         };
         Ok(Some(Redir { fd, op, target }))
@@ -756,12 +804,19 @@ impl<'a> Parser<'a> {
     }
 
     fn try_assignment(&mut self) -> PResult<Option<(String, Word)>> {
-        let name: String = self.src[self.pos..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').collect();
+        let name: String = self.src[self.pos..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+            .collect();
         if !is_name(&name) || self.peek_at(name.len()) != Some('=') {
             return Ok(None);
         }
         self.pos += name.len() + 1;
-        let value = if self.peek().is_none_or(is_meta) { Word::default() } else { self.word(true)? };
+        let value = if self.peek().is_none_or(is_meta) {
+            Word::default()
+        } else {
+            self.word(true)?
+        };
         Ok(Some((name, value)))
     }
 
@@ -774,8 +829,13 @@ impl<'a> Parser<'a> {
                 break;
             }
             match c {
-                '~' if self.pos == start || (assignment && matches!(self.src.get(self.pos - 1), Some(':'))) => {
-                    if self.peek_at(1).is_none_or(|n| n == '/' || is_meta(n) || (assignment && n == ':')) {
+                '~' if self.pos == start
+                    || (assignment && matches!(self.src.get(self.pos - 1), Some(':'))) =>
+                {
+                    if self
+                        .peek_at(1)
+                        .is_none_or(|n| n == '/' || is_meta(n) || (assignment && n == ':'))
+                    {
                         self.pos += 1;
                         parts.push(Part::Tilde);
                     } else {
@@ -805,7 +865,11 @@ impl<'a> Parser<'a> {
                 let mut s = String::new();
                 loop {
                     match self.peek() {
-                        None => return Err(ParseError::Incomplete("unexpected EOF while looking for matching `''".into())),
+                        None => {
+                            return Err(ParseError::Incomplete(
+                                "unexpected EOF while looking for matching `''".into(),
+                            ))
+                        }
                         Some('\'') => break,
                         Some(ch) => s.push(ch),
                     }
@@ -846,7 +910,9 @@ impl<'a> Parser<'a> {
         loop {
             let Some(c) = self.peek() else {
                 if end.is_some() {
-                    return Err(ParseError::Incomplete("unexpected EOF while looking for matching `\"'".into()));
+                    return Err(ParseError::Incomplete(
+                        "unexpected EOF while looking for matching `\"'".into(),
+                    ));
                 }
                 return Ok(parts);
             };
@@ -893,7 +959,9 @@ impl<'a> Parser<'a> {
         let mut s = String::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err(ParseError::Incomplete("unexpected EOF while looking for matching `''".into()));
+                return Err(ParseError::Incomplete(
+                    "unexpected EOF while looking for matching `''".into(),
+                ));
             };
             self.pos += 1;
             match c {
@@ -926,7 +994,11 @@ impl<'a> Parser<'a> {
         let mut inner = String::new();
         loop {
             match self.peek() {
-                None => return Err(ParseError::Incomplete("unexpected EOF while looking for matching ``'".into())),
+                None => {
+                    return Err(ParseError::Incomplete(
+                        "unexpected EOF while looking for matching ``'".into(),
+                    ))
+                }
                 Some('`') => {
                     self.pos += 1;
                     break;
@@ -1001,13 +1073,24 @@ impl<'a> Parser<'a> {
             Some('{') => self.brace_param(),
             Some(c) if c == '_' || c.is_ascii_alphabetic() => {
                 self.pos += 1;
-                let name: String = self.src[self.pos..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').collect();
+                let name: String = self.src[self.pos..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    .collect();
                 self.pos += name.len();
-                Ok(Part::Param(Box::new(Param { name, op: ParamOp::Plain })))
+                Ok(Part::Param(Box::new(Param {
+                    name,
+                    op: ParamOp::Plain,
+                })))
             }
-            Some(c) if c.is_ascii_digit() || matches!(c, '?' | '#' | '@' | '*' | '$' | '!' | '-') => {
+            Some(c)
+                if c.is_ascii_digit() || matches!(c, '?' | '#' | '@' | '*' | '$' | '!' | '-') =>
+            {
                 self.pos += 2;
-                Ok(Part::Param(Box::new(Param { name: c.to_string(), op: ParamOp::Plain })))
+                Ok(Part::Param(Box::new(Param {
+                    name: c.to_string(),
+                    op: ParamOp::Plain,
+                })))
             }
             _ => {
                 self.pos += 1;
@@ -1033,12 +1116,20 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
         let name: String = match self.peek() {
-            Some(c) if c == '_' || c.is_ascii_alphabetic() => {
-                self.src[self.pos..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').collect()
-            }
-            Some(c) if c.is_ascii_digit() => self.src[self.pos..].iter().take_while(|c| c.is_ascii_digit()).collect(),
+            Some(c) if c == '_' || c.is_ascii_alphabetic() => self.src[self.pos..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                .collect(),
+            Some(c) if c.is_ascii_digit() => self.src[self.pos..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .collect(),
             Some(c @ ('?' | '#' | '@' | '*' | '$' | '!' | '-')) => c.to_string(),
-            None => return Err(ParseError::Incomplete("unexpected EOF while looking for matching `}'".into())),
+            None => {
+                return Err(ParseError::Incomplete(
+                    "unexpected EOF while looking for matching `}'".into(),
+                ))
+            }
             Some(_) => String::new(),
         };
         self.pos += name.len();
@@ -1047,10 +1138,17 @@ impl<'a> Parser<'a> {
         }
         if length {
             self.pos += 1;
-            return Ok(Part::Param(Box::new(Param { name, op: ParamOp::Length })));
+            return Ok(Part::Param(Box::new(Param {
+                name,
+                op: ParamOp::Length,
+            })));
         }
         let op = match self.peek() {
-            None => return Err(ParseError::Incomplete("unexpected EOF while looking for matching `}'".into())),
+            None => {
+                return Err(ParseError::Incomplete(
+                    "unexpected EOF while looking for matching `}'".into(),
+                ))
+            }
             Some('}') => {
                 self.pos += 1;
                 ParamOp::Plain
@@ -1064,7 +1162,11 @@ impl<'a> Parser<'a> {
             Some(':') => {
                 self.pos += 1;
                 let (offset, stop) = self.brace_word(&['}', ':'])?;
-                let length = if stop == ':' { Some(self.brace_word(&['}'])?.0) } else { None };
+                let length = if stop == ':' {
+                    Some(self.brace_word(&['}'])?.0)
+                } else {
+                    None
+                };
                 ParamOp::Substring { offset, length }
             }
             Some(k @ ('-' | '=' | '+' | '?')) => {
@@ -1092,7 +1194,11 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                 }
                 let (pat, stop) = self.brace_word(&['}', '/'])?;
-                let rep = if stop == '/' { self.brace_word(&['}'])?.0 } else { Word::default() };
+                let rep = if stop == '/' {
+                    self.brace_word(&['}'])?.0
+                } else {
+                    Word::default()
+                };
                 ParamOp::Replace { all, pat, rep }
             }
             Some(_) => return self.bad_substitution(start),
@@ -1104,7 +1210,10 @@ impl<'a> Parser<'a> {
     fn bad_substitution(&mut self, start: usize) -> PResult<Part> {
         self.skip_to_brace()?;
         let text: String = self.src[start..self.pos].iter().collect();
-        Ok(Part::Param(Box::new(Param { name: text, op: ParamOp::Bad })))
+        Ok(Part::Param(Box::new(Param {
+            name: text,
+            op: ParamOp::Bad,
+        })))
     }
 
     fn skip_to_brace(&mut self) -> PResult<()> {
@@ -1114,7 +1223,9 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
         }
-        Err(ParseError::Incomplete("unexpected EOF while looking for matching `}'".into()))
+        Err(ParseError::Incomplete(
+            "unexpected EOF while looking for matching `}'".into(),
+        ))
     }
 
     /// The word inside `${name OP word}` up to one of `stops`; returns the stop found.
@@ -1122,7 +1233,9 @@ impl<'a> Parser<'a> {
         let mut parts = Vec::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err(ParseError::Incomplete("unexpected EOF while looking for matching `}'".into()));
+                return Err(ParseError::Incomplete(
+                    "unexpected EOF while looking for matching `}'".into(),
+                ));
             };
             if stops.contains(&c) {
                 self.pos += 1;

@@ -19,7 +19,8 @@ pub fn from_text(s: &str) -> Vec<PatChar> {
 
 /// True when the pattern has an unquoted `*`, `?` or `[`.
 pub fn has_wildcards(p: &[PatChar]) -> bool {
-    p.iter().any(|pc| !pc.literal && matches!(pc.c, '*' | '?' | '['))
+    p.iter()
+        .any(|pc| !pc.literal && matches!(pc.c, '*' | '?' | '['))
 }
 
 /// Whole-string match of `text` against `pat`.
@@ -94,7 +95,9 @@ fn class_match(pat: &[PatChar], c: char) -> Option<(bool, usize)> {
         }
         first = false;
         let lo = pc.c;
-        if matches!(pat.get(i + 1), Some(d) if d.c == '-') && matches!(pat.get(i + 2), Some(h) if h.c != ']') {
+        if matches!(pat.get(i + 1), Some(d) if d.c == '-')
+            && matches!(pat.get(i + 2), Some(h) if h.c != ']')
+        {
             let hi = pat.get(i + 2).map(|h| h.c).unwrap_or(lo);
             if lo <= c && c <= hi {
                 matched = true;
@@ -112,14 +115,22 @@ fn class_match(pat: &[PatChar], c: char) -> Option<(bool, usize)> {
 /// Length (in chars) of the shortest or longest prefix of `text` matching `pat`.
 pub fn prefix_match(pat: &[PatChar], text: &str, longest: bool) -> Option<usize> {
     let t: Vec<char> = text.chars().collect();
-    let mut ends: Box<dyn Iterator<Item = usize>> = if longest { Box::new((0..=t.len()).rev()) } else { Box::new(0..=t.len()) };
+    let mut ends: Box<dyn Iterator<Item = usize>> = if longest {
+        Box::new((0..=t.len()).rev())
+    } else {
+        Box::new(0..=t.len())
+    };
     ends.find(|&n| match_chars(pat, &t[..n]))
 }
 
 /// Start (in chars) of the shortest or longest suffix of `text` matching `pat`.
 pub fn suffix_match(pat: &[PatChar], text: &str, longest: bool) -> Option<usize> {
     let t: Vec<char> = text.chars().collect();
-    let mut starts: Box<dyn Iterator<Item = usize>> = if longest { Box::new(0..=t.len()) } else { Box::new((0..=t.len()).rev()) };
+    let mut starts: Box<dyn Iterator<Item = usize>> = if longest {
+        Box::new(0..=t.len())
+    } else {
+        Box::new((0..=t.len()).rev())
+    };
     starts.find(|&s| match_chars(pat, &t[s..]))
 }
 
@@ -148,7 +159,10 @@ mod tests {
         assert!(!matches(&from_text("[!a-c]x"), "bx"));
         assert!(matches(&from_text("*"), ""));
         assert!(matches(&from_text("[x"), "[x"));
-        let quoted = vec![PatChar { c: '*', literal: true }];
+        let quoted = vec![PatChar {
+            c: '*',
+            literal: true,
+        }];
         assert!(!matches(&quoted, "a"));
         assert_eq!(prefix_match(&from_text("*/"), "a/b/c", true), Some(4));
         assert_eq!(suffix_match(&from_text(".*"), "a.b.c", false), Some(3));

@@ -48,7 +48,12 @@ impl Regex {
     /// Compiles `pattern`; errors are GNU grep's texts (`Unmatched ( or \(`).
     pub fn new(pattern: &str, extended: bool, icase: bool) -> Result<Regex, String> {
         let chars: Vec<char> = pattern.chars().collect();
-        let mut c = Compiler { p: &chars, i: 0, extended, icase };
+        let mut c = Compiler {
+            p: &chars,
+            i: 0,
+            extended,
+            icase,
+        };
         let alts = c.alternation(0)?;
         if c.i < chars.len() {
             return Err("Unmatched ) or \\)".into());
@@ -65,8 +70,16 @@ impl Regex {
     /// The leftmost match at or after `from`, as a char range. With `whole_word`, only
     /// matches that start and end at word boundaries count (`grep -w`).
     pub fn find_at(&self, text: &[char], from: usize, whole_word: bool) -> Option<(usize, usize)> {
-        let folded: Vec<char> = if self.icase { text.iter().map(|c| lower(*c)).collect() } else { text.to_vec() };
-        let m = Matcher { t: &folded, steps: Cell::new(0), icase: self.icase };
+        let folded: Vec<char> = if self.icase {
+            text.iter().map(|c| lower(*c)).collect()
+        } else {
+            text.to_vec()
+        };
+        let m = Matcher {
+            t: &folded,
+            steps: Cell::new(0),
+            icase: self.icase,
+        };
         for s in from..=folded.len() {
             if whole_word && s != 0 && is_word(folded[s - 1]) {
                 continue;
@@ -152,7 +165,10 @@ impl Compiler<'_> {
                     self.i += 1;
                     Node::Start
                 }
-                '$' if self.extended || self.p.get(self.i + 1).is_none() || self.at_end_of_branch(self.i + 1) => {
+                '$' if self.extended
+                    || self.p.get(self.i + 1).is_none()
+                    || self.at_end_of_branch(self.i + 1) =>
+                {
                     self.i += 1;
                     Node::End
                 }
@@ -171,7 +187,12 @@ impl Compiler<'_> {
                     Node::Char('*')
                 }
                 '*' | '+' | '?' | '{' if self.extended || c == '*' => {
-                    if c == '{' && !self.p[self.i + 1..].iter().take_while(|c| **c != '}').all(|c| c.is_ascii_digit() || *c == ',') {
+                    if c == '{'
+                        && !self.p[self.i + 1..]
+                            .iter()
+                            .take_while(|c| **c != '}')
+                            .all(|c| c.is_ascii_digit() || *c == ',')
+                    {
                         self.i += 1;
                         seq.push(Node::Char('{'));
                         continue;
@@ -206,10 +227,22 @@ impl Compiler<'_> {
                             }
                             continue;
                         }
-                        'w' => Node::Class { items: vec![ClassItem::Named("word".into())], negate: false },
-                        'W' => Node::Class { items: vec![ClassItem::Named("word".into())], negate: true },
-                        's' => Node::Class { items: vec![ClassItem::Named("space".into())], negate: false },
-                        'S' => Node::Class { items: vec![ClassItem::Named("space".into())], negate: true },
+                        'w' => Node::Class {
+                            items: vec![ClassItem::Named("word".into())],
+                            negate: false,
+                        },
+                        'W' => Node::Class {
+                            items: vec![ClassItem::Named("word".into())],
+                            negate: true,
+                        },
+                        's' => Node::Class {
+                            items: vec![ClassItem::Named("space".into())],
+                            negate: false,
+                        },
+                        'S' => Node::Class {
+                            items: vec![ClassItem::Named("space".into())],
+                            negate: true,
+                        },
                         'b' => Node::WordBoundary(true),
                         'B' => Node::WordBoundary(false),
                         '<' => Node::WordStart,
@@ -262,11 +295,19 @@ impl Compiler<'_> {
                     Some((a, b)) => (a.trim(), Some(b.trim())),
                     None => (text.trim(), None),
                 };
-                let min = if a.is_empty() { 0 } else { a.parse().map_err(|_| "Invalid content of \\{\\}".to_string())? };
+                let min = if a.is_empty() {
+                    0
+                } else {
+                    a.parse()
+                        .map_err(|_| "Invalid content of \\{\\}".to_string())?
+                };
                 let max = match b {
                     None => Some(min),
                     Some("") => None,
-                    Some(b) => Some(b.parse().map_err(|_| "Invalid content of \\{\\}".to_string())?),
+                    Some(b) => Some(
+                        b.parse()
+                            .map_err(|_| "Invalid content of \\{\\}".to_string())?,
+                    ),
                 };
                 if min > 1000 || max.is_some_and(|m| m < min || m > 1000) {
                     return Err("Invalid content of \\{\\}".into());
@@ -287,7 +328,9 @@ impl Compiler<'_> {
         let mut items = Vec::new();
         let mut first = true;
         loop {
-            let Some(c) = self.peek() else { return Err(UNMATCHED.into()) };
+            let Some(c) = self.peek() else {
+                return Err(UNMATCHED.into());
+            };
             if c == ']' && !first {
                 self.i += 1;
                 break;
@@ -295,7 +338,9 @@ impl Compiler<'_> {
             first = false;
             if c == '[' && self.p.get(self.i + 1) == Some(&':') {
                 let rest: String = self.p[self.i + 2..].iter().collect();
-                let Some(end) = rest.find(":]") else { return Err(UNMATCHED.into()) };
+                let Some(end) = rest.find(":]") else {
+                    return Err(UNMATCHED.into());
+                };
                 let name = rest[..end].to_string();
                 self.i += 2 + name.chars().count() + 2;
                 items.push(ClassItem::Named(name));
@@ -327,7 +372,13 @@ impl Matcher<'_> {
         s <= MAX_STEPS
     }
 
-    fn alts(&self, alts: &[Vec<Node>], i: usize, depth: usize, k: &mut dyn FnMut(usize) -> bool) -> bool {
+    fn alts(
+        &self,
+        alts: &[Vec<Node>],
+        i: usize,
+        depth: usize,
+        k: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
         alts.iter().any(|seq| self.seq(seq, i, depth, k))
     }
 
@@ -335,20 +386,29 @@ impl Matcher<'_> {
         if !self.tick() || depth > MAX_DEPTH {
             return false;
         }
-        let Some((node, rest)) = seq.split_first() else { return k(i) };
+        let Some((node, rest)) = seq.split_first() else {
+            return k(i);
+        };
         match node {
             Node::Repeat(inner, min, max) if single_char(inner) => {
                 let mut n = 0;
-                while max.is_none_or(|m| n < m) && i + n < self.t.len() && self.one(inner, self.t[i + n]) {
+                while max.is_none_or(|m| n < m)
+                    && i + n < self.t.len()
+                    && self.one(inner, self.t[i + n])
+                {
                     n += 1;
                 }
                 if n < *min {
                     return false;
                 }
-                (*min..=n).rev().any(|c| self.seq(rest, i + c, depth + 1, k))
+                (*min..=n)
+                    .rev()
+                    .any(|c| self.seq(rest, i + c, depth + 1, k))
             }
             Node::Repeat(inner, min, max) => self.repeat(inner, *min, *max, 0, i, rest, depth, k),
-            Node::Group(alts) => self.alts(alts, i, depth + 1, &mut |j| self.seq(rest, j, depth + 1, k)),
+            Node::Group(alts) => {
+                self.alts(alts, i, depth + 1, &mut |j| self.seq(rest, j, depth + 1, k))
+            }
             Node::Start => i == 0 && self.seq(rest, i, depth, k),
             Node::End => i == self.t.len() && self.seq(rest, i, depth, k),
             Node::WordBoundary(want) => self.boundary(i) == *want && self.seq(rest, i, depth, k),
@@ -362,7 +422,11 @@ impl Matcher<'_> {
                 let after = i < self.t.len() && is_word(self.t[i]);
                 before && !after && self.seq(rest, i, depth, k)
             }
-            single => i < self.t.len() && self.one(single, self.t[i]) && self.seq(rest, i + 1, depth + 1, k),
+            single => {
+                i < self.t.len()
+                    && self.one(single, self.t[i])
+                    && self.seq(rest, i + 1, depth + 1, k)
+            }
         }
     }
 
@@ -449,7 +513,9 @@ mod tests {
     use super::*;
 
     fn m(p: &str, ext: bool, t: &str) -> bool {
-        Regex::new(p, ext, false).map(|r| r.is_match(t)).unwrap_or(false)
+        Regex::new(p, ext, false)
+            .map(|r| r.is_match(t))
+            .unwrap_or(false)
     }
 
     #[test]
@@ -462,7 +528,9 @@ mod tests {
         assert!(!m("a+", false, "aaa") && m("a+", false, "a+"));
         assert!(m("[[:digit:]]{3}", true, "ab123"));
         assert!(m("[^a-z]", false, "abcD"));
-        assert!(Regex::new("nginx", false, true).map(|r| r.is_match("NGINX")).unwrap_or(false));
+        assert!(Regex::new("nginx", false, true)
+            .map(|r| r.is_match("NGINX"))
+            .unwrap_or(false));
         assert!(Regex::new("(a", true, false).is_err());
     }
 

@@ -82,8 +82,18 @@ impl Vfs {
         for dir in ["/", "/root", "/tmp", "/dev"] {
             nodes.insert(dir.to_string(), Node::Dir { mtime_ms: 0 });
         }
-        nodes.insert(DEV_NULL.to_string(), Node::File { content: String::new(), mtime_ms: 0 });
-        Vfs { nodes, total_bytes: 0, now_ms: 0 }
+        nodes.insert(
+            DEV_NULL.to_string(),
+            Node::File {
+                content: String::new(),
+                mtime_ms: 0,
+            },
+        );
+        Vfs {
+            nodes,
+            total_bytes: 0,
+            now_ms: 0,
+        }
     }
 
     /// Sets the clock used for modification times of later writes (bash sets it to the
@@ -148,10 +158,16 @@ impl Vfs {
     /// Size and modification time of an entry.
     pub fn metadata(&self, abs: &str) -> Result<Metadata, FsError> {
         match self.nodes.get(abs) {
-            Some(Node::File { content, mtime_ms }) => {
-                Ok(Metadata { is_dir: false, len: content.len(), mtime_ms: *mtime_ms })
-            }
-            Some(Node::Dir { mtime_ms }) => Ok(Metadata { is_dir: true, len: 4096, mtime_ms: *mtime_ms }),
+            Some(Node::File { content, mtime_ms }) => Ok(Metadata {
+                is_dir: false,
+                len: content.len(),
+                mtime_ms: *mtime_ms,
+            }),
+            Some(Node::Dir { mtime_ms }) => Ok(Metadata {
+                is_dir: true,
+                len: 4096,
+                mtime_ms: *mtime_ms,
+            }),
             None => Err(FsError::NotFound),
         }
     }
@@ -190,7 +206,12 @@ impl Vfs {
             None if parents => self.mkdir(parent, true)?,
             None => return Err(FsError::NotFound),
         }
-        self.nodes.insert(abs.to_string(), Node::Dir { mtime_ms: self.now_ms });
+        self.nodes.insert(
+            abs.to_string(),
+            Node::Dir {
+                mtime_ms: self.now_ms,
+            },
+        );
         Ok(())
     }
 
@@ -238,9 +259,15 @@ impl Vfs {
     /// a directory" rule is the caller's business.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<(), FsError> {
         if from == to {
-            return if self.exists(from) { Ok(()) } else { Err(FsError::NotFound) };
+            return if self.exists(from) {
+                Ok(())
+            } else {
+                Err(FsError::NotFound)
+            };
         }
-        let Some(node) = self.nodes.get(from).cloned() else { return Err(FsError::NotFound) };
+        let Some(node) = self.nodes.get(from).cloned() else {
+            return Err(FsError::NotFound);
+        };
         match self.nodes.get(parent_of(to)) {
             Some(Node::Dir { .. }) => {}
             Some(Node::File { .. }) => return Err(FsError::NotADirectory),
@@ -292,7 +319,11 @@ impl Vfs {
             Some(Node::File { content, .. }) => content.len(),
             None => 0,
         };
-        let new_len = if append { old_len + content.len() } else { content.len() };
+        let new_len = if append {
+            old_len + content.len()
+        } else {
+            content.len()
+        };
         if new_len > MAX_FILE_BYTES {
             return Err(FsError::FileTooLarge);
         }
@@ -302,7 +333,10 @@ impl Vfs {
         self.total_bytes = self.total_bytes - old_len + new_len;
         let now = self.now_ms;
         match self.nodes.get_mut(abs) {
-            Some(Node::File { content: old, mtime_ms }) => {
+            Some(Node::File {
+                content: old,
+                mtime_ms,
+            }) => {
                 if !append {
                     old.clear();
                 }
@@ -310,7 +344,13 @@ impl Vfs {
                 *mtime_ms = now;
             }
             _ => {
-                self.nodes.insert(abs.to_string(), Node::File { content: content.to_string(), mtime_ms: now });
+                self.nodes.insert(
+                    abs.to_string(),
+                    Node::File {
+                        content: content.to_string(),
+                        mtime_ms: now,
+                    },
+                );
             }
         }
         Ok(())
@@ -432,7 +472,10 @@ mod tests {
         v.rename("/root/d", "/tmp/e").unwrap();
         assert_eq!(v.read("/tmp/e/f").unwrap(), "abc");
         assert!(!v.exists("/root/d/f"));
-        assert_eq!(v.rename("/tmp/e", "/tmp/e/x"), Err(FsError::InvalidArgument));
+        assert_eq!(
+            v.rename("/tmp/e", "/tmp/e/x"),
+            Err(FsError::InvalidArgument)
+        );
         v.remove("/tmp/e", true).unwrap();
         assert_eq!(v.total_bytes(), 0);
     }
@@ -445,7 +488,11 @@ mod tests {
         assert!(err.to_string().contains("10 MiB"));
         let nine = "x".repeat(9 * 1024 * 1024);
         v.write("/root/a", &nine).unwrap();
-        assert!(v.write("/root/b", &nine).unwrap_err().to_string().contains("16 MiB"));
+        assert!(v
+            .write("/root/b", &nine)
+            .unwrap_err()
+            .to_string()
+            .contains("16 MiB"));
         v.write("/dev/null", "gone").unwrap();
         assert_eq!(v.read("/dev/null").unwrap(), "");
     }

@@ -34,10 +34,19 @@ fn parse_args(args: &[String]) -> Result<SessionOptions, String> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (a.as_str(), None),
         };
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{name} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match name {
             "--preset" => opts.preset = value()?,
-            "--seed" => opts.seed = value()?.parse().map_err(|_| "--seed needs a number".to_string())?,
+            "--seed" => {
+                opts.seed = value()?
+                    .parse()
+                    .map_err(|_| "--seed needs a number".to_string())?
+            }
             other => return Err(format!("unknown flag {other:?}")),
         }
     }
@@ -86,7 +95,14 @@ fn interactive(opts: SessionOptions) -> i32 {
     let mut status = 0;
     let mut pending = String::new();
     loop {
-        print!("{}", if pending.is_empty() { session.prompt() } else { "> ".to_string() });
+        print!(
+            "{}",
+            if pending.is_empty() {
+                session.prompt()
+            } else {
+                "> ".to_string()
+            }
+        );
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         match stdin.lock().read_line(&mut line) {

@@ -3,9 +3,9 @@
 
 use super::errors::{api_error_text, api_error_with_source};
 use super::flags::{self, boolean, value, FlagSpec, Parsed};
+use super::manifest::{self, Manifest};
 use super::merge;
 use super::print_flags::{self as pf, DryRun, Output};
-use super::manifest::{self, Manifest};
 use super::Ctx;
 use kubarium_engine::api::decode::decode_object;
 use kubarium_engine::{ApiError, Kind, ObjectKey, StatusReason};
@@ -41,13 +41,27 @@ const FLAGS: &[FlagSpec] = &[
 /// namespace filled in and an `annotations` map (empty if it had none), encoded as compact
 /// JSON with sorted keys and a trailing newline.
 pub fn set_last_applied(value: &mut Value, kind: Kind, namespace: &str) {
-    let Some(obj) = value.as_object_mut() else { return };
-    let meta = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
-    let Some(meta) = meta.as_object_mut() else { return };
-    if kind.info().namespaced && meta.get("namespace").and_then(Value::as_str).unwrap_or("").is_empty() {
+    let Some(obj) = value.as_object_mut() else {
+        return;
+    };
+    let meta = obj
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Some(meta) = meta.as_object_mut() else {
+        return;
+    };
+    if kind.info().namespaced
+        && meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+    {
         meta.insert("namespace".into(), Value::String(namespace.to_string()));
     }
-    let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
     if !annotations.is_object() {
         *annotations = Value::Object(Map::new());
     }
@@ -55,7 +69,10 @@ pub fn set_last_applied(value: &mut Value, kind: Kind, namespace: &str) {
         a.remove(LAST_APPLIED);
     }
     let encoded = format!("{}\n", crate::printers::json::to_json_compact(value));
-    if let Some(a) = value.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+    if let Some(a) = value
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
         a.insert(LAST_APPLIED.into(), Value::String(encoded));
     }
 }
@@ -92,7 +109,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let ns = ctx.namespace(&parsed);
     let enforce = parsed.has("namespace");
-    let selector = match parsed.get("selector").map(kubarium_engine::api::selector::Selector::parse) {
+    let selector = match parsed
+        .get("selector")
+        .map(kubarium_engine::api::selector::Selector::parse)
+    {
         Some(Err(e)) => return pf::fail(ctx, &e),
         Some(Ok(s)) => Some(s),
         None => None,
@@ -100,8 +120,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let mut errors = Vec::new();
     for m in &manifests {
         if let Some(sel) = &selector {
-            let labels: Option<std::collections::BTreeMap<String, String>> =
-                m.value.pointer("/metadata/labels").and_then(|l| serde_json::from_value(l.clone()).ok());
+            let labels: Option<std::collections::BTreeMap<String, String>> = m
+                .value
+                .pointer("/metadata/labels")
+                .and_then(|l| serde_json::from_value(l.clone()).ok());
             if !sel.matches(labels.as_ref()) {
                 continue;
             }
@@ -121,7 +143,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
 }
 
 /// Applies one manifest: create it, or merge it into the live object.
-fn apply_one(ctx: &mut Ctx, m: &Manifest, ns: &str, dry: DryRun, out: Output) -> Result<(), String> {
+fn apply_one(
+    ctx: &mut Ctx,
+    m: &Manifest,
+    ns: &str,
+    dry: DryRun,
+    out: Output,
+) -> Result<(), String> {
     let target_ns = if !m.kind.info().namespaced {
         String::new()
     } else if m.namespace().is_empty() {
@@ -143,7 +171,11 @@ fn apply_one(ctx: &mut Ctx, m: &Manifest, ns: &str, dry: DryRun, out: Output) ->
     let live = match ctx.cluster.api_ref().get(&key) {
         Ok(l) => l,
         Err(e) if e.reason == StatusReason::NotFound => {
-            let object = Manifest { value: modified, ..m.clone() }.decode("creating")?;
+            let object = Manifest {
+                value: modified,
+                ..m.clone()
+            }
+            .decode("creating")?;
             let created = if dry == DryRun::Client {
                 object
             } else {
@@ -154,7 +186,16 @@ fn apply_one(ctx: &mut Ctx, m: &Manifest, ns: &str, dry: DryRun, out: Output) ->
                     .map_err(|e| api_error_with_source(&e, "creating", &m.source))?;
                 (*o).clone()
             };
-            pf::print_result(ctx, out, m.kind, &name, "created", dry, &created.to_value(), None);
+            pf::print_result(
+                ctx,
+                out,
+                m.kind,
+                &name,
+                "created",
+                dry,
+                &created.to_value(),
+                None,
+            );
             return Ok(());
         }
         Err(e) => return Err(api_error_text(&e)),
@@ -198,10 +239,23 @@ fn apply_one(ctx: &mut Ctx, m: &Manifest, ns: &str, dry: DryRun, out: Output) ->
     let result = if dry == DryRun::Client {
         object
     } else {
-        let o = ctx.cluster.api().update(object, dry == DryRun::Server).map_err(|e| patch_error(&e))?;
+        let o = ctx
+            .cluster
+            .api()
+            .update(object, dry == DryRun::Server)
+            .map_err(|e| patch_error(&e))?;
         (*o).clone()
     };
-    pf::print_result(ctx, out, m.kind, &name, "configured", dry, &result.to_value(), None);
+    pf::print_result(
+        ctx,
+        out,
+        m.kind,
+        &name,
+        "configured",
+        dry,
+        &result.to_value(),
+        None,
+    );
     Ok(())
 }
 
@@ -247,8 +301,17 @@ fn view_last_applied(ctx: &mut Ctx, parsed: &Parsed) -> i32 {
             return 1;
         }
     };
-    let Some(text) = obj.metadata().annotations.as_ref().and_then(|a| a.get(LAST_APPLIED)).cloned() else {
-        return pf::fail(ctx, &format!("no last-applied-configuration annotation found on resource: {name}"));
+    let Some(text) = obj
+        .metadata()
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(LAST_APPLIED))
+        .cloned()
+    else {
+        return pf::fail(
+            ctx,
+            &format!("no last-applied-configuration annotation found on resource: {name}"),
+        );
     };
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if parsed.get("output") == Some("json") {
@@ -301,19 +364,28 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let ns = ctx.namespace(&parsed);
     let enforce = parsed.has("namespace");
     let force = parsed.is_set("force");
-    let grace = parsed.get("grace-period").and_then(|g| g.parse::<i64>().ok());
+    let grace = parsed
+        .get("grace-period")
+        .and_then(|g| g.parse::<i64>().ok());
     let mut errors = Vec::new();
     for m in &manifests {
         if let Err(e) = super::create::check_namespace(m, &ns, enforce) {
             errors.push(e);
             continue;
         }
-        let target_ns = if m.namespace().is_empty() { ns.clone() } else { m.namespace().to_string() };
+        let target_ns = if m.namespace().is_empty() {
+            ns.clone()
+        } else {
+            m.namespace().to_string()
+        };
         let mut value = m.value.clone();
         if parsed.is_set("save-config") {
             set_last_applied(&mut value, m.kind, &target_ns);
         }
-        if let Some(meta) = value.pointer_mut("/metadata").and_then(Value::as_object_mut) {
+        if let Some(meta) = value
+            .pointer_mut("/metadata")
+            .and_then(Value::as_object_mut)
+        {
             if m.kind.info().namespaced {
                 meta.insert("namespace".into(), Value::String(target_ns.clone()));
             }
@@ -326,7 +398,16 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
         };
         if dry == DryRun::Client {
-            pf::print_result(ctx, out, m.kind, object.name(), "replaced", dry, &object.to_value(), None);
+            pf::print_result(
+                ctx,
+                out,
+                m.kind,
+                object.name(),
+                "replaced",
+                dry,
+                &object.to_value(),
+                None,
+            );
             continue;
         }
         let key = object.key();
@@ -339,8 +420,21 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
                     continue;
                 }
             }
-            match ctx.cluster.api().create(object, &target_ns, dry == DryRun::Server) {
-                Ok(o) => pf::print_result(ctx, out, m.kind, o.name(), "replaced", dry, &o.to_value(), None),
+            match ctx
+                .cluster
+                .api()
+                .create(object, &target_ns, dry == DryRun::Server)
+            {
+                Ok(o) => pf::print_result(
+                    ctx,
+                    out,
+                    m.kind,
+                    o.name(),
+                    "replaced",
+                    dry,
+                    &o.to_value(),
+                    None,
+                ),
                 Err(e) => errors.push(api_error_with_source(&e, "creating", &m.source)),
             }
             continue;
@@ -351,7 +445,16 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
             object.metadata_mut().resource_version = None;
         }
         match ctx.cluster.api().update(object, dry == DryRun::Server) {
-            Ok(o) => pf::print_result(ctx, out, m.kind, o.name(), "replaced", dry, &o.to_value(), None),
+            Ok(o) => pf::print_result(
+                ctx,
+                out,
+                m.kind,
+                o.name(),
+                "replaced",
+                dry,
+                &o.to_value(),
+                None,
+            ),
             Err(e) => errors.push(api_error_with_source(&e, "replacing", &m.source)),
         }
     }

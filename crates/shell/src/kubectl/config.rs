@@ -76,7 +76,9 @@ fn fake_pem(label: &str, seed: u64, len: usize) -> String {
 /// control-plane IP at port 6443, certificates embedded as base64.
 pub fn initial_kubeconfig(cluster: &Cluster) -> String {
     let ip = cluster.preset().control_plane().ip.clone();
-    let seed = ip.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let seed = ip.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let config = json!({
         "apiVersion": "v1",
         "clusters": [{
@@ -123,7 +125,12 @@ fn config_path(ctx: &Ctx, p: &Parsed) -> String {
     if let Some(k) = p.get("kubeconfig").filter(|k| !k.is_empty()) {
         return ctx.io.vfs.resolve(ctx.io.cwd, k);
     }
-    if let Some(k) = ctx.io.env.get("KUBECONFIG").and_then(|k| k.split(':').find(|s| !s.is_empty())) {
+    if let Some(k) = ctx
+        .io
+        .env
+        .get("KUBECONFIG")
+        .and_then(|k| k.split(':').find(|s| !s.is_empty()))
+    {
         return ctx.io.vfs.resolve(ctx.io.cwd, k);
     }
     DEFAULT_PATH.to_string()
@@ -141,42 +148,67 @@ impl Kubeconfig {
         if text.trim().is_empty() {
             return Ok(Kubeconfig::empty());
         }
-        let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("error loading config file: {e}"))?;
+        let doc: Value =
+            serde_yaml::from_str(text).map_err(|e| format!("error loading config file: {e}"))?;
         if !doc.is_object() {
-            return Err("error loading config file: couldn't get version/kind; json parse error".to_string());
+            return Err(
+                "error loading config file: couldn't get version/kind; json parse error"
+                    .to_string(),
+            );
         }
         Ok(Kubeconfig { doc })
     }
 
     /// The config kubectl starts from when there is no file.
     pub fn empty() -> Kubeconfig {
-        Kubeconfig { doc: json!({"apiVersion": "v1", "kind": "Config", "preferences": {}}) }
+        Kubeconfig {
+            doc: json!({"apiVersion": "v1", "kind": "Config", "preferences": {}}),
+        }
     }
 
     fn list(&self, key: &str) -> Vec<Value> {
-        self.doc.get(key).and_then(Value::as_array).cloned().unwrap_or_default()
+        self.doc
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn named(&self, key: &str, name: &str) -> Option<Value> {
-        self.list(key).into_iter().find(|e| e.get("name").and_then(Value::as_str) == Some(name))
+        self.list(key)
+            .into_iter()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some(name))
     }
 
     /// Names of the entries of `clusters`, `contexts` or `users`, sorted.
     pub fn names(&self, key: &str) -> Vec<String> {
-        let mut v: Vec<String> = self.list(key).iter().filter_map(|e| e.get("name").and_then(Value::as_str).map(str::to_string)).collect();
+        let mut v: Vec<String> = self
+            .list(key)
+            .iter()
+            .filter_map(|e| e.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
         v.sort();
         v
     }
 
     /// `current-context` (empty when unset).
     pub fn current_context(&self) -> String {
-        self.doc.get("current-context").and_then(Value::as_str).unwrap_or("").to_string()
+        self.doc
+            .get("current-context")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
     }
 
     /// A field of a named context (`cluster`, `user`, `namespace`).
     pub fn context_field(&self, name: &str, field: &str) -> String {
         self.named("contexts", name)
-            .and_then(|c| c.get("context").and_then(|c| c.get(field)).and_then(Value::as_str).map(str::to_string))
+            .and_then(|c| {
+                c.get("context")
+                    .and_then(|c| c.get(field))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_default()
     }
 
@@ -184,7 +216,10 @@ impl Kubeconfig {
     fn upsert(&mut self, key: &str, inner: &str, name: &str, body: Value) {
         let mut list = self.list(key);
         let entry = json!({"name": name, inner: body});
-        match list.iter_mut().find(|e| e.get("name").and_then(Value::as_str) == Some(name)) {
+        match list
+            .iter_mut()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some(name))
+        {
             Some(e) => *e = entry,
             None => list.push(entry),
         }
@@ -216,12 +251,26 @@ impl Kubeconfig {
         let mut m = Map::new();
         m.insert("apiVersion".into(), json!("v1"));
         m.insert("kind".into(), json!("Config"));
-        m.insert("preferences".into(), self.doc.get("preferences").cloned().unwrap_or(json!({})));
+        m.insert(
+            "preferences".into(),
+            self.doc.get("preferences").cloned().unwrap_or(json!({})),
+        );
         m.insert("current-context".into(), json!(self.current_context()));
         for key in ["clusters", "contexts", "users"] {
             let mut list = self.list(key);
-            list.sort_by(|a, b| a.get("name").and_then(Value::as_str).cmp(&b.get("name").and_then(Value::as_str)));
-            m.insert(key.into(), if list.is_empty() { Value::Null } else { Value::Array(list) });
+            list.sort_by(|a, b| {
+                a.get("name")
+                    .and_then(Value::as_str)
+                    .cmp(&b.get("name").and_then(Value::as_str))
+            });
+            m.insert(
+                key.into(),
+                if list.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Array(list)
+                },
+            );
         }
         if let Some(ext) = self.doc.get("extensions") {
             m.insert("extensions".into(), ext.clone());
@@ -240,7 +289,10 @@ impl Kubeconfig {
         let cluster = self.context_field(context, "cluster");
         let user = self.context_field(context, "user");
         let keep = |list: Vec<Value>, name: &str| -> Value {
-            let v: Vec<Value> = list.into_iter().filter(|e| e.get("name").and_then(Value::as_str) == Some(name)).collect();
+            let v: Vec<Value> = list
+                .into_iter()
+                .filter(|e| e.get("name").and_then(Value::as_str) == Some(name))
+                .collect();
             Value::Array(v)
         };
         let clusters = keep(self.list("clusters"), &cluster);
@@ -257,18 +309,30 @@ impl Kubeconfig {
     fn redact(&mut self) {
         for (key, inner, fields) in [
             ("clusters", "cluster", &["certificate-authority-data"][..]),
-            ("users", "user", &["client-certificate-data", "client-key-data"][..]),
+            (
+                "users",
+                "user",
+                &["client-certificate-data", "client-key-data"][..],
+            ),
         ] {
             let mut list = self.list(key);
             for e in &mut list {
                 if let Some(body) = e.get_mut(inner).and_then(Value::as_object_mut) {
                     for f in fields {
-                        if body.get(*f).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+                        if body
+                            .get(*f)
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| !s.is_empty())
+                        {
                             body.insert((*f).to_string(), json!(DATA_OMITTED));
                         }
                     }
                     for f in ["token", "password"] {
-                        if body.get(f).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+                        if body
+                            .get(f)
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| !s.is_empty())
+                        {
                             body.insert(f.to_string(), json!(REDACTED));
                         }
                     }
@@ -298,10 +362,17 @@ pub fn current_namespace(vfs: &Vfs) -> Option<String> {
 
 /// Writes the kubeconfig back.
 fn save(ctx: &mut Ctx, path: &str, cfg: &Kubeconfig) -> Result<(), String> {
-    if let Some(dir) = path.rsplit_once('/').map(|(d, _)| d).filter(|d| !d.is_empty()) {
+    if let Some(dir) = path
+        .rsplit_once('/')
+        .map(|(d, _)| d)
+        .filter(|d| !d.is_empty())
+    {
         let _ = ctx.io.vfs.mkdir(dir, true);
     }
-    ctx.io.vfs.write(path, &cfg.to_yaml()).map_err(|e| format!("open {path}: {e}"))
+    ctx.io
+        .vfs
+        .write(path, &cfg.to_yaml())
+        .map_err(|e| format!("open {path}: {e}"))
 }
 
 const HELP: &str = r#"Modify kubeconfig files using subcommands like "kubectl config set current-context my-context".
@@ -390,7 +461,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         "use-context" | "use" => match p.args.first() {
             None => Err("Unexpected args: []".to_string()),
             Some(name) if name.is_empty() => Err("empty context names are not allowed".to_string()),
-            Some(name) if !cfg.names("contexts").contains(name) => Err(format!("no context exists with the name: {name:?}")),
+            Some(name) if !cfg.names("contexts").contains(name) => {
+                Err(format!("no context exists with the name: {name:?}"))
+            }
             Some(name) => {
                 let name = name.clone();
                 cfg.set("current-context", json!(name));
@@ -402,7 +475,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             None => Err("Unexpected args: []".to_string()),
             Some(name) => {
                 let name = name.clone();
-                let mut body = cfg.named("clusters", &name).and_then(|c| c.get("cluster").cloned()).unwrap_or(json!({}));
+                let mut body = cfg
+                    .named("clusters", &name)
+                    .and_then(|c| c.get("cluster").cloned())
+                    .unwrap_or(json!({}));
                 if let Some(s) = p.get("server") {
                     body["server"] = json!(s);
                 }
@@ -423,7 +499,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             None => Err("unexpected args: []".to_string()),
             Some(name) => {
                 let name = name.clone();
-                let mut body = cfg.named("users", &name).and_then(|c| c.get("user").cloned()).unwrap_or(json!({}));
+                let mut body = cfg
+                    .named("users", &name)
+                    .and_then(|c| c.get("user").cloned())
+                    .unwrap_or(json!({}));
                 for (flag, field) in [
                     ("token", "token"),
                     ("username", "username"),
@@ -455,7 +534,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                         if what == "context" && cfg.current_context() == name {
                             ctx.err("warning: this removed your active context, use \"kubectl config use-context\" to select a different one\n");
                         }
-                        save(ctx, &path, &cfg).map(|_| ctx.out(format!("deleted {what} {name} from {path}\n")))
+                        save(ctx, &path, &cfg)
+                            .map(|_| ctx.out(format!("deleted {what} {name} from {path}\n")))
                     }
                 }
             }
@@ -465,7 +545,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 let (old, new) = (old.clone(), new.clone());
                 let names = cfg.names("contexts");
                 if !names.contains(&old) {
-                    Err(format!("cannot rename the context {old:?}, it's not in {path}"))
+                    Err(format!(
+                        "cannot rename the context {old:?}, it's not in {path}"
+                    ))
                 } else if names.contains(&new) {
                     Err(format!("cannot rename the context {old:?}, the context {new:?} already exists in {path}"))
                 } else {
@@ -479,7 +561,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                     if cfg.current_context() == old {
                         cfg.set("current-context", json!(new));
                     }
-                    save(ctx, &path, &cfg).map(|_| ctx.out(format!("Context {old:?} renamed to {new:?}.\n")))
+                    save(ctx, &path, &cfg)
+                        .map(|_| ctx.out(format!("Context {old:?} renamed to {new:?}.\n")))
                 }
             }
             _ => Err(format!("Unexpected args: {:?}", p.args)),
@@ -501,10 +584,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
 /// `config view`.
 fn view(ctx: &mut Ctx, p: &Parsed, mut cfg: Kubeconfig) -> Result<(), String> {
     if !p.args.is_empty() {
-        return Err(format!("unexpected arguments: [{}]\nSee 'kubectl config view -h' for help and examples", p.args.join(" ")));
+        return Err(format!(
+            "unexpected arguments: [{}]\nSee 'kubectl config view -h' for help and examples",
+            p.args.join(" ")
+        ));
     }
     if p.is_set("minify") {
-        let context = p.get("context").map(str::to_string).unwrap_or_else(|| cfg.current_context());
+        let context = p
+            .get("context")
+            .map(str::to_string)
+            .unwrap_or_else(|| cfg.current_context());
         cfg.minify(&context)?;
     }
     if !p.is_set("raw") && !p.is_set("flatten") {
@@ -516,7 +605,11 @@ fn view(ctx: &mut Ctx, p: &Parsed, mut cfg: Kubeconfig) -> Result<(), String> {
         "json" => printers::json::to_json(&doc),
         "name" => "config/\n".to_string(),
         o => {
-            let (name, arg) = o.split_once('=').map_or((o, p.get("template").map(str::to_string)), |(n, a)| (n, Some(a.to_string())));
+            let (name, arg) = o
+                .split_once('=')
+                .map_or((o, p.get("template").map(str::to_string)), |(n, a)| {
+                    (n, Some(a.to_string()))
+                });
             match name {
                 "jsonpath" | "jsonpath-as-json" => {
                     let template = arg.filter(|a| !a.is_empty()).ok_or("template format specified but no template given")?;
@@ -614,8 +707,14 @@ fn set_context(ctx: &mut Ctx, p: &Parsed, path: &str, mut cfg: Kubeconfig) -> Re
     };
     let existing = cfg.named("contexts", &name);
     let exists = existing.is_some();
-    let mut body = existing.and_then(|c| c.get("context").cloned()).unwrap_or(json!({}));
-    for (flag, field) in [("cluster", "cluster"), ("user", "user"), ("namespace", "namespace")] {
+    let mut body = existing
+        .and_then(|c| c.get("context").cloned())
+        .unwrap_or(json!({}));
+    for (flag, field) in [
+        ("cluster", "cluster"),
+        ("user", "user"),
+        ("namespace", "namespace"),
+    ] {
         if let Some(v) = p.get(flag) {
             match body.as_object_mut() {
                 Some(m) if v.is_empty() => {
@@ -630,7 +729,10 @@ fn set_context(ctx: &mut Ctx, p: &Parsed, path: &str, mut cfg: Kubeconfig) -> Re
     }
     cfg.upsert("contexts", "context", &name, body);
     save(ctx, path, &cfg)?;
-    ctx.out(format!("Context {name:?} {}.\n", if exists { "modified" } else { "created" }));
+    ctx.out(format!(
+        "Context {name:?} {}.\n",
+        if exists { "modified" } else { "created" }
+    ));
     Ok(())
 }
 
@@ -651,7 +753,10 @@ mod tests {
     fn kubeconfig_reads_namespace_and_redacts() {
         let text = "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: QUJD\n    server: https://192.168.1.10:6443\n  name: kubernetes\ncontexts:\n- context:\n    cluster: kubernetes\n    namespace: kube-system\n    user: kubernetes-admin\n  name: kubernetes-admin@kubernetes\ncurrent-context: kubernetes-admin@kubernetes\nkind: Config\npreferences: {}\nusers:\n- name: kubernetes-admin\n  user:\n    client-certificate-data: QUJD\n    client-key-data: QUJD\n";
         let mut cfg = Kubeconfig::parse(text).unwrap();
-        assert_eq!(cfg.context_field("kubernetes-admin@kubernetes", "namespace"), "kube-system");
+        assert_eq!(
+            cfg.context_field("kubernetes-admin@kubernetes", "namespace"),
+            "kube-system"
+        );
         assert_eq!(cfg.to_yaml(), text);
         cfg.redact();
         let v = cfg.to_yaml();

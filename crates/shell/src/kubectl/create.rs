@@ -4,8 +4,8 @@
 use super::errors::{api_error_text, api_error_with_source};
 use super::flags::{self, boolean, value, FlagSpec, Parsed};
 use super::generators::{self, GoValue};
-use super::print_flags::{self as pf, DryRun, Output};
 use super::manifest::{self, Manifest};
+use super::print_flags::{self as pf, DryRun, Output};
 use super::Ctx;
 use kubarium_engine::api::decode::decode_object;
 use kubarium_engine::{Kind, Object};
@@ -56,7 +56,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         None if parsed.has("filename") => create_from_files(ctx, &parsed, dry, out),
         None => pf::usage_error(ctx, "create", "must specify one of -f and -k"),
         Some("namespace" | "ns") => {
-            let Some(name) = single_name(ctx, &parsed, "create namespace") else { return 1 };
+            let Some(name) = single_name(ctx, &parsed, "create namespace") else {
+                return 1;
+            };
             let obj = generators::namespace(&name);
             submit_generated(ctx, &parsed, Kind::Namespace, &name, obj, dry, out)
         }
@@ -67,11 +69,26 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
         Some(other) => {
             let known = [
-                "clusterrole", "clusterrolebinding", "cronjob", "deployment", "ingress", "job", "poddisruptionbudget",
-                "priorityclass", "quota", "role", "rolebinding", "service", "serviceaccount", "token",
+                "clusterrole",
+                "clusterrolebinding",
+                "cronjob",
+                "deployment",
+                "ingress",
+                "job",
+                "poddisruptionbudget",
+                "priorityclass",
+                "quota",
+                "role",
+                "rolebinding",
+                "service",
+                "serviceaccount",
+                "token",
             ];
             if known.contains(&other) {
-                pf::fail(ctx, &format!("kubectl create {other} is not available in Kubarium yet"))
+                pf::fail(
+                    ctx,
+                    &format!("kubectl create {other} is not available in Kubarium yet"),
+                )
             } else {
                 pf::usage_error(ctx, "create", &format!("Unexpected args: [{other}]"))
             }
@@ -83,7 +100,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
 fn single_name(ctx: &mut Ctx, parsed: &Parsed, command: &str) -> Option<String> {
     let names = &parsed.args[1..];
     if names.len() != 1 {
-        pf::usage_error(ctx, command, &format!("exactly one NAME is required, got {}", names.len()));
+        pf::usage_error(
+            ctx,
+            command,
+            &format!("exactly one NAME is required, got {}", names.len()),
+        );
         return None;
     }
     Some(names[0].clone())
@@ -96,13 +117,30 @@ fn enforced_namespace(ctx: &Ctx, parsed: &Parsed) -> Option<String> {
 }
 
 /// Sends (or, for `--dry-run=client`, only prints) a generated object.
-fn submit_generated(ctx: &mut Ctx, parsed: &Parsed, kind: Kind, name: &str, obj: GoValue, dry: DryRun, out: Output) -> i32 {
+fn submit_generated(
+    ctx: &mut Ctx,
+    parsed: &Parsed,
+    kind: Kind,
+    name: &str,
+    obj: GoValue,
+    dry: DryRun,
+    out: Output,
+) -> i32 {
     let mut value = obj.to_value();
     if parsed.is_set("save-config") {
         super::apply::set_last_applied(&mut value, kind, &ctx.namespace(parsed));
     }
     if dry == DryRun::Client {
-        pf::print_result(ctx, out, kind, name, "created", dry, &value, Some(obj.to_go_json()));
+        pf::print_result(
+            ctx,
+            out,
+            kind,
+            name,
+            "created",
+            dry,
+            &value,
+            Some(obj.to_go_json()),
+        );
         return 0;
     }
     let object = match decode_object(value) {
@@ -112,7 +150,16 @@ fn submit_generated(ctx: &mut Ctx, parsed: &Parsed, kind: Kind, name: &str, obj:
     let ns = ctx.namespace(parsed);
     match ctx.cluster.api().create(object, &ns, dry == DryRun::Server) {
         Ok(created) => {
-            pf::print_result(ctx, out, kind, created.name(), "created", dry, &created.to_value(), None);
+            pf::print_result(
+                ctx,
+                out,
+                kind,
+                created.name(),
+                "created",
+                dry,
+                &created.to_value(),
+                None,
+            );
             0
         }
         Err(e) => {
@@ -140,7 +187,16 @@ fn create_from_files(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -
             break;
         }
         match create_one(ctx, m, &ns, parsed.is_set("save-config"), dry) {
-            Ok(created) => pf::print_result(ctx, out, m.kind, created.name(), "created", dry, &created.to_value(), None),
+            Ok(created) => pf::print_result(
+                ctx,
+                out,
+                m.kind,
+                created.name(),
+                "created",
+                dry,
+                &created.to_value(),
+                None,
+            ),
             Err(e) => errors.push(e),
         }
     }
@@ -164,8 +220,18 @@ pub fn check_namespace(m: &Manifest, ns: &str, enforce: bool) -> Result<(), Stri
     Ok(())
 }
 
-fn create_one(ctx: &mut Ctx, m: &Manifest, ns: &str, save_config: bool, dry: DryRun) -> Result<Object, String> {
-    let target_ns = if m.namespace().is_empty() { ns.to_string() } else { m.namespace().to_string() };
+fn create_one(
+    ctx: &mut Ctx,
+    m: &Manifest,
+    ns: &str,
+    save_config: bool,
+    dry: DryRun,
+) -> Result<Object, String> {
+    let target_ns = if m.namespace().is_empty() {
+        ns.to_string()
+    } else {
+        m.namespace().to_string()
+    };
     let mut value = m.value.clone();
     if save_config {
         super::apply::set_last_applied(&mut value, m.kind, &target_ns);
@@ -184,7 +250,12 @@ fn create_one(ctx: &mut Ctx, m: &Manifest, ns: &str, save_config: bool, dry: Dry
 
 /// Data sources of `create configmap|secret generic`, in kubectl's order of application:
 /// files, then literals, then env files.
-fn collect_data(ctx: &mut Ctx, parsed: &Parsed, kind_name: &str, name: &str) -> Result<BTreeMap<String, String>, String> {
+fn collect_data(
+    ctx: &mut Ctx,
+    parsed: &Parsed,
+    kind_name: &str,
+    name: &str,
+) -> Result<BTreeMap<String, String>, String> {
     let mut data = BTreeMap::new();
     let add = |data: &mut BTreeMap<String, String>, k: String, v: String| -> Result<(), String> {
         validate_config_key(&k, kind_name)?;
@@ -197,7 +268,11 @@ fn collect_data(ctx: &mut Ctx, parsed: &Parsed, kind_name: &str, name: &str) -> 
     for source in parsed.all("from-file") {
         let (key, path) = match source.split_once('=') {
             Some((k, p)) if !k.is_empty() => (Some(k.to_string()), p.to_string()),
-            Some((_, _)) => return Err(format!("key names or file paths cannot be empty: {source:?}")),
+            Some((_, _)) => {
+                return Err(format!(
+                    "key names or file paths cannot be empty: {source:?}"
+                ))
+            }
             None => (None, source.clone()),
         };
         let abs = ctx.io.vfs.resolve(ctx.io.cwd, &path);
@@ -216,20 +291,29 @@ fn collect_data(ctx: &mut Ctx, parsed: &Parsed, kind_name: &str, name: &str) -> 
                 }
             }
         } else {
-            let text = ctx.io.vfs.read(&abs).map_err(|e| format!("error reading {path}: {}", e.to_string().to_lowercase()))?;
+            let text =
+                ctx.io.vfs.read(&abs).map_err(|e| {
+                    format!("error reading {path}: {}", e.to_string().to_lowercase())
+                })?;
             let key = key.unwrap_or_else(|| path.rsplit('/').next().unwrap_or(&path).to_string());
             add(&mut data, key, text)?;
         }
     }
     for literal in parsed.all("from-literal") {
         let Some((k, v)) = literal.split_once('=') else {
-            return Err(format!("invalid literal source {literal}, expected key=value"));
+            return Err(format!(
+                "invalid literal source {literal}, expected key=value"
+            ));
         };
         add(&mut data, k.to_string(), v.to_string())?;
     }
     for path in parsed.all("from-env-file") {
         let abs = ctx.io.vfs.resolve(ctx.io.cwd, &path);
-        let text = ctx.io.vfs.read(&abs).map_err(|_| format!("open {path}: no such file or directory"))?;
+        let text = ctx
+            .io
+            .vfs
+            .read(&abs)
+            .map_err(|_| format!("open {path}: no such file or directory"))?;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_start();
             if line.is_empty() || line.starts_with('#') {
@@ -249,7 +333,9 @@ fn collect_data(ctx: &mut Ctx, parsed: &Parsed, kind_name: &str, name: &str) -> 
 fn validate_config_key(key: &str, kind_name: &str) -> Result<(), String> {
     let ok = !key.is_empty()
         && key.len() <= 253
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && key != "."
         && key != "..";
     if ok {
@@ -262,7 +348,9 @@ fn validate_config_key(key: &str, kind_name: &str) -> Result<(), String> {
 }
 
 fn create_configmap(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -> i32 {
-    let Some(name) = single_name(ctx, parsed, "create configmap") else { return 1 };
+    let Some(name) = single_name(ctx, parsed, "create configmap") else {
+        return 1;
+    };
     let data = match collect_data(ctx, parsed, "ConfigMap", &name) {
         Ok(d) => d,
         Err(e) => return pf::fail(ctx, &e),
@@ -274,16 +362,33 @@ fn create_configmap(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) ->
 
 fn create_secret(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -> i32 {
     let sub = parsed.args.get(1).map(String::as_str);
-    let rest = Parsed { args: parsed.args[1.min(parsed.args.len())..].to_vec(), ..parsed.clone() };
+    let rest = Parsed {
+        args: parsed.args[1.min(parsed.args.len())..].to_vec(),
+        ..parsed.clone()
+    };
     let ns = enforced_namespace(ctx, parsed);
     let (command, secret_type) = match sub {
-        Some("generic") => ("create secret generic", parsed.get("type").map(str::to_string)),
+        Some("generic") => (
+            "create secret generic",
+            parsed.get("type").map(str::to_string),
+        ),
         Some("tls") => ("create secret tls", Some("kubernetes.io/tls".to_string())),
-        Some("docker-registry") => ("create secret docker-registry", Some("kubernetes.io/dockerconfigjson".to_string())),
+        Some("docker-registry") => (
+            "create secret docker-registry",
+            Some("kubernetes.io/dockerconfigjson".to_string()),
+        ),
         None => return pf::usage_error(ctx, "create secret", "Required resource not specified."),
-        Some(other) => return pf::usage_error(ctx, "create secret", &format!("unknown command {other:?} for \"kubectl create secret\"")),
+        Some(other) => {
+            return pf::usage_error(
+                ctx,
+                "create secret",
+                &format!("unknown command {other:?} for \"kubectl create secret\""),
+            )
+        }
     };
-    let Some(name) = single_name(ctx, &rest, command) else { return 1 };
+    let Some(name) = single_name(ctx, &rest, command) else {
+        return 1;
+    };
     let data = match sub {
         Some("tls") => match tls_data(ctx, parsed) {
             Ok(d) => d,
@@ -308,7 +413,10 @@ fn tls_data(ctx: &mut Ctx, parsed: &Parsed) -> Result<BTreeMap<String, String>, 
     };
     let read = |ctx: &Ctx, p: &str| {
         let abs = ctx.io.vfs.resolve(ctx.io.cwd, p);
-        ctx.io.vfs.read(&abs).map_err(|_| format!("open {p}: no such file or directory"))
+        ctx.io
+            .vfs
+            .read(&abs)
+            .map_err(|_| format!("open {p}: no such file or directory"))
     };
     let cert_pem = read(ctx, cert)?;
     let key_pem = read(ctx, key)?;
@@ -318,17 +426,28 @@ fn tls_data(ctx: &mut Ctx, parsed: &Parsed) -> Result<BTreeMap<String, String>, 
     if !key_pem.contains("-----BEGIN") || !key_pem.contains("PRIVATE KEY-----") {
         return Err("tls: failed to find any PEM data in key input".to_string());
     }
-    Ok(BTreeMap::from([("tls.crt".to_string(), cert_pem), ("tls.key".to_string(), key_pem)]))
+    Ok(BTreeMap::from([
+        ("tls.crt".to_string(), cert_pem),
+        ("tls.key".to_string(), key_pem),
+    ]))
 }
 
-fn docker_data(ctx: &mut Ctx, parsed: &Parsed, name: &str) -> Result<BTreeMap<String, String>, String> {
+fn docker_data(
+    ctx: &mut Ctx,
+    parsed: &Parsed,
+    name: &str,
+) -> Result<BTreeMap<String, String>, String> {
     if parsed.has("from-file") {
         return collect_data(ctx, parsed, "Secret", name);
     }
-    let (Some(user), Some(password)) = (parsed.get("docker-username"), parsed.get("docker-password")) else {
+    let (Some(user), Some(password)) =
+        (parsed.get("docker-username"), parsed.get("docker-password"))
+    else {
         return Err("either --from-file or the combination of --docker-username, --docker-password and --docker-server is required".to_string());
     };
-    let server = parsed.get("docker-server").unwrap_or("https://index.docker.io/v1/");
+    let server = parsed
+        .get("docker-server")
+        .unwrap_or("https://index.docker.io/v1/");
     let auth = generators::base64(format!("{user}:{password}").as_bytes());
     let mut entry = serde_json::Map::new();
     entry.insert("username".into(), user.into());
@@ -346,6 +465,9 @@ fn docker_data(ctx: &mut Ctx, parsed: &Parsed, name: &str) -> Result<BTreeMap<St
             .collect::<Vec<_>>()
             .join(",")
     );
-    let config = format!("{{\"auths\":{{{}:{entry_json}}}}}", serde_json::Value::from(server));
+    let config = format!(
+        "{{\"auths\":{{{}:{entry_json}}}}}",
+        serde_json::Value::from(server)
+    );
     Ok(BTreeMap::from([(".dockerconfigjson".to_string(), config)]))
 }

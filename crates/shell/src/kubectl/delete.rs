@@ -63,11 +63,17 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(d) => d,
         Err(e) => return pf::fail(ctx, &e),
     };
-    let name_only = match parsed.get("output") {
-        None | Some("") => false,
-        Some("name") => true,
-        Some(o) => return pf::fail(ctx, &format!("unexpected -o output mode: {o:?}, the only supported output mode is \"name\"")),
-    };
+    let name_only =
+        match parsed.get("output") {
+            None | Some("") => false,
+            Some("name") => true,
+            Some(o) => return pf::fail(
+                ctx,
+                &format!(
+                    "unexpected -o output mode: {o:?}, the only supported output mode is \"name\""
+                ),
+            ),
+        };
     let mut grace = match parsed.get("grace-period") {
         None => None,
         Some(g) => match g.parse::<i64>() {
@@ -97,7 +103,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if force && grace == Some(0) {
         ctx.err("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
     }
-    let mode = Mode { grace, force, dry, name_only };
+    let mode = Mode {
+        grace,
+        force,
+        dry,
+        name_only,
+    };
     let targets = match targets(ctx, &parsed) {
         Ok(t) => t,
         Err(e) => {
@@ -109,7 +120,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         ctx.out("No resources found\n");
         return 0;
     };
-    let ignore_not_found = parsed.is_set("ignore-not-found") || parsed.is_set("all") || parsed.has("selector");
+    let ignore_not_found =
+        parsed.is_set("ignore-not-found") || parsed.is_set("all") || parsed.has("selector");
     let warn_cluster_scope = parsed.has("namespace") && !parsed.is_set("all-namespaces");
     let mut warned = false;
     let mut errors = Vec::new();
@@ -122,7 +134,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         match delete_one(ctx, t, &mode) {
             Ok(uid) => deleted.push((t.key.clone(), uid)),
             Err(e) if ignore_not_found && e.reason == StatusReason::NotFound => {}
-            Err(e) => errors.push(if t.source.is_empty() { api_error_text(&e) } else { api_error_with_source(&e, "deleting", &t.source) }),
+            Err(e) => errors.push(if t.source.is_empty() {
+                api_error_text(&e)
+            } else {
+                api_error_with_source(&e, "deleting", &t.source)
+            }),
         }
     }
     if deleted.is_empty() && errors.is_empty() && !parsed.is_set("ignore-not-found") {
@@ -150,8 +166,15 @@ fn targets(ctx: &mut Ctx, parsed: &Parsed) -> Result<Option<Vec<Target>>, String
         let mut out = Vec::new();
         for m in &manifests {
             super::create::check_namespace(m, &ns, enforce)?;
-            let target_ns = if m.namespace().is_empty() { ns.clone() } else { m.namespace().to_string() };
-            out.push(Target { key: ObjectKey::new(m.kind, &target_ns, m.name()), source: m.source.clone() });
+            let target_ns = if m.namespace().is_empty() {
+                ns.clone()
+            } else {
+                m.namespace().to_string()
+            };
+            out.push(Target {
+                key: ObjectKey::new(m.kind, &target_ns, m.name()),
+                source: m.source.clone(),
+            });
         }
         return Ok(Some(out));
     }
@@ -173,9 +196,15 @@ fn targets(ctx: &mut Ctx, parsed: &Parsed) -> Result<Option<Vec<Target>>, String
             let (t, n) = a.split_once('/').unwrap_or((a, ""));
             let kind = super::resolve_kind(t).map_err(|e| format!("error: {e}"))?;
             if n.is_empty() {
-                return Err("error: arguments in resource/name form must have a single resource and name".to_string());
+                return Err(
+                    "error: arguments in resource/name form must have a single resource and name"
+                        .to_string(),
+                );
             }
-            out.push(Target { key: ObjectKey::new(kind, &ns, n), source: String::new() });
+            out.push(Target {
+                key: ObjectKey::new(kind, &ns, n),
+                source: String::new(),
+            });
         }
         return Ok(Some(out));
     }
@@ -191,7 +220,10 @@ fn targets(ctx: &mut Ctx, parsed: &Parsed) -> Result<Option<Vec<Target>>, String
         let mut out = Vec::new();
         for kind in &kinds {
             for n in names {
-                out.push(Target { key: ObjectKey::new(*kind, &ns, n), source: String::new() });
+                out.push(Target {
+                    key: ObjectKey::new(*kind, &ns, n),
+                    source: String::new(),
+                });
             }
         }
         return Ok(Some(out));
@@ -204,12 +236,22 @@ fn targets(ctx: &mut Ctx, parsed: &Parsed) -> Result<Option<Vec<Target>>, String
     }
     let mut out = Vec::new();
     for kind in kinds {
-        let scope = if all_namespaces || !kind.info().namespaced { None } else { Some(ns.as_str()) };
+        let scope = if all_namespaces || !kind.info().namespaced {
+            None
+        } else {
+            Some(ns.as_str())
+        };
         for obj in ctx.cluster.api_ref().list(kind, scope) {
-            if selector.as_ref().is_some_and(|s| !s.matches(obj.metadata().labels.as_ref())) {
+            if selector
+                .as_ref()
+                .is_some_and(|s| !s.matches(obj.metadata().labels.as_ref()))
+            {
                 continue;
             }
-            out.push(Target { key: obj.key(), source: String::new() });
+            out.push(Target {
+                key: obj.key(),
+                source: String::new(),
+            });
         }
     }
     Ok((!out.is_empty()).then_some(out))
@@ -223,14 +265,28 @@ fn delete_one(ctx: &mut Ctx, t: &Target, mode: &Mode) -> Result<String, ApiError
         ctx.cluster.api_ref().get(key)?;
         return Err(ApiError::new(
             StatusReason::Forbidden,
-            format!("namespaces {:?} is forbidden: this namespace may not be deleted", key.name),
+            format!(
+                "namespaces {:?} is forbidden: this namespace may not be deleted",
+                key.name
+            ),
         ));
     }
     let uid = if mode.dry == DryRun::Client {
-        ctx.cluster.api_ref().get(key)?.metadata().uid.clone().unwrap_or_default()
+        ctx.cluster
+            .api_ref()
+            .get(key)?
+            .metadata()
+            .uid
+            .clone()
+            .unwrap_or_default()
     } else {
-        let opts = DeleteOptions { grace_period_seconds: mode.grace };
-        let old = ctx.cluster.api().delete(key, &opts, mode.dry == DryRun::Server)?;
+        let opts = DeleteOptions {
+            grace_period_seconds: mode.grace,
+        };
+        let old = ctx
+            .cluster
+            .api()
+            .delete(key, &opts, mode.dry == DryRun::Server)?;
         old.metadata().uid.clone().unwrap_or_default()
     };
     print_deleted(ctx, key, mode);
@@ -244,9 +300,21 @@ fn print_deleted(ctx: &mut Ctx, key: &ObjectKey, mode: &Mode) {
         ctx.out(format!("{kind}/{}\n", key.name));
         return;
     }
-    let operation = if mode.grace == Some(0) && mode.force { "force deleted" } else { "deleted" };
-    let scope = if key.namespace.is_empty() { String::new() } else { format!(" from {} namespace", key.namespace) };
-    ctx.out(format!("{kind} {:?} {operation}{scope}{}\n", key.name, mode.dry.suffix()));
+    let operation = if mode.grace == Some(0) && mode.force {
+        "force deleted"
+    } else {
+        "deleted"
+    };
+    let scope = if key.namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" from {} namespace", key.namespace)
+    };
+    ctx.out(format!(
+        "{kind} {:?} {operation}{scope}{}\n",
+        key.name,
+        mode.dry.suffix()
+    ));
 }
 
 /// Lets simulated time pass until every deleted object is gone (or replaced by a new object
@@ -256,7 +324,12 @@ fn wait_for_deletion(ctx: &mut Ctx, deleted: &[(ObjectKey, String)], grace: Opti
         .iter()
         .filter_map(|(k, _)| ctx.cluster.api_ref().get(k).ok())
         .map(|o| {
-            o.metadata().deletion_grace_period_seconds.or(grace).unwrap_or(30).max(0) as u64 * 1000
+            o.metadata()
+                .deletion_grace_period_seconds
+                .or(grace)
+                .unwrap_or(30)
+                .max(0) as u64
+                * 1000
         })
         .max()
         .unwrap_or(0);
@@ -264,7 +337,10 @@ fn wait_for_deletion(ctx: &mut Ctx, deleted: &[(ObjectKey, String)], grace: Opti
     let mut waited = 0;
     loop {
         let pending = deleted.iter().any(|(k, uid)| {
-            ctx.cluster.api_ref().get(k).is_ok_and(|o| o.metadata().uid.as_deref().unwrap_or("") == uid)
+            ctx.cluster
+                .api_ref()
+                .get(k)
+                .is_ok_and(|o| o.metadata().uid.as_deref().unwrap_or("") == uid)
         });
         if !pending || waited >= budget {
             return;
@@ -277,10 +353,25 @@ fn wait_for_deletion(ctx: &mut Ctx, deleted: &[(ObjectKey, String)], grace: Opti
 
 /// Deletes one object, prints `pod "web" deleted from default namespace` and waits for it to
 /// be gone (`kubectl replace --force`). Errors are in kubectl's wording.
-pub fn delete_and_wait(ctx: &mut Ctx, key: &ObjectKey, grace: Option<i64>, dry: DryRun, source: &str) -> Result<(), String> {
-    let mode = Mode { grace, force: false, dry, name_only: false };
-    let t = Target { key: key.clone(), source: source.to_string() };
-    let uid = delete_one(ctx, &t, &mode).map_err(|e| api_error_with_source(&e, "deleting", source))?;
+pub fn delete_and_wait(
+    ctx: &mut Ctx,
+    key: &ObjectKey,
+    grace: Option<i64>,
+    dry: DryRun,
+    source: &str,
+) -> Result<(), String> {
+    let mode = Mode {
+        grace,
+        force: false,
+        dry,
+        name_only: false,
+    };
+    let t = Target {
+        key: key.clone(),
+        source: source.to_string(),
+    };
+    let uid =
+        delete_one(ctx, &t, &mode).map_err(|e| api_error_with_source(&e, "deleting", source))?;
     if dry == DryRun::None {
         wait_for_deletion(ctx, &[(key.clone(), uid)], grace);
     }

@@ -10,7 +10,10 @@ use super::columns::{self, RowContext};
 use super::flags::{self, boolean, value, FlagSpec};
 use super::get::{parse_targets, usage_error, Target};
 use super::{errors, Ctx};
-use k8s_openapi::api::core::v1::{ConfigMap, Container, ContainerState, ContainerStatus, Event, Namespace, Node, Pod, Probe, Secret};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ContainerState, ContainerStatus, Event, Namespace, Node, Pod, Probe,
+    Secret,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kubarium_engine::api::quantity::parse_milli;
@@ -50,11 +53,27 @@ fn tabwriter(text: &str, minwidth: usize, padding: usize) -> String {
     let lines: Vec<Vec<&str>> = text.split('\n').map(|l| l.split('\t').collect()).collect();
     let mut out = String::new();
     let mut widths = Vec::new();
-    format_block(&lines, 0, lines.len(), &mut widths, minwidth, padding, &mut out);
+    format_block(
+        &lines,
+        0,
+        lines.len(),
+        &mut widths,
+        minwidth,
+        padding,
+        &mut out,
+    );
     out
 }
 
-fn format_block(lines: &[Vec<&str>], mut line0: usize, line1: usize, widths: &mut Vec<usize>, minwidth: usize, padding: usize, out: &mut String) {
+fn format_block(
+    lines: &[Vec<&str>],
+    mut line0: usize,
+    line1: usize,
+    widths: &mut Vec<usize>,
+    minwidth: usize,
+    padding: usize,
+    out: &mut String,
+) {
     let column = widths.len();
     let mut this = line0;
     while this < line1 {
@@ -77,7 +96,13 @@ fn format_block(lines: &[Vec<&str>], mut line0: usize, line1: usize, widths: &mu
     write_lines(lines, line0, line1, widths, out);
 }
 
-fn write_lines(lines: &[Vec<&str>], line0: usize, line1: usize, widths: &[usize], out: &mut String) {
+fn write_lines(
+    lines: &[Vec<&str>],
+    line0: usize,
+    line1: usize,
+    widths: &[usize],
+    out: &mut String,
+) {
     for (i, line) in lines.iter().enumerate().take(line1).skip(line0) {
         for (j, cell) in line.iter().enumerate() {
             out.push_str(cell);
@@ -146,9 +171,18 @@ fn labels_multiline(w: &mut PrefixWriter, title: &str, labels: Option<&BTreeMap<
 }
 
 /// `printAnnotationsMultiline`: long or multi-line values go on their own lines, cut at 140.
-fn annotations_multiline(w: &mut PrefixWriter, title: &str, annotations: Option<&BTreeMap<String, String>>) {
+fn annotations_multiline(
+    w: &mut PrefixWriter,
+    title: &str,
+    annotations: Option<&BTreeMap<String, String>>,
+) {
     w.write(0, &format!("{title}:\t"));
-    let keys: Vec<&String> = annotations.into_iter().flatten().map(|(k, _)| k).filter(|k| k.as_str() != LAST_APPLIED).collect();
+    let keys: Vec<&String> = annotations
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .filter(|k| k.as_str() != LAST_APPLIED)
+        .collect();
     if keys.is_empty() {
         w.write(0, "<none>\n");
         return;
@@ -158,7 +192,9 @@ fn annotations_multiline(w: &mut PrefixWriter, title: &str, annotations: Option<
         if i != 0 {
             w.write(0, "\t");
         }
-        let value = map[k.as_str()].strip_suffix('\n').unwrap_or(&map[k.as_str()]);
+        let value = map[k.as_str()]
+            .strip_suffix('\n')
+            .unwrap_or(&map[k.as_str()]);
         if value.len() + k.len() + 2 > MAX_ANNOTATION_LEN || value.contains('\n') {
             w.write(0, &format!("{k}:\n"));
             for s in value.split('\n') {
@@ -180,7 +216,10 @@ fn annotations_multiline(w: &mut PrefixWriter, title: &str, annotations: Option<
 }
 
 /// `printPodTolerationsMultiline`: `key=value:Effect op=Exists for 300s`, sorted by key.
-fn tolerations_multiline(w: &mut PrefixWriter, tolerations: &[k8s_openapi::api::core::v1::Toleration]) {
+fn tolerations_multiline(
+    w: &mut PrefixWriter,
+    tolerations: &[k8s_openapi::api::core::v1::Toleration],
+) {
     w.write(0, "Tolerations:\t");
     if tolerations.is_empty() {
         w.write(0, "<none>\n");
@@ -203,7 +242,11 @@ fn tolerations_multiline(w: &mut PrefixWriter, tolerations: &[k8s_openapi::api::
             s.push_str(&format!(":{effect}"));
         }
         if t.operator.as_deref() == Some("Exists") && value.is_empty() {
-            s.push_str(if !key.is_empty() || !effect.is_empty() { " op=Exists" } else { "op=Exists" });
+            s.push_str(if !key.is_empty() || !effect.is_empty() {
+                " op=Exists"
+            } else {
+                "op=Exists"
+            });
         }
         if let Some(secs) = t.toleration_seconds {
             s.push_str(&format!(" for {secs}s"));
@@ -223,7 +266,11 @@ fn taint_string(t: &k8s_openapi::api::core::v1::Taint) -> String {
 /// The events kubectl shows for an object: those whose involved object is it.
 fn events_for(ctx: &Ctx, obj: &Object) -> Vec<Event> {
     let kind = obj.kind();
-    let ns = if kind.info().namespaced { Some(obj.namespace()) } else { None };
+    let ns = if kind.info().namespaced {
+        Some(obj.namespace())
+    } else {
+        None
+    };
     let uid = obj.metadata().uid.clone().unwrap_or_default();
     let mut events: Vec<Event> = ctx
         .cluster
@@ -239,7 +286,9 @@ fn events_for(ctx: &Ctx, obj: &Object) -> Vec<Event> {
             // because the kubelet uses the node name as the UID of its events.
             let kind_ok = kind == Kind::Pod || io.kind.as_deref() == Some(kind.name());
             let event_uid = io.uid.as_deref().unwrap_or("");
-            let uid_ok = event_uid.is_empty() || event_uid == uid || (kind == Kind::Node && event_uid == obj.name());
+            let uid_ok = event_uid.is_empty()
+                || event_uid == uid
+                || (kind == Kind::Node && event_uid == obj.name());
             name_ok && ns_ok && kind_ok && uid_ok
         })
         .collect();
@@ -265,7 +314,12 @@ fn describe_events(w: &mut PrefixWriter, events: &[Event], rc: &RowContext) {
             .or_else(|| e.reporting_component.clone())
             .unwrap_or_default();
         let mut message = e.message.as_deref().unwrap_or("").trim().to_string();
-        if let Some(fp) = e.involved_object.field_path.as_deref().filter(|f| !f.is_empty()) {
+        if let Some(fp) = e
+            .involved_object
+            .field_path
+            .as_deref()
+            .filter(|f| !f.is_empty())
+        {
             message = format!("{fp}: {message}");
         }
         w.write(
@@ -295,17 +349,35 @@ fn describe_probe(p: &Probe) -> String {
         k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s) => s.clone(),
     };
     if let Some(e) = &p.exec {
-        format!("exec [{}] {attrs}", e.command.clone().unwrap_or_default().join(" "))
+        format!(
+            "exec [{}] {attrs}",
+            e.command.clone().unwrap_or_default().join(" ")
+        )
     } else if let Some(h) = &p.http_get {
         let scheme = h.scheme.as_deref().unwrap_or("HTTP").to_lowercase();
         let host = h.host.as_deref().unwrap_or("");
         let port = port(&h.port);
-        let host_port = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
-        format!("http-get {scheme}://{host_port}{} {attrs}", h.path.as_deref().unwrap_or(""))
+        let host_port = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        format!(
+            "http-get {scheme}://{host_port}{} {attrs}",
+            h.path.as_deref().unwrap_or("")
+        )
     } else if let Some(t) = &p.tcp_socket {
-        format!("tcp-socket {}:{} {attrs}", t.host.as_deref().unwrap_or(""), port(&t.port))
+        format!(
+            "tcp-socket {}:{} {attrs}",
+            t.host.as_deref().unwrap_or(""),
+            port(&t.port)
+        )
     } else if let Some(g) = &p.grpc {
-        format!("grpc <pod>:{} {} {attrs}", g.port, g.service.as_deref().unwrap_or(""))
+        format!(
+            "grpc <pod>:{} {} {attrs}",
+            g.port,
+            g.service.as_deref().unwrap_or("")
+        )
     } else {
         format!("unknown {attrs}")
     }
@@ -315,7 +387,10 @@ fn describe_probe(p: &Probe) -> String {
 fn describe_state(w: &mut PrefixWriter, label: &str, state: &ContainerState) {
     if let Some(r) = &state.running {
         w.write(2, &format!("{label}:\tRunning\n"));
-        w.write(3, &format!("Started:\t{}\n", rfc1123z(r.started_at.as_ref())));
+        w.write(
+            3,
+            &format!("Started:\t{}\n", rfc1123z(r.started_at.as_ref())),
+        );
     } else if let Some(wt) = &state.waiting {
         w.write(2, &format!("{label}:\tWaiting\n"));
         if let Some(r) = wt.reason.as_deref().filter(|r| !r.is_empty()) {
@@ -333,15 +408,25 @@ fn describe_state(w: &mut PrefixWriter, label: &str, state: &ContainerState) {
         if let Some(s) = t.signal.filter(|s| *s > 0) {
             w.write(3, &format!("Signal:\t{s}\n"));
         }
-        w.write(3, &format!("Started:\t{}\n", rfc1123z(t.started_at.as_ref())));
-        w.write(3, &format!("Finished:\t{}\n", rfc1123z(t.finished_at.as_ref())));
+        w.write(
+            3,
+            &format!("Started:\t{}\n", rfc1123z(t.started_at.as_ref())),
+        );
+        w.write(
+            3,
+            &format!("Finished:\t{}\n", rfc1123z(t.finished_at.as_ref())),
+        );
     } else {
         w.write(2, &format!("{label}:\tWaiting\n"));
     }
 }
 
 /// `describeResources`: `Limits:` and `Requests:`, resource names sorted.
-fn describe_resources(w: &mut PrefixWriter, level: usize, r: Option<&k8s_openapi::api::core::v1::ResourceRequirements>) {
+fn describe_resources(
+    w: &mut PrefixWriter,
+    level: usize,
+    r: Option<&k8s_openapi::api::core::v1::ResourceRequirements>,
+) {
     let Some(r) = r else { return };
     for (title, list) in [("Limits", &r.limits), ("Requests", &r.requests)] {
         if let Some(list) = list.as_ref().filter(|l| !l.is_empty()) {
@@ -358,7 +443,11 @@ fn ports_string(ports: &[k8s_openapi::api::core::v1::ContainerPort], host: bool)
     ports
         .iter()
         .map(|p| {
-            let n = if host { p.host_port.unwrap_or(0) } else { p.container_port };
+            let n = if host {
+                p.host_port.unwrap_or(0)
+            } else {
+                p.container_port
+            };
             let mut s = format!("{n}/{}", p.protocol.as_deref().unwrap_or("TCP"));
             if let Some(name) = p.name.as_deref().filter(|n| !n.is_empty()) {
                 s = format!("{s} ({name})");
@@ -370,22 +459,43 @@ fn ports_string(ports: &[k8s_openapi::api::core::v1::ContainerPort], host: bool)
 }
 
 /// `describeContainers`: one block per container.
-fn describe_containers(w: &mut PrefixWriter, label: &str, containers: &[Container], statuses: &[ContainerStatus], pod: &Pod) {
+fn describe_containers(
+    w: &mut PrefixWriter,
+    label: &str,
+    containers: &[Container],
+    statuses: &[ContainerStatus],
+    pod: &Pod,
+) {
     let none = if containers.is_empty() { " <none>" } else { "" };
     w.write(0, &format!("{label}:{none}\n"));
     for c in containers {
         let status = statuses.iter().find(|s| s.name == c.name);
         w.write(1, &format!("{}:\n", c.name));
         if let Some(s) = status {
-            w.write(2, &format!("Container ID:\t{}\n", s.container_id.as_deref().unwrap_or("")));
+            w.write(
+                2,
+                &format!(
+                    "Container ID:\t{}\n",
+                    s.container_id.as_deref().unwrap_or("")
+                ),
+            );
         }
-        w.write(2, &format!("Image:\t{}\n", c.image.as_deref().unwrap_or("")));
+        w.write(
+            2,
+            &format!("Image:\t{}\n", c.image.as_deref().unwrap_or("")),
+        );
         if let Some(s) = status {
             w.write(2, &format!("Image ID:\t{}\n", s.image_id));
         }
         let ports = c.ports.as_deref().unwrap_or(&[]);
         let port = ports_string(ports, false);
-        let or_none = |s: String| if s.is_empty() { "<none>".to_string() } else { s };
+        let or_none = |s: String| {
+            if s.is_empty() {
+                "<none>".to_string()
+            } else {
+                s
+            }
+        };
         if port.contains(',') {
             w.write(2, &format!("Ports:\t{port}\n"));
         } else {
@@ -412,11 +522,18 @@ fn describe_containers(w: &mut PrefixWriter, label: &str, containers: &[Containe
             if let Some(last) = s.last_state.as_ref().filter(|l| l.terminated.is_some()) {
                 describe_state(w, "Last State", last);
             }
-            w.write(2, &format!("Ready:\t{}\n", if s.ready { "True" } else { "False" }));
+            w.write(
+                2,
+                &format!("Ready:\t{}\n", if s.ready { "True" } else { "False" }),
+            );
             w.write(2, &format!("Restart Count:\t{}\n", s.restart_count));
         }
         describe_resources(w, 2, c.resources.as_ref());
-        for (title, probe) in [("Liveness", &c.liveness_probe), ("Readiness", &c.readiness_probe), ("Startup", &c.startup_probe)] {
+        for (title, probe) in [
+            ("Liveness", &c.liveness_probe),
+            ("Readiness", &c.readiness_probe),
+            ("Startup", &c.startup_probe),
+        ] {
             if let Some(p) = probe {
                 w.write(2, &format!("{title}:\t{}\n", describe_probe(p)));
             }
@@ -433,12 +550,21 @@ fn describe_containers(w: &mut PrefixWriter, label: &str, containers: &[Containe
                 };
                 match e.prefix.as_deref().filter(|p| !p.is_empty()) {
                     None => w.write(3, &format!("{name}\t{source}\tOptional: {optional}\n")),
-                    Some(p) => w.write(3, &format!("{name}\t{source} with prefix '{p}'\tOptional: {optional}\n")),
+                    Some(p) => w.write(
+                        3,
+                        &format!("{name}\t{source} with prefix '{p}'\tOptional: {optional}\n"),
+                    ),
                 }
             }
         }
         let env = c.env.as_deref().unwrap_or(&[]);
-        w.write(2, &format!("Environment:{}\n", if env.is_empty() { "\t<none>" } else { "" }));
+        w.write(
+            2,
+            &format!(
+                "Environment:{}\n",
+                if env.is_empty() { "\t<none>" } else { "" }
+            ),
+        );
         for e in env {
             let Some(from) = &e.value_from else {
                 for (i, line) in e.value.as_deref().unwrap_or("").split('\n').enumerate() {
@@ -452,30 +578,71 @@ fn describe_containers(w: &mut PrefixWriter, label: &str, containers: &[Containe
             };
             if let Some(f) = &from.field_ref {
                 let value = field_ref_value(pod, &f.field_path);
-                w.write(3, &format!("{}:\t{value} ({}:{})\n", e.name, f.api_version.as_deref().unwrap_or("v1"), f.field_path));
+                w.write(
+                    3,
+                    &format!(
+                        "{}:\t{value} ({}:{})\n",
+                        e.name,
+                        f.api_version.as_deref().unwrap_or("v1"),
+                        f.field_path
+                    ),
+                );
             } else if let Some(r) = &from.resource_field_ref {
-                w.write(3, &format!("{}:\t{} ({})\n", e.name, resource_field_value(c, &r.resource), r.resource));
+                w.write(
+                    3,
+                    &format!(
+                        "{}:\t{} ({})\n",
+                        e.name,
+                        resource_field_value(c, &r.resource),
+                        r.resource
+                    ),
+                );
             } else if let Some(s) = &from.secret_key_ref {
                 w.write(
                     3,
-                    &format!("{}:\t<set to the key '{}' in secret '{}'>\tOptional: {}\n", e.name, s.key, s.name, s.optional.unwrap_or(false)),
+                    &format!(
+                        "{}:\t<set to the key '{}' in secret '{}'>\tOptional: {}\n",
+                        e.name,
+                        s.key,
+                        s.name,
+                        s.optional.unwrap_or(false)
+                    ),
                 );
             } else if let Some(s) = &from.config_map_key_ref {
                 w.write(
                     3,
-                    &format!("{}:\t<set to the key '{}' of config map '{}'>\tOptional: {}\n", e.name, s.key, s.name, s.optional.unwrap_or(false)),
+                    &format!(
+                        "{}:\t<set to the key '{}' of config map '{}'>\tOptional: {}\n",
+                        e.name,
+                        s.key,
+                        s.name,
+                        s.optional.unwrap_or(false)
+                    ),
                 );
             }
         }
         let mut mounts: Vec<_> = c.volume_mounts.iter().flatten().collect();
-        w.write(2, &format!("Mounts:{}\n", if mounts.is_empty() { "\t<none>" } else { "" }));
+        w.write(
+            2,
+            &format!(
+                "Mounts:{}\n",
+                if mounts.is_empty() { "\t<none>" } else { "" }
+            ),
+        );
         mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
         for m in mounts {
-            let mut flags = vec![if m.read_only == Some(true) { "ro".to_string() } else { "rw".to_string() }];
+            let mut flags = vec![if m.read_only == Some(true) {
+                "ro".to_string()
+            } else {
+                "rw".to_string()
+            }];
             if let Some(sp) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
                 flags.push(format!("path={sp:?}"));
             }
-            w.write(3, &format!("{} from {} ({})\n", m.mount_path, m.name, flags.join(",")));
+            w.write(
+                3,
+                &format!("{} from {} ({})\n", m.mount_path, m.name, flags.join(",")),
+            );
         }
     }
 }
@@ -487,16 +654,44 @@ fn field_ref_value(pod: &Pod, path: &str) -> String {
         "metadata.name" => m.name.clone().unwrap_or_default(),
         "metadata.namespace" => m.namespace.clone().unwrap_or_default(),
         "metadata.uid" => m.uid.clone().unwrap_or_default(),
-        "spec.nodeName" => pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(),
-        "spec.serviceAccountName" => pod.spec.as_ref().and_then(|s| s.service_account_name.clone()).unwrap_or_default(),
-        "status.podIP" => pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
-        "status.hostIP" => pod.status.as_ref().and_then(|s| s.host_ip.clone()).unwrap_or_default(),
+        "spec.nodeName" => pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .unwrap_or_default(),
+        "spec.serviceAccountName" => pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.service_account_name.clone())
+            .unwrap_or_default(),
+        "status.podIP" => pod
+            .status
+            .as_ref()
+            .and_then(|s| s.pod_ip.clone())
+            .unwrap_or_default(),
+        "status.hostIP" => pod
+            .status
+            .as_ref()
+            .and_then(|s| s.host_ip.clone())
+            .unwrap_or_default(),
         p => {
-            let key = |prefix: &str| p.strip_prefix(prefix).map(|k| k.trim_start_matches("['").trim_end_matches("']").to_string());
+            let key = |prefix: &str| {
+                p.strip_prefix(prefix).map(|k| {
+                    k.trim_start_matches("['")
+                        .trim_end_matches("']")
+                        .to_string()
+                })
+            };
             if let Some(k) = key("metadata.labels") {
-                m.labels.as_ref().and_then(|l| l.get(&k).cloned()).unwrap_or_default()
+                m.labels
+                    .as_ref()
+                    .and_then(|l| l.get(&k).cloned())
+                    .unwrap_or_default()
             } else if let Some(k) = key("metadata.annotations") {
-                m.annotations.as_ref().and_then(|l| l.get(&k).cloned()).unwrap_or_default()
+                m.annotations
+                    .as_ref()
+                    .and_then(|l| l.get(&k).cloned())
+                    .unwrap_or_default()
             } else {
                 String::new()
             }
@@ -522,7 +717,9 @@ fn resource_field_value(c: &Container, resource: &str) -> String {
                 (milli / 1000).to_string()
             }
         }
-        None if which == "limits" && (name == "cpu" || name == "memory") => "node allocatable".to_string(),
+        None if which == "limits" && (name == "cpu" || name == "memory") => {
+            "node allocatable".to_string()
+        }
         None => "0".to_string(),
     }
 }
@@ -539,15 +736,34 @@ fn describe_volumes(w: &mut PrefixWriter, volumes: &[k8s_openapi::api::core::v1:
         if let Some(h) = &v.host_path {
             w.write(2, "Type:\tHostPath (bare host directory volume)\n");
             w.write(2, &format!("Path:\t{}\n", h.path));
-            w.write(2, &format!("HostPathType:\t{}\n", h.type_.as_deref().unwrap_or("<none>")));
+            w.write(
+                2,
+                &format!(
+                    "HostPathType:\t{}\n",
+                    h.type_.as_deref().unwrap_or("<none>")
+                ),
+            );
         } else if let Some(e) = &v.empty_dir {
-            let size = e.size_limit.as_ref().filter(|q| parse_milli(&q.0).unwrap_or(0) > 0).map_or("<unset>".to_string(), |q| q.0.clone());
-            w.write(2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n");
-            w.write(2, &format!("Medium:\t{}\n", e.medium.as_deref().unwrap_or("")));
+            let size = e
+                .size_limit
+                .as_ref()
+                .filter(|q| parse_milli(&q.0).unwrap_or(0) > 0)
+                .map_or("<unset>".to_string(), |q| q.0.clone());
+            w.write(
+                2,
+                "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n",
+            );
+            w.write(
+                2,
+                &format!("Medium:\t{}\n", e.medium.as_deref().unwrap_or("")),
+            );
             w.write(2, &format!("SizeLimit:\t{size}\n"));
         } else if let Some(s) = &v.secret {
             w.write(2, "Type:\tSecret (a volume populated by a Secret)\n");
-            w.write(2, &format!("SecretName:\t{}\n", s.secret_name.as_deref().unwrap_or("")));
+            w.write(
+                2,
+                &format!("SecretName:\t{}\n", s.secret_name.as_deref().unwrap_or("")),
+            );
             w.write(2, &format!("Optional:\t{}\n", s.optional.unwrap_or(false)));
         } else if let Some(c) = &v.config_map {
             w.write(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n");
@@ -558,12 +774,18 @@ fn describe_volumes(w: &mut PrefixWriter, volumes: &[k8s_openapi::api::core::v1:
             w.write(2, &format!("ClaimName:\t{}\n", c.claim_name));
             w.write(2, &format!("ReadOnly:\t{}\n", c.read_only.unwrap_or(false)));
         } else if let Some(n) = &v.nfs {
-            w.write(2, "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n");
+            w.write(
+                2,
+                "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n",
+            );
             w.write(2, &format!("Server:\t{}\n", n.server));
             w.write(2, &format!("Path:\t{}\n", n.path));
             w.write(2, &format!("ReadOnly:\t{}\n", n.read_only.unwrap_or(false)));
         } else if let Some(d) = &v.downward_api {
-            w.write(2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n");
+            w.write(
+                2,
+                "Type:\tDownwardAPI (a volume populated by information about the pod)\n",
+            );
             w.write(2, "Items:\n");
             for item in d.items.iter().flatten() {
                 if let Some(f) = &item.field_ref {
@@ -574,18 +796,30 @@ fn describe_volumes(w: &mut PrefixWriter, volumes: &[k8s_openapi::api::core::v1:
                 }
             }
         } else if let Some(p) = &v.projected {
-            w.write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n");
+            w.write(
+                2,
+                "Type:\tProjected (a volume that contains injected data from multiple sources)\n",
+            );
             for s in p.sources.iter().flatten() {
                 if let Some(sec) = &s.secret {
                     w.write(2, &format!("SecretName:\t{}\n", sec.name));
-                    w.write(2, &format!("Optional:\t{}\n", sec.optional.unwrap_or(false)));
+                    w.write(
+                        2,
+                        &format!("Optional:\t{}\n", sec.optional.unwrap_or(false)),
+                    );
                 } else if s.downward_api.is_some() {
                     w.write(2, "DownwardAPI:\ttrue\n");
                 } else if let Some(cm) = &s.config_map {
                     w.write(2, &format!("ConfigMapName:\t{}\n", cm.name));
                     w.write(2, &format!("Optional:\t{}\n", cm.optional.unwrap_or(false)));
                 } else if let Some(t) = &s.service_account_token {
-                    w.write(2, &format!("TokenExpirationSeconds:\t{}\n", t.expiration_seconds.unwrap_or(3607)));
+                    w.write(
+                        2,
+                        &format!(
+                            "TokenExpirationSeconds:\t{}\n",
+                            t.expiration_seconds.unwrap_or(3607)
+                        ),
+                    );
                 }
             }
         } else {
@@ -601,22 +835,36 @@ pub fn describe_pod(pod: &Pod, events: Option<&[Event]>, rc: &RowContext) -> Str
     let status = pod.status.clone().unwrap_or_default();
     let m = &pod.metadata;
     w.write(0, &format!("Name:\t{}\n", m.name.as_deref().unwrap_or("")));
-    w.write(0, &format!("Namespace:\t{}\n", m.namespace.as_deref().unwrap_or("")));
+    w.write(
+        0,
+        &format!("Namespace:\t{}\n", m.namespace.as_deref().unwrap_or("")),
+    );
     if let Some(p) = spec.priority {
         w.write(0, &format!("Priority:\t{p}\n"));
     }
-    if let Some(pc) = spec.priority_class_name.as_deref().filter(|p| !p.is_empty()) {
+    if let Some(pc) = spec
+        .priority_class_name
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
         w.write(0, &format!("Priority Class Name:\t{pc}\n"));
     }
     if let Some(rc) = spec.runtime_class_name.as_deref().filter(|p| !p.is_empty()) {
         w.write(0, &format!("Runtime Class Name:\t{rc}\n"));
     }
-    if let Some(sa) = spec.service_account_name.as_deref().filter(|p| !p.is_empty()) {
+    if let Some(sa) = spec
+        .service_account_name
+        .as_deref()
+        .filter(|p| !p.is_empty())
+    {
         w.write(0, &format!("Service Account:\t{sa}\n"));
     }
     match spec.node_name.as_deref().filter(|n| !n.is_empty()) {
         None => w.write(0, "Node:\t<none>\n"),
-        Some(n) => w.write(0, &format!("Node:\t{n}/{}\n", status.host_ip.as_deref().unwrap_or(""))),
+        Some(n) => w.write(
+            0,
+            &format!("Node:\t{n}/{}\n", status.host_ip.as_deref().unwrap_or("")),
+        ),
     }
     if let Some(t) = &status.start_time {
         w.write(0, &format!("Start Time:\t{}\n", rfc1123z(Some(t))));
@@ -626,8 +874,17 @@ pub fn describe_pod(pod: &Pod, events: Option<&[Event]>, rc: &RowContext) -> Str
     let phase = status.phase.clone().unwrap_or_default();
     match &m.deletion_timestamp {
         Some(dt) if phase != "Failed" && phase != "Succeeded" => {
-            w.write(0, &format!("Status:\tTerminating (lasts {})\n", rc.since(Some(dt))));
-            w.write(0, &format!("Termination Grace Period:\t{}s\n", m.deletion_grace_period_seconds.unwrap_or(0)));
+            w.write(
+                0,
+                &format!("Status:\tTerminating (lasts {})\n", rc.since(Some(dt))),
+            );
+            w.write(
+                0,
+                &format!(
+                    "Termination Grace Period:\t{}s\n",
+                    m.deletion_grace_period_seconds.unwrap_or(0)
+                ),
+            );
         }
         _ => w.write(0, &format!("Status:\t{phase}\n")),
     }
@@ -637,7 +894,10 @@ pub fn describe_pod(pod: &Pod, events: Option<&[Event]>, rc: &RowContext) -> Str
     if let Some(msg) = status.message.as_deref().filter(|r| !r.is_empty()) {
         w.write(0, &format!("Message:\t{msg}\n"));
     }
-    w.write(0, &format!("IP:\t{}\n", status.pod_ip.as_deref().unwrap_or("")));
+    w.write(
+        0,
+        &format!("IP:\t{}\n", status.pod_ip.as_deref().unwrap_or("")),
+    );
     match status.pod_ips.as_deref().filter(|ips| !ips.is_empty()) {
         None => w.write(0, "IPs:\t<none>\n"),
         Some(ips) => {
@@ -647,22 +907,49 @@ pub fn describe_pod(pod: &Pod, events: Option<&[Event]>, rc: &RowContext) -> Str
             }
         }
     }
-    if let Some(owner) = m.owner_references.iter().flatten().find(|o| o.controller == Some(true)) {
-        w.write(0, &format!("Controlled By:\t{}/{}\n", owner.kind, owner.name));
+    if let Some(owner) = m
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|o| o.controller == Some(true))
+    {
+        w.write(
+            0,
+            &format!("Controlled By:\t{}/{}\n", owner.kind, owner.name),
+        );
     }
-    if let Some(n) = status.nominated_node_name.as_deref().filter(|n| !n.is_empty()) {
+    if let Some(n) = status
+        .nominated_node_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+    {
         w.write(0, &format!("NominatedNodeName:\t{n}\n"));
     }
     let init = spec.init_containers.clone().unwrap_or_default();
     if !init.is_empty() {
-        describe_containers(&mut w, "Init Containers", &init, status.init_container_statuses.as_deref().unwrap_or(&[]), pod);
+        describe_containers(
+            &mut w,
+            "Init Containers",
+            &init,
+            status.init_container_statuses.as_deref().unwrap_or(&[]),
+            pod,
+        );
     }
-    describe_containers(&mut w, "Containers", &spec.containers, status.container_statuses.as_deref().unwrap_or(&[]), pod);
+    describe_containers(
+        &mut w,
+        "Containers",
+        &spec.containers,
+        status.container_statuses.as_deref().unwrap_or(&[]),
+        pod,
+    );
     let conditions = status.conditions.clone().unwrap_or_default();
     if let Some(gates) = spec.readiness_gates.as_ref().filter(|g| !g.is_empty()) {
         w.write(0, "Readiness Gates:\n  Type\tStatus\n");
         for g in gates {
-            let st = conditions.iter().find(|c| c.type_ == g.condition_type).map_or("<none>".to_string(), |c| c.status.clone());
+            let st = conditions
+                .iter()
+                .find(|c| c.type_ == g.condition_type)
+                .map_or("<none>".to_string(), |c| c.status.clone());
             w.write(1, &format!("{} \t{st} \n", g.condition_type));
         }
     }
@@ -673,7 +960,10 @@ pub fn describe_pod(pod: &Pod, events: Option<&[Event]>, rc: &RowContext) -> Str
         }
     }
     describe_volumes(&mut w, spec.volumes.as_deref().unwrap_or(&[]));
-    let qos = status.qos_class.clone().unwrap_or_else(|| kubarium_engine::api::defaults::qos_class(pod).to_string());
+    let qos = status
+        .qos_class
+        .clone()
+        .unwrap_or_else(|| kubarium_engine::api::defaults::qos_class(pod).to_string());
     w.write(0, &format!("QoS Class:\t{qos}\n"));
     labels_multiline(&mut w, "Node-Selectors", spec.node_selector.as_ref());
     tolerations_multiline(&mut w, spec.tolerations.as_deref().unwrap_or(&[]));
@@ -757,17 +1047,38 @@ fn percent(v: i128, of: i128) -> i64 {
 }
 
 /// `describeNode`. `pods` are the node's non-terminated pods.
-pub fn describe_node(node: &Node, pods: &[Pod], events: Option<&[Event]>, rc: &RowContext) -> String {
+pub fn describe_node(
+    node: &Node,
+    pods: &[Pod],
+    events: Option<&[Event]>,
+    rc: &RowContext,
+) -> String {
     let mut w = PrefixWriter::default();
     let spec = node.spec.clone().unwrap_or_default();
     let status = node.status.clone().unwrap_or_default();
     let name = node.metadata.name.clone().unwrap_or_default();
     w.write(0, &format!("Name:\t{name}\n"));
     let roles = columns::node::node_roles(node);
-    w.write(0, &format!("Roles:\t{}\n", if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }));
+    w.write(
+        0,
+        &format!(
+            "Roles:\t{}\n",
+            if roles.is_empty() {
+                "<none>".to_string()
+            } else {
+                roles.join(",")
+            }
+        ),
+    );
     labels_multiline(&mut w, "Labels", node.metadata.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", node.metadata.annotations.as_ref());
-    w.write(0, &format!("CreationTimestamp:\t{}\n", rfc1123z(node.metadata.creation_timestamp.as_ref())));
+    w.write(
+        0,
+        &format!(
+            "CreationTimestamp:\t{}\n",
+            rfc1123z(node.metadata.creation_timestamp.as_ref())
+        ),
+    );
     let mut taints = spec.taints.clone().unwrap_or_default();
     w.write(0, "Taints:\t");
     if taints.is_empty() {
@@ -780,19 +1091,30 @@ pub fn describe_node(node: &Node, pods: &[Pod], events: Option<&[Event]>, rc: &R
         }
         w.write(0, &format!("{}\n", taint_string(t)));
     }
-    w.write(0, &format!("Unschedulable:\t{}\n", spec.unschedulable.unwrap_or(false)));
+    w.write(
+        0,
+        &format!("Unschedulable:\t{}\n", spec.unschedulable.unwrap_or(false)),
+    );
     // Kubarium keeps no Lease objects; the kubelet renews its lease every 10 s, so the
     // renew time is the last 10-second mark.
     w.write(0, "Lease:\n");
     w.write(1, &format!("HolderIdentity:\t{name}\n"));
     w.write(1, "AcquireTime:\t<unset>\n");
     let renew_secs = (rc.now_unix_ms / 1000) / 10 * 10;
-    let renew = k8s_openapi::jiff::Timestamp::from_second(renew_secs).ok().map(Time);
+    let renew = k8s_openapi::jiff::Timestamp::from_second(renew_secs)
+        .ok()
+        .map(Time);
     w.write(1, &format!("RenewTime:\t{}\n", rfc1123z(renew.as_ref())));
     let conditions = status.conditions.clone().unwrap_or_default();
     if !conditions.is_empty() {
-        w.write(0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
-        w.write(1, "----\t------\t-----------------\t------------------\t------\t-------\n");
+        w.write(
+            0,
+            "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n",
+        );
+        w.write(
+            1,
+            "----\t------\t-----------------\t------------------\t------\t-------\n",
+        );
         for c in &conditions {
             w.write(
                 1,
@@ -812,7 +1134,10 @@ pub fn describe_node(node: &Node, pods: &[Pod], events: Option<&[Event]>, rc: &R
     for a in status.addresses.iter().flatten() {
         w.write(1, &format!("{}:\t{}\n", a.type_, a.address));
     }
-    for (title, list) in [("Capacity", &status.capacity), ("Allocatable", &status.allocatable)] {
+    for (title, list) in [
+        ("Capacity", &status.capacity),
+        ("Allocatable", &status.allocatable),
+    ] {
         if let Some(list) = list.as_ref().filter(|l| !l.is_empty()) {
             w.write(0, &format!("{title}:\n"));
             for (k, q) in list {
@@ -854,11 +1179,29 @@ pub fn describe_node(node: &Node, pods: &[Pod], events: Option<&[Event]>, rc: &R
 /// `describeNodeResource`: the non-terminated pods table and the allocated totals.
 fn describe_node_resource(w: &mut PrefixWriter, node: &Node, pods: &[Pod], rc: &RowContext) {
     let status = node.status.clone().unwrap_or_default();
-    let allocatable = status.allocatable.clone().filter(|a| !a.is_empty()).or(status.capacity.clone()).unwrap_or_default();
-    let alloc = |k: &str| allocatable.get(k).map_or(0, |q| parse_milli(&q.0).unwrap_or(0));
-    w.write(0, &format!("Non-terminated Pods:\t({} in total)\n", pods.len()));
-    w.write(1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n");
-    w.write(1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n");
+    let allocatable = status
+        .allocatable
+        .clone()
+        .filter(|a| !a.is_empty())
+        .or(status.capacity.clone())
+        .unwrap_or_default();
+    let alloc = |k: &str| {
+        allocatable
+            .get(k)
+            .map_or(0, |q| parse_milli(&q.0).unwrap_or(0))
+    };
+    w.write(
+        0,
+        &format!("Non-terminated Pods:\t({} in total)\n", pods.len()),
+    );
+    w.write(
+        1,
+        "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n",
+    );
+    w.write(
+        1,
+        "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n",
+    );
     let cell = |m: &BTreeMap<String, (i128, bool)>, k: &str| -> (String, i64) {
         let (v, b) = m.get(k).copied().unwrap_or((0, false));
         (format_quantity(v, b), percent(v, alloc(k)))
@@ -888,7 +1231,10 @@ fn describe_node_resource(w: &mut PrefixWriter, node: &Node, pods: &[Pod], rc: &
             }
         }
     }
-    w.write(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
+    w.write(
+        0,
+        "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n",
+    );
     w.write(1, "Resource\tRequests\tLimits\n");
     w.write(1, "--------\t--------\t------\n");
     for k in ["cpu", "memory", "ephemeral-storage"] {
@@ -906,10 +1252,22 @@ fn describe_node_resource(w: &mut PrefixWriter, node: &Node, pods: &[Pod], rc: &
 /// `describeNamespace` (Kubarium has no quotas or limit ranges yet, as in a fresh cluster).
 pub fn describe_namespace(ns: &Namespace) -> String {
     let mut w = PrefixWriter::default();
-    w.write(0, &format!("Name:\t{}\n", ns.metadata.name.as_deref().unwrap_or("")));
+    w.write(
+        0,
+        &format!("Name:\t{}\n", ns.metadata.name.as_deref().unwrap_or("")),
+    );
     labels_multiline(&mut w, "Labels", ns.metadata.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", ns.metadata.annotations.as_ref());
-    w.write(0, &format!("Status:\t{}\n", ns.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default()));
+    w.write(
+        0,
+        &format!(
+            "Status:\t{}\n",
+            ns.status
+                .as_ref()
+                .and_then(|s| s.phase.clone())
+                .unwrap_or_default()
+        ),
+    );
     w.write(0, "\n");
     w.write(0, "No resource quota.\n");
     w.write(0, "\n");
@@ -920,8 +1278,17 @@ pub fn describe_namespace(ns: &Namespace) -> String {
 /// The ConfigMap describer.
 pub fn describe_config_map(cm: &ConfigMap, events: Option<&[Event]>, rc: &RowContext) -> String {
     let mut w = PrefixWriter::default();
-    w.write(0, &format!("Name:\t{}\n", cm.metadata.name.as_deref().unwrap_or("")));
-    w.write(0, &format!("Namespace:\t{}\n", cm.metadata.namespace.as_deref().unwrap_or("")));
+    w.write(
+        0,
+        &format!("Name:\t{}\n", cm.metadata.name.as_deref().unwrap_or("")),
+    );
+    w.write(
+        0,
+        &format!(
+            "Namespace:\t{}\n",
+            cm.metadata.namespace.as_deref().unwrap_or("")
+        ),
+    );
     labels_multiline(&mut w, "Labels", cm.metadata.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", cm.metadata.annotations.as_ref());
     w.write(0, "\nData\n====\n");
@@ -944,8 +1311,17 @@ pub fn describe_config_map(cm: &ConfigMap, events: Option<&[Event]>, rc: &RowCon
 /// `describeSecret`: sizes only, never the values (except a service-account token).
 pub fn describe_secret(s: &Secret) -> String {
     let mut w = PrefixWriter::default();
-    w.write(0, &format!("Name:\t{}\n", s.metadata.name.as_deref().unwrap_or("")));
-    w.write(0, &format!("Namespace:\t{}\n", s.metadata.namespace.as_deref().unwrap_or("")));
+    w.write(
+        0,
+        &format!("Name:\t{}\n", s.metadata.name.as_deref().unwrap_or("")),
+    );
+    w.write(
+        0,
+        &format!(
+            "Namespace:\t{}\n",
+            s.metadata.namespace.as_deref().unwrap_or("")
+        ),
+    );
     labels_multiline(&mut w, "Labels", s.metadata.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", s.metadata.annotations.as_ref());
     let type_ = s.type_.clone().unwrap_or_default();
@@ -971,7 +1347,10 @@ fn describe_generic(obj: &Object, events: Option<&[Event]>, rc: &RowContext) -> 
     }
     labels_multiline(&mut w, "Labels", m.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", m.annotations.as_ref());
-    w.write(0, &format!("API Version:\t{}\n", obj.kind().info().api_version));
+    w.write(
+        0,
+        &format!("API Version:\t{}\n", obj.kind().info().api_version),
+    );
     w.write(0, &format!("Kind:\t{}\n", obj.kind().name()));
     if let Some(events) = events {
         describe_events(&mut w, events, rc);
@@ -981,8 +1360,14 @@ fn describe_generic(obj: &Object, events: Option<&[Event]>, rc: &RowContext) -> 
 
 /// Describes one object as kubectl's describer for its kind does.
 pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
-    let rc = RowContext { now_unix_ms: ctx.cluster.now_unix_ms() as i64 };
-    let events = if show_events { Some(events_for(ctx, obj)) } else { None };
+    let rc = RowContext {
+        now_unix_ms: ctx.cluster.now_unix_ms() as i64,
+    };
+    let events = if show_events {
+        Some(events_for(ctx, obj))
+    } else {
+        None
+    };
     let ev = events.as_deref();
     match obj {
         Object::Pod(p) => describe_pod(p, ev, &rc),
@@ -994,8 +1379,13 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
                 .iter()
                 .filter_map(|o| o.as_::<Pod>().cloned())
                 .filter(|p| {
-                    let on_node = p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(obj.name());
-                    let phase = p.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("");
+                    let on_node =
+                        p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(obj.name());
+                    let phase = p
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.phase.as_deref())
+                        .unwrap_or("");
                     on_node && phase != "Succeeded" && phase != "Failed"
                 })
                 .collect();
@@ -1055,13 +1445,25 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 Err(e) => errs.push(e),
             },
             None => {
-                let ns = if !kind.info().namespaced || all_namespaces { None } else { Some(namespace.as_str()) };
-                infos.extend(api.list(*kind, ns).into_iter().filter(|o| selector.matches(o.metadata().labels.as_ref())));
+                let ns = if !kind.info().namespaced || all_namespaces {
+                    None
+                } else {
+                    Some(namespace.as_str())
+                };
+                infos.extend(
+                    api.list(*kind, ns)
+                        .into_iter()
+                        .filter(|o| selector.matches(o.metadata().labels.as_ref())),
+                );
             }
         }
     }
     let explicit_events = p.has("show-events");
-    let show_events = if explicit_events { p.is_set("show-events") } else { errs.is_empty() && infos.len() <= 1 };
+    let show_events = if explicit_events {
+        p.is_set("show-events")
+    } else {
+        errs.is_empty() && infos.len() <= 1
+    };
 
     // `kubectl describe pods web` with no pod called `web`: describe every pod whose name
     // starts with `web` (describe's prefix match), each followed by an empty line.
@@ -1069,8 +1471,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         let t = &targets[0];
         if errs[0].reason == StatusReason::NotFound {
             let prefix = t.name.clone().unwrap_or_default();
-            let ns = if t.kind.info().namespaced { Some(namespace.as_str()) } else { None };
-            let matches: Vec<Arc<Object>> = api.list(t.kind, ns).into_iter().filter(|o| o.name().starts_with(&prefix)).collect();
+            let ns = if t.kind.info().namespaced {
+                Some(namespace.as_str())
+            } else {
+                None
+            };
+            let matches: Vec<Arc<Object>> = api
+                .list(t.kind, ns)
+                .into_iter()
+                .filter(|o| o.name().starts_with(&prefix))
+                .collect();
             if matches.is_empty() {
                 ctx.err(format!("{}\n", errors::api_error_text(&errs[0])));
                 return 1;
@@ -1102,7 +1512,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
     }
     if !errs.is_empty() {
-        let msg = errs.iter().map(errors::api_error_text).collect::<Vec<_>>().join("\n");
+        let msg = errs
+            .iter()
+            .map(errors::api_error_text)
+            .collect::<Vec<_>>()
+            .join("\n");
         ctx.err(format!("{msg}\n"));
         return 1;
     }
@@ -1122,11 +1536,20 @@ mod tests {
 
     #[test]
     fn tabwriter_blocks_like_go() {
-        assert_eq!(tabbed_string("Name:\tweb\nNamespace:\tdefault\n"), "Name:       web\nNamespace:  default\n");
+        assert_eq!(
+            tabbed_string("Name:\tweb\nNamespace:\tdefault\n"),
+            "Name:       web\nNamespace:  default\n"
+        );
         // A line without a tab ends the column block.
-        assert_eq!(tabbed_string("A:\t1\nLonger line\nBB:\t2\n"), "A:  1\nLonger line\nBB:  2\n");
+        assert_eq!(
+            tabbed_string("A:\t1\nLonger line\nBB:\t2\n"),
+            "A:  1\nLonger line\nBB:  2\n"
+        );
         // Continuation lines start with an empty cell and stay in the block.
-        assert_eq!(tabbed_string("Labels:\ta=b\n\tc=d\nIP:\t\n"), "Labels:  a=b\n         c=d\nIP:      \n");
+        assert_eq!(
+            tabbed_string("Labels:\ta=b\n\tc=d\nIP:\t\n"),
+            "Labels:  a=b\n         c=d\nIP:      \n"
+        );
     }
 
     #[test]
@@ -1142,9 +1565,15 @@ mod tests {
 
     #[test]
     fn probe_text() {
-        let p: Probe = serde_json::from_value(json!({"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5})).unwrap();
+        let p: Probe = serde_json::from_value(
+            json!({"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5}),
+        )
+        .unwrap();
         assert_eq!(describe_probe(&p), "http-get http://:80/ delay=0s timeout=1s period=5s successThreshold=1 failureThreshold=3");
-        let p: Probe = serde_json::from_value(json!({"exec": {"command": ["cat", "/tmp/healthy"]}, "initialDelaySeconds": 5})).unwrap();
+        let p: Probe = serde_json::from_value(
+            json!({"exec": {"command": ["cat", "/tmp/healthy"]}, "initialDelaySeconds": 5}),
+        )
+        .unwrap();
         assert_eq!(describe_probe(&p), "exec [cat /tmp/healthy] delay=5s timeout=1s period=10s successThreshold=1 failureThreshold=3");
     }
 

@@ -27,7 +27,11 @@ pub fn api_error_text(e: &ApiError) -> String {
 pub fn api_error_with_source(e: &ApiError, action: &str, source: &str) -> String {
     match e.reason {
         StatusReason::Invalid if !e.kind.is_empty() => api_error_text(e),
-        r => format!("Error from server ({}): error when {action} {source:?}: {}", r.as_str(), e.message),
+        r => format!(
+            "Error from server ({}): error when {action} {source:?}: {}",
+            r.as_str(),
+            e.message
+        ),
     }
 }
 
@@ -38,6 +42,9 @@ mod tests {
     #[test]
     fn not_found_text() {
         let e = ApiError::not_found(Kind::Pod, "web");
-        assert_eq!(api_error_text(&e), "Error from server (NotFound): pods \"web\" not found");
+        assert_eq!(
+            api_error_text(&e),
+            "Error from server (NotFound): pods \"web\" not found"
+        );
     }
 }

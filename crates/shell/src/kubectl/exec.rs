@@ -41,7 +41,13 @@ impl Host for ContainerHost<'_> {
                     let abs = vfs.resolve(cwd, path);
                     vfs.write(&abs, text).map_err(|e| e.to_string())
                 };
-                Some(crate::tools::curl::run(self.cluster, &origin, &argv[1..], io.out, &mut write))
+                Some(crate::tools::curl::run(
+                    self.cluster,
+                    &origin,
+                    &argv[1..],
+                    io.out,
+                    &mut write,
+                ))
             }
             _ => None,
         }
@@ -68,22 +74,41 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             return pf::usage_error(ctx, "exec", "exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead");
         }
         if parsed.args.is_empty() {
-            return pf::usage_error(ctx, "exec", "pod, type/name or --filename must be specified");
+            return pf::usage_error(
+                ctx,
+                "exec",
+                "pod, type/name or --filename must be specified",
+            );
         }
-        return pf::fail(ctx, "you must specify at least one command for the container");
+        return pf::fail(
+            ctx,
+            "you must specify at least one command for the container",
+        );
     };
     let Some(target) = parsed.args.first().cloned() else {
-        return pf::usage_error(ctx, "exec", "pod, type/name or --filename must be specified");
+        return pf::usage_error(
+            ctx,
+            "exec",
+            "pod, type/name or --filename must be specified",
+        );
     };
     if command.is_empty() {
-        return pf::fail(ctx, "you must specify at least one command for the container");
+        return pf::fail(
+            ctx,
+            "you must specify at least one command for the container",
+        );
     }
     let ns = ctx.namespace(&parsed);
     let pod_name = match target.split_once('/') {
         None => target.clone(),
         Some((t, n)) => match super::resolve_kind(t) {
             Ok(Kind::Pod) => n.to_string(),
-            Ok(k) => return pf::fail(ctx, &format!("cannot attach to {}: not implemented", k.info().plural)),
+            Ok(k) => {
+                return pf::fail(
+                    ctx,
+                    &format!("cannot attach to {}: not implemented", k.info().plural),
+                )
+            }
             Err(e) => return pf::fail(ctx, &e),
         },
     };
@@ -95,9 +120,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             return 1;
         }
     };
-    let phase = pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into());
+    let phase = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "Pending".into());
     if phase == "Succeeded" || phase == "Failed" {
-        return pf::fail(ctx, &format!("cannot exec into a container in a completed pod; current phase is {phase}"));
+        return pf::fail(
+            ctx,
+            &format!("cannot exec into a container in a completed pod; current phase is {phase}"),
+        );
     }
     let quiet = parsed.is_set("quiet");
     let container = match super::logs::choose_container(ctx, &pod, parsed.get("container"), quiet) {
@@ -115,7 +147,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         .and_then(|c| c.state.as_ref())
         .is_some_and(|s| s.running.is_some());
     if !running {
-        return pf::fail(ctx, &format!("unable to upgrade connection: container not found ({container:?})"));
+        return pf::fail(
+            ctx,
+            &format!("unable to upgrade connection: container not found ({container:?})"),
+        );
     }
     if parsed.is_set("tty") && parsed.is_set("stdin") && !quiet && !ctx.term.tty {
         ctx.err("Unable to use a TTY - input is not a terminal or the right kind of file\n");
@@ -129,8 +164,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     // `kubectl exec -it POD -- sh` with nothing piped in: the terminal's next lines go to
     // the container's shell until it exits.
-    if command.len() == 1 && is_shell(&command[0]) && parsed.is_set("stdin") && ctx.io.stdin.is_empty() {
-        ctx.term.attach = Some(crate::commands::AttachTarget { pod: key, container, shell: command[0].clone() });
+    if command.len() == 1
+        && is_shell(&command[0])
+        && parsed.is_set("stdin")
+        && ctx.io.stdin.is_empty()
+    {
+        ctx.term.attach = Some(crate::commands::AttachTarget {
+            pod: key,
+            container,
+            shell: command[0].clone(),
+        });
         return 0;
     }
     let script = script_for(&command, parsed.is_set("stdin"), ctx.io.stdin);
@@ -148,7 +191,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
 /// reads the piped input, anything else runs as one quoted command line.
 /// True for the shells images carry (`sh`, `/bin/bash`, ...).
 pub fn is_shell(c: &str) -> bool {
-    matches!(c.rsplit('/').next().unwrap_or(c), "sh" | "bash" | "ash" | "dash")
+    matches!(
+        c.rsplit('/').next().unwrap_or(c),
+        "sh" | "bash" | "ash" | "dash"
+    )
 }
 
 fn script_for(command: &[String], stdin: bool, input: &str) -> String {
@@ -157,12 +203,19 @@ fn script_for(command: &[String], stdin: bool, input: &str) -> String {
         [sh, flag, script, ..] if shell(sh) && flag == "-c" => script.clone(),
         [sh] if shell(sh) && stdin => input.to_string(),
         [sh] if shell(sh) => String::new(),
-        _ => command.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" "),
+        _ => command
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
 fn quote(a: &str) -> String {
-    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+    {
         a.to_string()
     } else {
         format!("'{}'", a.replace('\'', "'\\''"))
@@ -174,7 +227,11 @@ fn exec_id(pod: &str, command: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut out = String::new();
     for round in 0..4u64 {
-        for b in pod.bytes().chain(command.join(" ").bytes()).chain(round.to_le_bytes()) {
+        for b in pod
+            .bytes()
+            .chain(command.join(" ").bytes())
+            .chain(round.to_le_bytes())
+        {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x100_0000_01b3);
         }
@@ -184,12 +241,22 @@ fn exec_id(pod: &str, command: &[String]) -> String {
 }
 
 /// Runs a script in a bash whose files are the container's, then stores the files back.
-pub fn run_in_container(ctx: &mut Ctx, key: &ObjectKey, container: &str, script: &str) -> Result<i32, String> {
+pub fn run_in_container(
+    ctx: &mut Ctx,
+    key: &ObjectKey,
+    container: &str,
+    script: &str,
+) -> Result<i32, String> {
     let files = kubelet_api::container_files(ctx.cluster, key, container)?;
     let env = kubelet_api::container_env(ctx.cluster, key, container)?;
     let mut bash = Bash::new();
     *bash.vfs_mut() = files_to_vfs(&files);
-    let mut host = ContainerHost { cluster: ctx.cluster, hostname: key.name.clone(), pod: key.clone(), container: container.to_string() };
+    let mut host = ContainerHost {
+        cluster: ctx.cluster,
+        hostname: key.name.clone(),
+        pod: key.clone(),
+        container: container.to_string(),
+    };
     let mut setup = String::from("cd /\n");
     for (k, v) in &env {
         setup.push_str(&format!("export {k}={}\n", quote(v)));
@@ -211,7 +278,10 @@ pub fn files_to_vfs(files: &Files) -> Vfs {
         let _ = vfs.mkdir(d, true);
     }
     for (p, content) in &files.files {
-        if let Some(parent) = p.rsplit_once('/').map(|(d, _)| if d.is_empty() { "/" } else { d }) {
+        if let Some(parent) = p
+            .rsplit_once('/')
+            .map(|(d, _)| if d.is_empty() { "/" } else { d })
+        {
             let _ = vfs.mkdir(parent, true);
         }
         let _ = vfs.write(p, content);
@@ -226,7 +296,11 @@ pub fn vfs_to_files(vfs: &Vfs, original: &Files) -> Files {
     while let Some(dir) = stack.pop() {
         out.dirs.insert(dir.clone());
         for entry in vfs.list(&dir).unwrap_or_default() {
-            let path = if dir == "/" { format!("/{entry}") } else { format!("{dir}/{entry}") };
+            let path = if dir == "/" {
+                format!("/{entry}")
+            } else {
+                format!("{dir}/{entry}")
+            };
             if vfs.is_dir(&path) {
                 stack.push(path);
             } else if let Ok(content) = vfs.read(&path) {
@@ -236,7 +310,8 @@ pub fn vfs_to_files(vfs: &Vfs, original: &Files) -> Files {
     }
     // Directories the terminal adds itself are not part of the container.
     for d in ["/root", "/tmp", "/dev"] {
-        if !original.dirs.contains(d) && !out.files.keys().any(|f| f.starts_with(&format!("{d}/"))) {
+        if !original.dirs.contains(d) && !out.files.keys().any(|f| f.starts_with(&format!("{d}/")))
+        {
             out.dirs.remove(d);
         }
     }

@@ -14,12 +14,20 @@ pub struct FlagSpec {
 
 /// Shorthand for a flag that takes a value.
 pub const fn value(long: &'static str, short: Option<char>) -> FlagSpec {
-    FlagSpec { long, short, takes_value: true }
+    FlagSpec {
+        long,
+        short,
+        takes_value: true,
+    }
 }
 
 /// Shorthand for a boolean flag.
 pub const fn boolean(long: &'static str, short: Option<char>) -> FlagSpec {
-    FlagSpec { long, short, takes_value: false }
+    FlagSpec {
+        long,
+        short,
+        takes_value: false,
+    }
 }
 
 /// Flags every kubectl command accepts.
@@ -50,7 +58,10 @@ pub struct Parsed {
 impl Parsed {
     /// Last value of a flag.
     pub fn get(&self, long: &str) -> Option<&str> {
-        self.flags.get(long).and_then(|v| v.last()).map(String::as_str)
+        self.flags
+            .get(long)
+            .and_then(|v| v.last())
+            .map(String::as_str)
     }
     /// All values of a repeatable flag, each split on commas when `split` is set.
     pub fn all(&self, long: &str) -> Vec<String> {
@@ -94,7 +105,9 @@ pub fn parse(argv: &[String], specs: &[FlagSpec]) -> Result<Parsed, String> {
                     Some(v) => v,
                     None => {
                         i += 1;
-                        argv.get(i).cloned().ok_or_else(|| format!("flag needs an argument: --{name}"))?
+                        argv.get(i)
+                            .cloned()
+                            .ok_or_else(|| format!("flag needs an argument: --{name}"))?
                     }
                 }
             } else {
@@ -110,19 +123,25 @@ pub fn parse(argv: &[String], specs: &[FlagSpec]) -> Result<Parsed, String> {
             let mut j = 0;
             while j < chars.len() {
                 let c = chars[j];
-                let spec = find_short(c).ok_or_else(|| format!("unknown shorthand flag: '{c}' in {a}"))?;
+                let spec =
+                    find_short(c).ok_or_else(|| format!("unknown shorthand flag: '{c}' in {a}"))?;
                 if spec.takes_value {
                     let rest: String = chars[j + 1..].iter().collect();
                     let v = if !rest.is_empty() {
                         rest.strip_prefix('=').map(str::to_string).unwrap_or(rest)
                     } else {
                         i += 1;
-                        argv.get(i).cloned().ok_or_else(|| format!("flag needs an argument: '{c}' in -{c}"))?
+                        argv.get(i)
+                            .cloned()
+                            .ok_or_else(|| format!("flag needs an argument: '{c}' in -{c}"))?
                     };
                     out.flags.entry(spec.long.to_string()).or_default().push(v);
                     break;
                 }
-                out.flags.entry(spec.long.to_string()).or_default().push("true".into());
+                out.flags
+                    .entry(spec.long.to_string())
+                    .or_default()
+                    .push("true".into());
                 j += 1;
             }
         } else {
@@ -141,15 +160,36 @@ mod tests {
     }
     #[test]
     fn parses_forms() {
-        let specs = [value("output", Some('o')), boolean("all-namespaces", Some('A')), value("selector", Some('l'))];
-        let p = parse(&v(&["pods", "-o", "wide", "-A", "--selector=app=web", "-nkube-system"]), &specs).unwrap();
+        let specs = [
+            value("output", Some('o')),
+            boolean("all-namespaces", Some('A')),
+            value("selector", Some('l')),
+        ];
+        let p = parse(
+            &v(&[
+                "pods",
+                "-o",
+                "wide",
+                "-A",
+                "--selector=app=web",
+                "-nkube-system",
+            ]),
+            &specs,
+        )
+        .unwrap();
         assert_eq!(p.args, v(&["pods"]));
         assert_eq!(p.get("output"), Some("wide"));
         assert!(p.is_set("all-namespaces"));
         assert_eq!(p.get("selector"), Some("app=web"));
         assert_eq!(p.get("namespace"), Some("kube-system"));
-        assert_eq!(parse(&v(&["--foo"]), &specs).unwrap_err(), "unknown flag: --foo");
-        assert_eq!(parse(&v(&["-z"]), &specs).unwrap_err(), "unknown shorthand flag: 'z' in -z");
+        assert_eq!(
+            parse(&v(&["--foo"]), &specs).unwrap_err(),
+            "unknown flag: --foo"
+        );
+        assert_eq!(
+            parse(&v(&["-z"]), &specs).unwrap_err(),
+            "unknown shorthand flag: 'z' in -z"
+        );
         let p = parse(&v(&["exec", "web", "--", "ls", "-l"]), &specs).unwrap();
         assert_eq!(p.after_dash, Some(v(&["ls", "-l"])));
     }

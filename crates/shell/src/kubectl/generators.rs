@@ -26,7 +26,11 @@ impl GoValue {
     }
     /// A `map[string]string`.
     pub fn string_map(m: &BTreeMap<String, String>) -> GoValue {
-        GoValue::Map(m.iter().map(|(k, v)| (k.clone(), GoValue::str(v.clone()))).collect())
+        GoValue::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), GoValue::str(v.clone())))
+                .collect(),
+        )
     }
 
     /// The same value as JSON (what is sent to the API server and printed as YAML).
@@ -36,8 +40,15 @@ impl GoValue {
             GoValue::Int(i) => Value::from(*i),
             GoValue::Str(s) => Value::String(s.clone()),
             GoValue::List(items) => Value::Array(items.iter().map(GoValue::to_value).collect()),
-            GoValue::Struct(fields) => Value::Object(fields.iter().map(|(k, v)| (k.to_string(), v.to_value())).collect()),
-            GoValue::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+            GoValue::Struct(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_value()))
+                    .collect(),
+            ),
+            GoValue::Map(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
+            }
         }
     }
 
@@ -106,7 +117,12 @@ impl GoValue {
 
 /// A JSON string escaped as Go escapes it (HTML characters included).
 /// `metav1.ObjectMeta` with the fields a generator sets, in Go order.
-pub fn object_meta(name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>, annotations: &BTreeMap<String, String>) -> GoValue {
+pub fn object_meta(
+    name: &str,
+    namespace: Option<&str>,
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+) -> GoValue {
     let mut f = vec![("name", GoValue::str(name))];
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
         f.push(("namespace", GoValue::str(ns)));
@@ -125,7 +141,10 @@ pub fn namespace(name: &str) -> GoValue {
     GoValue::Struct(vec![
         ("kind", GoValue::str("Namespace")),
         ("apiVersion", GoValue::str("v1")),
-        ("metadata", object_meta(name, None, &BTreeMap::new(), &BTreeMap::new())),
+        (
+            "metadata",
+            object_meta(name, None, &BTreeMap::new(), &BTreeMap::new()),
+        ),
         ("spec", GoValue::Struct(vec![])),
         ("status", GoValue::Struct(vec![])),
     ])
@@ -136,7 +155,10 @@ pub fn config_map(name: &str, namespace: Option<&str>, data: &BTreeMap<String, S
     let mut f = vec![
         ("kind", GoValue::str("ConfigMap")),
         ("apiVersion", GoValue::str("v1")),
-        ("metadata", object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new())),
+        (
+            "metadata",
+            object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new()),
+        ),
     ];
     if !data.is_empty() {
         f.push(("data", GoValue::string_map(data)));
@@ -145,14 +167,29 @@ pub fn config_map(name: &str, namespace: Option<&str>, data: &BTreeMap<String, S
 }
 
 /// `kubectl create secret ...`: values are base64-encoded into `data`; `type` only when set.
-pub fn secret(name: &str, namespace: Option<&str>, data: &BTreeMap<String, String>, type_: Option<&str>) -> GoValue {
+pub fn secret(
+    name: &str,
+    namespace: Option<&str>,
+    data: &BTreeMap<String, String>,
+    type_: Option<&str>,
+) -> GoValue {
     let mut f = vec![
         ("kind", GoValue::str("Secret")),
         ("apiVersion", GoValue::str("v1")),
-        ("metadata", object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new())),
+        (
+            "metadata",
+            object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new()),
+        ),
     ];
     if !data.is_empty() {
-        f.push(("data", GoValue::Map(data.iter().map(|(k, v)| (k.clone(), GoValue::str(base64(v.as_bytes())))).collect())));
+        f.push((
+            "data",
+            GoValue::Map(
+                data.iter()
+                    .map(|(k, v)| (k.clone(), GoValue::str(base64(v.as_bytes()))))
+                    .collect(),
+            ),
+        ));
     }
     if let Some(t) = type_.filter(|t| !t.is_empty()) {
         f.push(("type", GoValue::str(t)));
@@ -182,7 +219,10 @@ pub struct RunPod {
 
 /// The `run-pod/v1` generator's pod.
 pub fn run_pod(p: &RunPod) -> GoValue {
-    let mut c = vec![("name", GoValue::str(&p.name)), ("image", GoValue::str(&p.image))];
+    let mut c = vec![
+        ("name", GoValue::str(&p.name)),
+        ("image", GoValue::str(&p.image)),
+    ];
     let strings = |v: &[String]| GoValue::List(v.iter().map(GoValue::str).collect());
     if !p.command.is_empty() {
         c.push(("command", strings(&p.command)));
@@ -191,7 +231,13 @@ pub fn run_pod(p: &RunPod) -> GoValue {
         c.push(("args", strings(&p.args)));
     }
     if let Some(port) = p.port {
-        c.push(("ports", GoValue::List(vec![GoValue::Struct(vec![("containerPort", GoValue::Int(port))])])));
+        c.push((
+            "ports",
+            GoValue::List(vec![GoValue::Struct(vec![(
+                "containerPort",
+                GoValue::Int(port),
+            )])]),
+        ));
     }
     if !p.env.is_empty() {
         c.push((
@@ -234,7 +280,10 @@ pub fn run_pod(p: &RunPod) -> GoValue {
     GoValue::Struct(vec![
         ("kind", GoValue::str("Pod")),
         ("apiVersion", GoValue::str("v1")),
-        ("metadata", object_meta(&p.name, p.namespace.as_deref(), &p.labels, &p.annotations)),
+        (
+            "metadata",
+            object_meta(&p.name, p.namespace.as_deref(), &p.labels, &p.annotations),
+        ),
         ("spec", GoValue::Struct(spec)),
         ("status", GoValue::Struct(vec![])),
     ])
@@ -245,7 +294,11 @@ pub fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

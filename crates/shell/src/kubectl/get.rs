@@ -58,7 +58,9 @@ pub const ALLOWED_FORMATS: &str = "custom-columns,custom-columns-file,go-templat
 
 /// Prints a flag-parsing or usage error the way cobra does and returns the exit status.
 pub(crate) fn usage_error(ctx: &mut Ctx, command: &str, msg: &str) -> i32 {
-    ctx.err(format!("error: {msg}\nSee 'kubectl {command} --help' for usage.\n"));
+    ctx.err(format!(
+        "error: {msg}\nSee 'kubectl {command} --help' for usage.\n"
+    ));
     1
 }
 
@@ -66,19 +68,31 @@ pub(crate) fn usage_error(ctx: &mut Ctx, command: &str, msg: &str) -> i32 {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum OutputFormat {
     /// The default table (`wide`: with the priority-1 columns).
-    Table { wide: bool },
+    Table {
+        wide: bool,
+    },
     Name,
     Yaml,
     Json,
     /// `jsonpath=…`, `jsonpath-file=…` (already read), `jsonpath-as-json=…`.
-    JsonPath { template: String, as_json: bool },
+    JsonPath {
+        template: String,
+        as_json: bool,
+    },
     /// `custom-columns=…` / `custom-columns-file=…` (the file's text).
-    CustomColumns { spec: String, from_file: bool },
+    CustomColumns {
+        spec: String,
+        from_file: bool,
+    },
 }
 
 impl OutputFormat {
     /// Parses `-o` (and `--template`), reading `*-file` formats from the virtual filesystem.
-    pub(crate) fn parse(ctx: &Ctx, output: Option<&str>, template: Option<&str>) -> Result<OutputFormat, String> {
+    pub(crate) fn parse(
+        ctx: &Ctx,
+        output: Option<&str>,
+        template: Option<&str>,
+    ) -> Result<OutputFormat, String> {
         let raw = output.unwrap_or("");
         let (name, arg) = match raw.split_once('=') {
             Some((n, a)) => (n, Some(a.to_string())),
@@ -87,9 +101,14 @@ impl OutputFormat {
         let arg = arg.or_else(|| template.map(str::to_string));
         let read = |path: &str| -> Result<String, String> {
             let abs = ctx.io.vfs.resolve(ctx.io.cwd, path);
-            ctx.io.vfs.read(&abs).map_err(|_| format!("error reading --template {path}, open {path}: no such file or directory"))
+            ctx.io.vfs.read(&abs).map_err(|_| {
+                format!("error reading --template {path}, open {path}: no such file or directory")
+            })
         };
-        let need = |arg: Option<String>| arg.filter(|a| !a.is_empty()).ok_or_else(|| "template format specified but no template given".to_string());
+        let need = |arg: Option<String>| {
+            arg.filter(|a| !a.is_empty())
+                .ok_or_else(|| "template format specified but no template given".to_string())
+        };
         Ok(match name {
             "" if raw.is_empty() => OutputFormat::Table { wide: false },
             "wide" => OutputFormat::Table { wide: true },
@@ -147,7 +166,11 @@ fn resolve_types(arg: &str) -> Result<Vec<Kind>, String> {
     let mut kinds = Vec::new();
     for t in arg.split(',').filter(|t| !t.is_empty()) {
         if t.eq_ignore_ascii_case("all") {
-            kinds.extend(ALL_CATEGORY.iter().filter_map(|r| Kind::from_resource_name(r)));
+            kinds.extend(
+                ALL_CATEGORY
+                    .iter()
+                    .filter_map(|r| Kind::from_resource_name(r)),
+            );
             continue;
         }
         kinds.push(super::resolve_kind(t)?);
@@ -167,24 +190,38 @@ pub(crate) fn parse_targets(args: &[String]) -> Result<(Vec<Target>, bool), Stri
         for a in args {
             let (t, name) = a.split_once('/').unwrap_or((a, ""));
             if t.is_empty() || name.is_empty() || name.contains('/') {
-                return Err("arguments in resource/name form must have a single resource and name".to_string());
+                return Err(
+                    "arguments in resource/name form must have a single resource and name"
+                        .to_string(),
+                );
             }
             for kind in resolve_types(t)? {
-                targets.push(Target { kind, name: Some(name.to_string()) });
+                targets.push(Target {
+                    kind,
+                    name: Some(name.to_string()),
+                });
             }
         }
         let single = targets.len() == 1;
         return Ok((targets, single));
     }
-    let Some(first) = args.first() else { return Ok((targets, false)) };
+    let Some(first) = args.first() else {
+        return Ok((targets, false));
+    };
     let kinds = resolve_types(first)?;
     let names = &args[1..];
     for kind in &kinds {
         if names.is_empty() {
-            targets.push(Target { kind: *kind, name: None });
+            targets.push(Target {
+                kind: *kind,
+                name: None,
+            });
         }
         for n in names {
-            targets.push(Target { kind: *kind, name: Some(n.clone()) });
+            targets.push(Target {
+                kind: *kind,
+                name: Some(n.clone()),
+            });
         }
     }
     let single = names.len() == 1 && kinds.len() == 1;
@@ -210,9 +247,15 @@ pub(crate) fn parse_field_selector(s: &str) -> Result<Vec<FieldRequirement>, Str
         } else if let Some((f, v)) = part.split_once('=') {
             (f, v, true)
         } else {
-            return Err(format!("invalid selector: '{s}'; can't understand '{part}'"));
+            return Err(format!(
+                "invalid selector: '{s}'; can't understand '{part}'"
+            ));
         };
-        reqs.push(FieldRequirement { field: field.trim().to_string(), value: value.trim().to_string(), equal });
+        reqs.push(FieldRequirement {
+            field: field.trim().to_string(),
+            value: value.trim().to_string(),
+            equal,
+        });
     }
     Ok(reqs)
 }
@@ -256,7 +299,11 @@ fn selectable_fields(kind: Kind) -> &'static [&'static str] {
 fn field_value(obj: &Object, field: &str) -> String {
     if field == "source" {
         if let Some(e) = obj.as_::<k8s_openapi::api::core::v1::Event>() {
-            return e.source.as_ref().and_then(|s| s.component.clone()).unwrap_or_default();
+            return e
+                .source
+                .as_ref()
+                .and_then(|s| s.component.clone())
+                .unwrap_or_default();
         }
     }
     let v = obj.to_value();
@@ -264,23 +311,41 @@ fn field_value(obj: &Object, field: &str) -> String {
     for part in field.split('.') {
         match cur.get(part) {
             Some(next) => cur = next,
-            None => return if field == "spec.hostNetwork" || field == "spec.unschedulable" { "false".into() } else { String::new() },
+            None => {
+                return if field == "spec.hostNetwork" || field == "spec.unschedulable" {
+                    "false".into()
+                } else {
+                    String::new()
+                }
+            }
         }
     }
     match cur {
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Array(a) => a.iter().filter_map(|x| x.get("ip").and_then(Value::as_str)).collect::<Vec<_>>().join(","),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.get("ip").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => String::new(),
     }
 }
 
 /// Checks a field selector against a kind: an unsupported field is the API server's BadRequest.
-pub(crate) fn check_field_selector(kind: Kind, reqs: &[FieldRequirement], label: &str, raw: &str) -> Result<(), ApiError> {
+pub(crate) fn check_field_selector(
+    kind: Kind,
+    reqs: &[FieldRequirement],
+    label: &str,
+    raw: &str,
+) -> Result<(), ApiError> {
     for r in reqs {
         let f = r.field.as_str();
-        if f != "metadata.name" && f != "metadata.namespace" && !selectable_fields(kind).contains(&f) {
+        if f != "metadata.name"
+            && f != "metadata.namespace"
+            && !selectable_fields(kind).contains(&f)
+        {
             let i = kind.info();
             let gvr = format!("{}/{}, Resource={}", i.group, i.version, i.plural);
             return Err(ApiError::new(
@@ -294,7 +359,8 @@ pub(crate) fn check_field_selector(kind: Kind, reqs: &[FieldRequirement], label:
 
 /// Whether an object satisfies every field requirement.
 pub(crate) fn field_matches(obj: &Object, reqs: &[FieldRequirement]) -> bool {
-    reqs.iter().all(|r| (field_value(obj, &r.field) == r.value) == r.equal)
+    reqs.iter()
+        .all(|r| (field_value(obj, &r.field) == r.value) == r.equal)
 }
 
 /// `kind.group/name` as `-o name` and `--show-kind` print it: `pod/web`, `deployment.apps/web`.
@@ -337,12 +403,14 @@ fn fetch(ctx: &Ctx, targets: &[Target], q: &Query) -> (Vec<Arc<Object>>, Vec<Api
                 Err(e) => errs.push(e),
             },
             None => {
-                let ns = if !namespaced || q.all_namespaces { None } else { Some(q.namespace.as_str()) };
-                found.extend(
-                    api.list(t.kind, ns)
-                        .into_iter()
-                        .filter(|o| q.selector.matches(o.metadata().labels.as_ref()) && field_matches(o, &q.fields)),
-                );
+                let ns = if !namespaced || q.all_namespaces {
+                    None
+                } else {
+                    Some(q.namespace.as_str())
+                };
+                found.extend(api.list(t.kind, ns).into_iter().filter(|o| {
+                    q.selector.matches(o.metadata().labels.as_ref()) && field_matches(o, &q.fields)
+                }));
             }
         }
     }
@@ -351,7 +419,10 @@ fn fetch(ctx: &Ctx, targets: &[Target], q: &Query) -> (Vec<Arc<Object>>, Vec<Api
 
 /// The first value a `--sort-by` path finds in an object (`None` when it finds nothing).
 fn sort_value(t: &printers::jsonpath::Template, v: &Value) -> Option<Value> {
-    let opts = printers::jsonpath::ExecuteOptions { allow_missing_keys: true, output_json: true };
+    let opts = printers::jsonpath::ExecuteOptions {
+        allow_missing_keys: true,
+        output_json: true,
+    };
     let out = printers::jsonpath::execute_with(t, v, opts).ok()?;
     let first = out.split("\n]\n").next()?.to_string() + "\n]";
     let arr: Value = serde_json::from_str(&first).ok()?;
@@ -363,7 +434,9 @@ fn sort_value(t: &printers::jsonpath::Template, v: &Value) -> Option<Value> {
 fn value_less(a: &Value, b: &Value) -> Result<bool, String> {
     use kubarium_engine::api::quantity::parse_milli;
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => Ok(x.as_f64().unwrap_or(0.0) < y.as_f64().unwrap_or(0.0)),
+        (Value::Number(x), Value::Number(y)) => {
+            Ok(x.as_f64().unwrap_or(0.0) < y.as_f64().unwrap_or(0.0))
+        }
         (Value::String(x), Value::String(y)) => match (parse_milli(x), parse_milli(y)) {
             (Some(qx), Some(qy)) => Ok(qx < qy),
             _ => Ok(x < y),
@@ -383,9 +456,14 @@ fn value_less(a: &Value, b: &Value) -> Result<bool, String> {
 fn sort_objects(objs: &mut [Arc<Object>], sort_by: &str) -> Result<(), String> {
     let expr = printers::jsonpath::relaxed_json_path_expression(sort_by)?;
     let template = printers::jsonpath::parse(&expr).map_err(|e| e.to_string())?;
-    let keyed: Vec<Option<Value>> = objs.iter().map(|o| sort_value(&template, &o.to_value())).collect();
+    let keyed: Vec<Option<Value>> = objs
+        .iter()
+        .map(|o| sort_value(&template, &o.to_value()))
+        .collect();
     if !objs.is_empty() && keyed.iter().all(Option::is_none) {
-        return Err(format!("couldn't find any field with path {expr:?} in the list of objects"));
+        return Err(format!(
+            "couldn't find any field with path {expr:?} in the list of objects"
+        ));
     }
     let mut idx: Vec<usize> = (0..objs.len()).collect();
     let failure: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
@@ -443,7 +521,11 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
         }
         let printer = columns::printer_for(kind);
         let with_ns = opts.all_namespaces && kind.info().namespaced;
-        let name_col = printer.columns.iter().filter(|c| opts.wide || c.priority == 0).position(|c| c.name == "Name");
+        let name_col = printer
+            .columns
+            .iter()
+            .filter(|c| opts.wide || c.priority == 0)
+            .position(|c| c.name == "Name");
         let mut text = String::new();
         if !opts.no_headers {
             let mut h = Vec::new();
@@ -451,7 +533,11 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
                 h.push("NAMESPACE".to_string());
             }
             h.extend(printer.headers(opts.wide));
-            h.extend(opts.label_columns.iter().map(|l| l.rsplit('/').next().unwrap_or(l).to_uppercase()));
+            h.extend(
+                opts.label_columns
+                    .iter()
+                    .map(|l| l.rsplit('/').next().unwrap_or(l).to_uppercase()),
+            );
             if opts.show_labels {
                 h.push("LABELS".to_string());
             }
@@ -477,7 +563,10 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
             if opts.show_labels {
                 cells.push(columns::format_labels(labels));
             }
-            let cells: Vec<String> = cells.iter().map(|c| printers::table::cell_text(c)).collect();
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|c| printers::table::cell_text(c))
+                .collect();
             text.push_str(&cells.join("\t"));
             text.push('\n');
         }
@@ -492,22 +581,43 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
 
 /// Prints objects in a non-table format (`get.go`'s `printGeneric`): one object bare when
 /// exactly one was named, else everything wrapped in a `List`.
-pub(crate) fn render_generic(objs: &[Arc<Object>], single: bool, format: &OutputFormat, no_headers: bool) -> Result<String, String> {
+pub(crate) fn render_generic(
+    objs: &[Arc<Object>],
+    single: bool,
+    format: &OutputFormat,
+    no_headers: bool,
+) -> Result<String, String> {
     let values: Vec<Value> = objs.iter().map(|o| o.to_value()).collect();
-    let doc = if single && values.len() == 1 { values[0].clone() } else { printers::kubectl_list(values.clone()) };
+    let doc = if single && values.len() == 1 {
+        values[0].clone()
+    } else {
+        printers::kubectl_list(values.clone())
+    };
     Ok(match format {
         OutputFormat::Yaml => printers::yaml::to_yaml(&doc),
         OutputFormat::Json => printers::json::to_json(&doc),
-        OutputFormat::Name => objs.iter().map(|o| format!("{}/{}\n", kind_prefix(o.kind()), o.name())).collect(),
+        OutputFormat::Name => objs
+            .iter()
+            .map(|o| format!("{}/{}\n", kind_prefix(o.kind()), o.name()))
+            .collect(),
         OutputFormat::JsonPath { template, as_json } => {
             let t = printers::jsonpath::parse(template).map_err(|e| e.to_string())?;
-            let opts = printers::jsonpath::ExecuteOptions { allow_missing_keys: true, output_json: *as_json };
+            let opts = printers::jsonpath::ExecuteOptions {
+                allow_missing_keys: true,
+                output_json: *as_json,
+            };
             printers::jsonpath::execute_with(&t, &doc, opts).map_err(|e| e.to_string())?
         }
         OutputFormat::CustomColumns { spec, from_file } => {
             use printers::custom_columns::CustomColumns;
-            let printer = if *from_file { CustomColumns::from_template(spec) } else { CustomColumns::from_spec(spec, no_headers) };
-            printer.and_then(|p| p.print(&values)).map_err(|e| e.to_string())?
+            let printer = if *from_file {
+                CustomColumns::from_template(spec)
+            } else {
+                CustomColumns::from_spec(spec, no_headers)
+            };
+            printer
+                .and_then(|p| p.print(&values))
+                .map_err(|e| e.to_string())?
         }
         OutputFormat::Table { .. } => String::new(),
     })
@@ -528,7 +638,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     if p.is_set("show-labels") && !format.is_human() {
         let o = p.get("output").unwrap_or("");
-        ctx.err(format!("error: --show-labels option cannot be used with {o} printer\n"));
+        ctx.err(format!(
+            "error: --show-labels option cannot be used with {o} printer\n"
+        ));
         return 1;
     }
     let watch = p.is_set("watch") || p.is_set("watch-only");
@@ -565,7 +677,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     if let Some(sort_by) = p.get("sort-by").filter(|s| !s.is_empty()) {
         if watch {
-            ctx.err("warning: --watch requested, --sort-by will be ignored for watch events received\n");
+            ctx.err(
+                "warning: --watch requested, --sort-by will be ignored for watch events received\n",
+            );
         }
         if let Err(e) = sort_objects(&mut objs, sort_by) {
             ctx.err(format!("error: {e}\n"));
@@ -579,11 +693,21 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     // a single type has rows; named objects are one info each, so only the kinds found count.
     let named = targets.iter().any(|t| t.name.is_some());
     let requested_kinds = if named {
-        objs.iter().map(|o| o.kind()).collect::<std::collections::BTreeSet<_>>().len()
+        objs.iter()
+            .map(|o| o.kind())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     } else {
-        targets.iter().map(|t| t.kind).collect::<std::collections::BTreeSet<_>>().len()
+        targets
+            .iter()
+            .map(|t| t.kind)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     };
-    let asked_all = !named && p.args.first().is_some_and(|a| a.split(',').any(|t| t.eq_ignore_ascii_case("all")));
+    let asked_all = !named
+        && p.args
+            .first()
+            .is_some_and(|a| a.split(',').any(|t| t.eq_ignore_ascii_case("all")));
     if watch {
         // A watch would keep printing changes until interrupted. A terminal command here must
         // return, so `-w` prints what a watch prints first (the current objects, without the
@@ -599,7 +723,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let mut status = 0;
     if format.is_human() {
-        let OutputFormat::Table { wide } = format else { return 1 };
+        let OutputFormat::Table { wide } = format else {
+            return 1;
+        };
         let opts = TableOptions {
             wide,
             all_namespaces: q.all_namespaces,
@@ -608,13 +734,23 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             show_kind: (p.is_set("show-kind") || requested_kinds > 1 || asked_all) && !watch,
             no_headers,
             show_labels: p.is_set("show-labels"),
-            label_columns: p.all("label-columns").iter().flat_map(|l| l.split(',')).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            label_columns: p
+                .all("label-columns")
+                .iter()
+                .flat_map(|l| l.split(','))
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
         };
         let text = render_tables(&objs, &opts, now);
         if text.is_empty() && errs.is_empty() && !p.is_set("ignore-not-found") && !watch {
-            let all_namespaced = !q.all_namespaces && targets.iter().all(|t| t.kind.info().namespaced);
+            let all_namespaced =
+                !q.all_namespaces && targets.iter().all(|t| t.kind.info().namespaced);
             if all_namespaced {
-                ctx.err(format!("No resources found in {} namespace.\n", q.namespace));
+                ctx.err(format!(
+                    "No resources found in {} namespace.\n",
+                    q.namespace
+                ));
             } else {
                 ctx.err("No resources found\n");
             }
@@ -622,7 +758,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         ctx.out(text);
     } else {
         if single && !errs.is_empty() {
-            let msg = errs.iter().map(errors::api_error_text).collect::<Vec<_>>().join("\n");
+            let msg = errs
+                .iter()
+                .map(errors::api_error_text)
+                .collect::<Vec<_>>()
+                .join("\n");
             ctx.err(format!("{msg}\n"));
             return 1;
         }
@@ -638,7 +778,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
     }
     if !errs.is_empty() {
-        let msg = errs.iter().map(errors::api_error_text).collect::<Vec<_>>().join("\n");
+        let msg = errs
+            .iter()
+            .map(errors::api_error_text)
+            .collect::<Vec<_>>()
+            .join("\n");
         ctx.err(format!("{msg}\n"));
         status = 1;
     }
@@ -659,13 +803,24 @@ fn build_query(ctx: &Ctx, p: &Parsed, targets: &[Target]) -> Result<Query, Strin
     }
     let fields_raw = p.get("field-selector").unwrap_or("").to_string();
     let fields = parse_field_selector(&fields_raw)?;
-    Ok(Query { namespace: ctx.namespace(p), all_namespaces, selector, selector_raw, fields, fields_raw })
+    Ok(Query {
+        namespace: ctx.namespace(p),
+        all_namespaces,
+        selector,
+        selector_raw,
+        fields,
+        fields_raw,
+    })
 }
 
 /// When an event last happened, for ordering (`eventTime` of events.k8s.io events as a
 /// fallback), in Unix milliseconds.
 pub(crate) fn event_time_ms(e: &k8s_openapi::api::core::v1::Event) -> i64 {
-    if let Some(t) = e.series.as_ref().and_then(|s| s.last_observed_time.as_ref()) {
+    if let Some(t) = e
+        .series
+        .as_ref()
+        .and_then(|s| s.last_observed_time.as_ref())
+    {
         return t.0.as_millisecond();
     }
     if let Some(t) = &e.last_timestamp {
@@ -679,10 +834,19 @@ pub(crate) fn event_time_ms(e: &k8s_openapi::api::core::v1::Event) -> i64 {
 pub(crate) fn event_interval(e: &k8s_openapi::api::core::v1::Event, rc: &RowContext) -> String {
     let first = columns::event::first_seen(e, rc);
     if let Some(s) = &e.series {
-        let last = s.last_observed_time.as_ref().map_or("<unknown>".to_string(), |t| rc.since_ms(t.0.as_millisecond()));
+        let last = s
+            .last_observed_time
+            .as_ref()
+            .map_or("<unknown>".to_string(), |t| {
+                rc.since_ms(t.0.as_millisecond())
+            });
         format!("{last} (x{} over {first})", s.count.unwrap_or(0))
     } else if e.count.unwrap_or(0) > 1 {
-        format!("{} (x{} over {first})", rc.since(e.last_timestamp.as_ref()), e.count.unwrap_or(0))
+        format!(
+            "{} (x{} over {first})",
+            rc.since(e.last_timestamp.as_ref()),
+            e.count.unwrap_or(0)
+        )
     } else {
         first
     }
@@ -696,13 +860,25 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Err(e) => return usage_error(ctx, "events", &e),
     };
     if !p.args.is_empty() {
-        ctx.err(format!("error: unknown command {:?} for \"kubectl events\"\n", p.args[0]));
+        ctx.err(format!(
+            "error: unknown command {:?} for \"kubectl events\"\n",
+            p.args[0]
+        ));
         return 1;
     }
-    let mut types: Vec<String> = p.all("types").iter().flat_map(|t| t.split(',')).filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let mut types: Vec<String> = p
+        .all("types")
+        .iter()
+        .flat_map(|t| t.split(','))
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
     types.sort();
     types.dedup();
-    if types.iter().any(|t| !t.eq_ignore_ascii_case("Normal") && !t.eq_ignore_ascii_case("Warning")) {
+    if types
+        .iter()
+        .any(|t| !t.eq_ignore_ascii_case("Normal") && !t.eq_ignore_ascii_case("Warning"))
+    {
         ctx.err("error: valid --types are Normal or Warning\n");
         return 1;
     }
@@ -713,7 +889,9 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 return 1;
             };
             if name.contains('/') {
-                ctx.err("error: arguments in resource/name form may not have more than one slash\n");
+                ctx.err(
+                    "error: arguments in resource/name form may not have more than one slash\n",
+                );
                 return 1;
             }
             match super::resolve_kind(t) {
@@ -747,13 +925,26 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let namespace = ctx.namespace(&p);
     let api = ctx.cluster.api_ref();
     let mut events: Vec<Arc<Object>> = api
-        .list(Kind::Event, if all_namespaces { None } else { Some(&namespace) })
+        .list(
+            Kind::Event,
+            if all_namespaces {
+                None
+            } else {
+                Some(&namespace)
+            },
+        )
         .into_iter()
         .filter(|o| {
-            let Some(e) = o.as_::<k8s_openapi::api::core::v1::Event>() else { return false };
-            let type_ok = types.is_empty() || types.iter().any(|t| t.eq_ignore_ascii_case(e.type_.as_deref().unwrap_or("")));
+            let Some(e) = o.as_::<k8s_openapi::api::core::v1::Event>() else {
+                return false;
+            };
+            let type_ok = types.is_empty()
+                || types
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(e.type_.as_deref().unwrap_or("")));
             let for_ok = for_object.as_ref().is_none_or(|(k, n)| {
-                e.involved_object.kind.as_deref() == Some(k.name()) && e.involved_object.name.as_deref() == Some(n.as_str())
+                e.involved_object.kind.as_deref() == Some(k.name())
+                    && e.involved_object.name.as_deref() == Some(n.as_str())
             });
             type_ok && for_ok
         })
@@ -766,7 +957,10 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
         return 0;
     }
-    events.sort_by_key(|o| o.as_::<k8s_openapi::api::core::v1::Event>().map_or(0, event_time_ms));
+    events.sort_by_key(|o| {
+        o.as_::<k8s_openapi::api::core::v1::Event>()
+            .map_or(0, event_time_ms)
+    });
     if let Some(f) = format {
         return match render_generic(&events, false, &f, p.is_set("no-headers")) {
             Ok(text) => {
@@ -779,7 +973,9 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
         };
     }
-    let rc = RowContext { now_unix_ms: ctx.cluster.now_unix_ms() as i64 };
+    let rc = RowContext {
+        now_unix_ms: ctx.cluster.now_unix_ms() as i64,
+    };
     let mut text = String::new();
     if !p.is_set("no-headers") {
         if all_namespaces {
@@ -788,7 +984,9 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
         text.push_str("LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE\n");
     }
     for o in &events {
-        let Some(e) = o.as_::<k8s_openapi::api::core::v1::Event>() else { continue };
+        let Some(e) = o.as_::<k8s_openapi::api::core::v1::Event>() else {
+            continue;
+        };
         if all_namespaces {
             text.push_str(o.namespace());
             text.push('\t');
@@ -818,27 +1016,55 @@ mod tests {
     #[test]
     fn targets_types_and_names() {
         let (t, single) = parse_targets(&v(&["pods,nodes"])).unwrap();
-        assert_eq!(t, vec![Target { kind: Kind::Pod, name: None }, Target { kind: Kind::Node, name: None }]);
+        assert_eq!(
+            t,
+            vec![
+                Target {
+                    kind: Kind::Pod,
+                    name: None
+                },
+                Target {
+                    kind: Kind::Node,
+                    name: None
+                }
+            ]
+        );
         assert!(!single);
         let (t, single) = parse_targets(&v(&["po", "web"])).unwrap();
-        assert_eq!(t, vec![Target { kind: Kind::Pod, name: Some("web".into()) }]);
+        assert_eq!(
+            t,
+            vec![Target {
+                kind: Kind::Pod,
+                name: Some("web".into())
+            }]
+        );
         assert!(single);
         let (t, single) = parse_targets(&v(&["pod/a", "node/b"])).unwrap();
         assert_eq!(t.len(), 2);
         assert!(!single);
-        assert!(parse_targets(&v(&["pod", "node/b"])).unwrap_err().starts_with("there is no need to specify a resource type"));
-        assert_eq!(parse_targets(&v(&["foo"])).unwrap_err(), "the server doesn't have a resource type \"foo\"");
+        assert!(parse_targets(&v(&["pod", "node/b"]))
+            .unwrap_err()
+            .starts_with("there is no need to specify a resource type"));
+        assert_eq!(
+            parse_targets(&v(&["foo"])).unwrap_err(),
+            "the server doesn't have a resource type \"foo\""
+        );
         let (t, _) = parse_targets(&v(&["all"])).unwrap();
         assert!(t.iter().any(|t| t.kind == Kind::Pod));
     }
 
     #[test]
     fn field_selector_forms() {
-        let r = parse_field_selector("status.phase!=Running,spec.nodeName==w1-k8s,metadata.name=web").unwrap();
+        let r =
+            parse_field_selector("status.phase!=Running,spec.nodeName==w1-k8s,metadata.name=web")
+                .unwrap();
         assert_eq!(r.len(), 3);
         assert!(!r[0].equal && r[1].equal && r[2].equal);
         assert_eq!(r[1].value, "w1-k8s");
-        assert_eq!(parse_field_selector("foo").unwrap_err(), "invalid selector: 'foo'; can't understand 'foo'");
+        assert_eq!(
+            parse_field_selector("foo").unwrap_err(),
+            "invalid selector: 'foo'; can't understand 'foo'"
+        );
         let reqs = parse_field_selector("foo=bar").unwrap();
         let e = check_field_selector(Kind::Pod, &reqs, "", "foo=bar").unwrap_err();
         assert_eq!(

@@ -90,10 +90,17 @@ const VERSION_FLAGS: &[FlagSpec] = &[value("output", Some('o')), boolean("client
 /// `version.Info` of the client (`server`: false) or the API server, as JSON in struct
 /// order with `indent` before each field.
 fn version_json(server: bool, indent: &str) -> String {
-    let minor = KUBERNETES_VERSION.trim_start_matches("v1.").split('.').next().unwrap_or("37");
-    let mut fields: Vec<(String, String)> = vec![("major".into(), "1".into()), ("minor".into(), minor.into())];
+    let minor = KUBERNETES_VERSION
+        .trim_start_matches("v1.")
+        .split('.')
+        .next()
+        .unwrap_or("37");
+    let mut fields: Vec<(String, String)> =
+        vec![("major".into(), "1".into()), ("minor".into(), minor.into())];
     if server {
-        let prev = minor.parse::<u32>().map_or("36".to_string(), |m| (m - 1).to_string());
+        let prev = minor
+            .parse::<u32>()
+            .map_or("36".to_string(), |m| (m - 1).to_string());
         fields.extend([
             ("emulationMajor".into(), "1".into()),
             ("emulationMinor".into(), minor.into()),
@@ -110,14 +117,24 @@ fn version_json(server: bool, indent: &str) -> String {
         ("compiler".into(), "gc".into()),
         ("platform".into(), PLATFORM.into()),
     ]);
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{indent}  {k:?}: {v:?}")).collect();
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{indent}  {k:?}: {v:?}"))
+        .collect();
     format!("{{\n{}\n{indent}}}", body.join(",\n"))
 }
 
 /// The same `version.Info` as YAML (keys sorted, numbers-as-strings quoted).
 fn version_yaml(server: bool) -> String {
-    let minor = KUBERNETES_VERSION.trim_start_matches("v1.").split('.').next().unwrap_or("37").to_string();
-    let prev = minor.parse::<u32>().map_or("36".to_string(), |m| (m - 1).to_string());
+    let minor = KUBERNETES_VERSION
+        .trim_start_matches("v1.")
+        .split('.')
+        .next()
+        .unwrap_or("37")
+        .to_string();
+    let prev = minor
+        .parse::<u32>()
+        .map_or("36".to_string(), |m| (m - 1).to_string());
     let mut fields: Vec<(&str, String)> = vec![
         ("buildDate", format!("\"{BUILD_DATE}\"")),
         ("compiler", "gc".into()),
@@ -138,7 +155,10 @@ fn version_yaml(server: bool) -> String {
         ]);
     }
     fields.sort_by(|a, b| a.0.cmp(b.0));
-    fields.iter().map(|(k, v)| format!("  {k}: {v}\n")).collect()
+    fields
+        .iter()
+        .map(|(k, v)| format!("  {k}: {v}\n"))
+        .collect()
 }
 
 /// `kubectl version [--client] [-o yaml|json]`.
@@ -148,20 +168,27 @@ pub fn run_version(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Err(e) => return usage_error(ctx, "version", &e),
     };
     if let Some(a) = p.args.first() {
-        ctx.err(format!("error: unknown command {a:?} for \"kubectl version\"\n"));
+        ctx.err(format!(
+            "error: unknown command {a:?} for \"kubectl version\"\n"
+        ));
         return 1;
     }
     let client_only = p.is_set("client");
     match p.get("output").unwrap_or("") {
         "" => {
-            let mut s = format!("Client Version: {KUBERNETES_VERSION}\nKustomize Version: {KUSTOMIZE_VERSION}\n");
+            let mut s = format!(
+                "Client Version: {KUBERNETES_VERSION}\nKustomize Version: {KUSTOMIZE_VERSION}\n"
+            );
             if !client_only {
                 s.push_str(&format!("Server Version: {KUBERNETES_VERSION}\n"));
             }
             ctx.out(s);
         }
         "yaml" => {
-            let mut s = format!("clientVersion:\n{}kustomizeVersion: {KUSTOMIZE_VERSION}\n", version_yaml(false));
+            let mut s = format!(
+                "clientVersion:\n{}kustomizeVersion: {KUSTOMIZE_VERSION}\n",
+                version_yaml(false)
+            );
             if !client_only {
                 s.push_str(&format!("serverVersion:\n{}", version_yaml(true)));
             }
@@ -169,9 +196,15 @@ pub fn run_version(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.out(s);
         }
         "json" => {
-            let mut s = format!("{{\n  \"clientVersion\": {},\n  \"kustomizeVersion\": {KUSTOMIZE_VERSION:?}", version_json(false, "  "));
+            let mut s = format!(
+                "{{\n  \"clientVersion\": {},\n  \"kustomizeVersion\": {KUSTOMIZE_VERSION:?}",
+                version_json(false, "  ")
+            );
             if !client_only {
-                s.push_str(&format!(",\n  \"serverVersion\": {}", version_json(true, "  ")));
+                s.push_str(&format!(
+                    ",\n  \"serverVersion\": {}",
+                    version_json(true, "  ")
+                ));
             }
             s.push_str("\n}\n");
             ctx.out(s);
@@ -217,7 +250,9 @@ pub fn run_cluster_info(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
         None => s.push_str(&format!("CoreDNS is running at {host}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n")),
     }
-    s.push_str("\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n");
+    s.push_str(
+        "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n",
+    );
     ctx.out(s);
     0
 }
@@ -238,77 +273,501 @@ const CRUD_NO_DC: &str = "create delete get list patch update watch";
 
 macro_rules! res {
     ($name:literal, $short:literal, $gv:literal, $ns:literal, $kind:literal, $verbs:expr, $cat:literal) => {
-        ApiResource { name: $name, short_names: $short, group_version: $gv, namespaced: $ns, kind: $kind, verbs: $verbs, categories: $cat }
+        ApiResource {
+            name: $name,
+            short_names: $short,
+            group_version: $gv,
+            namespaced: $ns,
+            kind: $kind,
+            verbs: $verbs,
+            categories: $cat,
+        }
     };
 }
 
 /// The built-in resources of a v1.37 API server, in discovery order.
 pub const API_RESOURCES: &[ApiResource] = &[
     res!("bindings", "", "v1", true, "Binding", "create", ""),
-    res!("componentstatuses", "cs", "v1", false, "ComponentStatus", "get list", ""),
+    res!(
+        "componentstatuses",
+        "cs",
+        "v1",
+        false,
+        "ComponentStatus",
+        "get list",
+        ""
+    ),
     res!("configmaps", "cm", "v1", true, "ConfigMap", CRUD, ""),
     res!("endpoints", "ep", "v1", true, "Endpoints", CRUD, ""),
     res!("events", "ev", "v1", true, "Event", CRUD, ""),
     res!("limitranges", "limits", "v1", true, "LimitRange", CRUD, ""),
     res!("namespaces", "ns", "v1", false, "Namespace", CRUD_NO_DC, ""),
     res!("nodes", "no", "v1", false, "Node", CRUD, ""),
-    res!("persistentvolumeclaims", "pvc", "v1", true, "PersistentVolumeClaim", CRUD, ""),
-    res!("persistentvolumes", "pv", "v1", false, "PersistentVolume", CRUD, ""),
+    res!(
+        "persistentvolumeclaims",
+        "pvc",
+        "v1",
+        true,
+        "PersistentVolumeClaim",
+        CRUD,
+        ""
+    ),
+    res!(
+        "persistentvolumes",
+        "pv",
+        "v1",
+        false,
+        "PersistentVolume",
+        CRUD,
+        ""
+    ),
     res!("pods", "po", "v1", true, "Pod", CRUD, "all"),
     res!("podtemplates", "", "v1", true, "PodTemplate", CRUD, ""),
-    res!("replicationcontrollers", "rc", "v1", true, "ReplicationController", CRUD, "all"),
-    res!("resourcequotas", "quota", "v1", true, "ResourceQuota", CRUD, ""),
+    res!(
+        "replicationcontrollers",
+        "rc",
+        "v1",
+        true,
+        "ReplicationController",
+        CRUD,
+        "all"
+    ),
+    res!(
+        "resourcequotas",
+        "quota",
+        "v1",
+        true,
+        "ResourceQuota",
+        CRUD,
+        ""
+    ),
     res!("secrets", "", "v1", true, "Secret", CRUD, ""),
-    res!("serviceaccounts", "sa", "v1", true, "ServiceAccount", CRUD, ""),
-    res!("services", "svc", "v1", true, "Service", "create delete deletecollection get list patch update watch", "all"),
-    res!("mutatingwebhookconfigurations", "", "admissionregistration.k8s.io/v1", false, "MutatingWebhookConfiguration", CRUD, "api-extensions"),
-    res!("validatingadmissionpolicies", "", "admissionregistration.k8s.io/v1", false, "ValidatingAdmissionPolicy", CRUD, "api-extensions"),
-    res!("validatingadmissionpolicybindings", "", "admissionregistration.k8s.io/v1", false, "ValidatingAdmissionPolicyBinding", CRUD, "api-extensions"),
-    res!("validatingwebhookconfigurations", "", "admissionregistration.k8s.io/v1", false, "ValidatingWebhookConfiguration", CRUD, "api-extensions"),
-    res!("customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", false, "CustomResourceDefinition", CRUD, "api-extensions"),
-    res!("apiservices", "", "apiregistration.k8s.io/v1", false, "APIService", CRUD, "api-extensions"),
-    res!("controllerrevisions", "", "apps/v1", true, "ControllerRevision", CRUD, ""),
-    res!("daemonsets", "ds", "apps/v1", true, "DaemonSet", CRUD, "all"),
-    res!("deployments", "deploy", "apps/v1", true, "Deployment", CRUD, "all"),
-    res!("replicasets", "rs", "apps/v1", true, "ReplicaSet", CRUD, "all"),
-    res!("statefulsets", "sts", "apps/v1", true, "StatefulSet", CRUD, "all"),
-    res!("selfsubjectreviews", "", "authentication.k8s.io/v1", false, "SelfSubjectReview", "create", ""),
-    res!("tokenreviews", "", "authentication.k8s.io/v1", false, "TokenReview", "create", ""),
-    res!("localsubjectaccessreviews", "", "authorization.k8s.io/v1", true, "LocalSubjectAccessReview", "create", ""),
-    res!("selfsubjectaccessreviews", "", "authorization.k8s.io/v1", false, "SelfSubjectAccessReview", "create", ""),
-    res!("selfsubjectrulesreviews", "", "authorization.k8s.io/v1", false, "SelfSubjectRulesReview", "create", ""),
-    res!("subjectaccessreviews", "", "authorization.k8s.io/v1", false, "SubjectAccessReview", "create", ""),
-    res!("horizontalpodautoscalers", "hpa", "autoscaling/v2", true, "HorizontalPodAutoscaler", CRUD, "all"),
+    res!(
+        "serviceaccounts",
+        "sa",
+        "v1",
+        true,
+        "ServiceAccount",
+        CRUD,
+        ""
+    ),
+    res!(
+        "services",
+        "svc",
+        "v1",
+        true,
+        "Service",
+        "create delete deletecollection get list patch update watch",
+        "all"
+    ),
+    res!(
+        "mutatingwebhookconfigurations",
+        "",
+        "admissionregistration.k8s.io/v1",
+        false,
+        "MutatingWebhookConfiguration",
+        CRUD,
+        "api-extensions"
+    ),
+    res!(
+        "validatingadmissionpolicies",
+        "",
+        "admissionregistration.k8s.io/v1",
+        false,
+        "ValidatingAdmissionPolicy",
+        CRUD,
+        "api-extensions"
+    ),
+    res!(
+        "validatingadmissionpolicybindings",
+        "",
+        "admissionregistration.k8s.io/v1",
+        false,
+        "ValidatingAdmissionPolicyBinding",
+        CRUD,
+        "api-extensions"
+    ),
+    res!(
+        "validatingwebhookconfigurations",
+        "",
+        "admissionregistration.k8s.io/v1",
+        false,
+        "ValidatingWebhookConfiguration",
+        CRUD,
+        "api-extensions"
+    ),
+    res!(
+        "customresourcedefinitions",
+        "crd,crds",
+        "apiextensions.k8s.io/v1",
+        false,
+        "CustomResourceDefinition",
+        CRUD,
+        "api-extensions"
+    ),
+    res!(
+        "apiservices",
+        "",
+        "apiregistration.k8s.io/v1",
+        false,
+        "APIService",
+        CRUD,
+        "api-extensions"
+    ),
+    res!(
+        "controllerrevisions",
+        "",
+        "apps/v1",
+        true,
+        "ControllerRevision",
+        CRUD,
+        ""
+    ),
+    res!(
+        "daemonsets",
+        "ds",
+        "apps/v1",
+        true,
+        "DaemonSet",
+        CRUD,
+        "all"
+    ),
+    res!(
+        "deployments",
+        "deploy",
+        "apps/v1",
+        true,
+        "Deployment",
+        CRUD,
+        "all"
+    ),
+    res!(
+        "replicasets",
+        "rs",
+        "apps/v1",
+        true,
+        "ReplicaSet",
+        CRUD,
+        "all"
+    ),
+    res!(
+        "statefulsets",
+        "sts",
+        "apps/v1",
+        true,
+        "StatefulSet",
+        CRUD,
+        "all"
+    ),
+    res!(
+        "selfsubjectreviews",
+        "",
+        "authentication.k8s.io/v1",
+        false,
+        "SelfSubjectReview",
+        "create",
+        ""
+    ),
+    res!(
+        "tokenreviews",
+        "",
+        "authentication.k8s.io/v1",
+        false,
+        "TokenReview",
+        "create",
+        ""
+    ),
+    res!(
+        "localsubjectaccessreviews",
+        "",
+        "authorization.k8s.io/v1",
+        true,
+        "LocalSubjectAccessReview",
+        "create",
+        ""
+    ),
+    res!(
+        "selfsubjectaccessreviews",
+        "",
+        "authorization.k8s.io/v1",
+        false,
+        "SelfSubjectAccessReview",
+        "create",
+        ""
+    ),
+    res!(
+        "selfsubjectrulesreviews",
+        "",
+        "authorization.k8s.io/v1",
+        false,
+        "SelfSubjectRulesReview",
+        "create",
+        ""
+    ),
+    res!(
+        "subjectaccessreviews",
+        "",
+        "authorization.k8s.io/v1",
+        false,
+        "SubjectAccessReview",
+        "create",
+        ""
+    ),
+    res!(
+        "horizontalpodautoscalers",
+        "hpa",
+        "autoscaling/v2",
+        true,
+        "HorizontalPodAutoscaler",
+        CRUD,
+        "all"
+    ),
     res!("cronjobs", "cj", "batch/v1", true, "CronJob", CRUD, "all"),
     res!("jobs", "", "batch/v1", true, "Job", CRUD, "all"),
-    res!("certificatesigningrequests", "csr", "certificates.k8s.io/v1", false, "CertificateSigningRequest", CRUD, ""),
-    res!("leases", "", "coordination.k8s.io/v1", true, "Lease", CRUD, ""),
-    res!("endpointslices", "", "discovery.k8s.io/v1", true, "EndpointSlice", CRUD, ""),
+    res!(
+        "certificatesigningrequests",
+        "csr",
+        "certificates.k8s.io/v1",
+        false,
+        "CertificateSigningRequest",
+        CRUD,
+        ""
+    ),
+    res!(
+        "leases",
+        "",
+        "coordination.k8s.io/v1",
+        true,
+        "Lease",
+        CRUD,
+        ""
+    ),
+    res!(
+        "endpointslices",
+        "",
+        "discovery.k8s.io/v1",
+        true,
+        "EndpointSlice",
+        CRUD,
+        ""
+    ),
     res!("events", "ev", "events.k8s.io/v1", true, "Event", CRUD, ""),
-    res!("flowschemas", "", "flowcontrol.apiserver.k8s.io/v1", false, "FlowSchema", CRUD, ""),
-    res!("prioritylevelconfigurations", "", "flowcontrol.apiserver.k8s.io/v1", false, "PriorityLevelConfiguration", CRUD, ""),
-    res!("ingressclasses", "", "networking.k8s.io/v1", false, "IngressClass", CRUD, ""),
-    res!("ingresses", "ing", "networking.k8s.io/v1", true, "Ingress", CRUD, ""),
-    res!("ipaddresses", "ip", "networking.k8s.io/v1", false, "IPAddress", CRUD, ""),
-    res!("networkpolicies", "netpol", "networking.k8s.io/v1", true, "NetworkPolicy", CRUD, ""),
-    res!("servicecidrs", "", "networking.k8s.io/v1", false, "ServiceCIDR", CRUD, ""),
-    res!("runtimeclasses", "", "node.k8s.io/v1", false, "RuntimeClass", CRUD, ""),
-    res!("poddisruptionbudgets", "pdb", "policy/v1", true, "PodDisruptionBudget", CRUD, ""),
-    res!("clusterrolebindings", "", "rbac.authorization.k8s.io/v1", false, "ClusterRoleBinding", CRUD, ""),
-    res!("clusterroles", "", "rbac.authorization.k8s.io/v1", false, "ClusterRole", CRUD, ""),
-    res!("rolebindings", "", "rbac.authorization.k8s.io/v1", true, "RoleBinding", CRUD, ""),
-    res!("roles", "", "rbac.authorization.k8s.io/v1", true, "Role", CRUD, ""),
-    res!("deviceclasses", "", "resource.k8s.io/v1", false, "DeviceClass", CRUD, ""),
-    res!("resourceclaims", "", "resource.k8s.io/v1", true, "ResourceClaim", CRUD, ""),
-    res!("resourceclaimtemplates", "", "resource.k8s.io/v1", true, "ResourceClaimTemplate", CRUD, ""),
-    res!("resourceslices", "", "resource.k8s.io/v1", false, "ResourceSlice", CRUD, ""),
-    res!("priorityclasses", "pc", "scheduling.k8s.io/v1", false, "PriorityClass", CRUD, ""),
-    res!("csidrivers", "", "storage.k8s.io/v1", false, "CSIDriver", CRUD, ""),
-    res!("csinodes", "", "storage.k8s.io/v1", false, "CSINode", CRUD, ""),
-    res!("csistoragecapacities", "", "storage.k8s.io/v1", true, "CSIStorageCapacity", CRUD, ""),
-    res!("storageclasses", "sc", "storage.k8s.io/v1", false, "StorageClass", CRUD, ""),
-    res!("volumeattachments", "", "storage.k8s.io/v1", false, "VolumeAttachment", CRUD, ""),
-    res!("volumeattributesclasses", "vac", "storage.k8s.io/v1", false, "VolumeAttributesClass", CRUD, ""),
+    res!(
+        "flowschemas",
+        "",
+        "flowcontrol.apiserver.k8s.io/v1",
+        false,
+        "FlowSchema",
+        CRUD,
+        ""
+    ),
+    res!(
+        "prioritylevelconfigurations",
+        "",
+        "flowcontrol.apiserver.k8s.io/v1",
+        false,
+        "PriorityLevelConfiguration",
+        CRUD,
+        ""
+    ),
+    res!(
+        "ingressclasses",
+        "",
+        "networking.k8s.io/v1",
+        false,
+        "IngressClass",
+        CRUD,
+        ""
+    ),
+    res!(
+        "ingresses",
+        "ing",
+        "networking.k8s.io/v1",
+        true,
+        "Ingress",
+        CRUD,
+        ""
+    ),
+    res!(
+        "ipaddresses",
+        "ip",
+        "networking.k8s.io/v1",
+        false,
+        "IPAddress",
+        CRUD,
+        ""
+    ),
+    res!(
+        "networkpolicies",
+        "netpol",
+        "networking.k8s.io/v1",
+        true,
+        "NetworkPolicy",
+        CRUD,
+        ""
+    ),
+    res!(
+        "servicecidrs",
+        "",
+        "networking.k8s.io/v1",
+        false,
+        "ServiceCIDR",
+        CRUD,
+        ""
+    ),
+    res!(
+        "runtimeclasses",
+        "",
+        "node.k8s.io/v1",
+        false,
+        "RuntimeClass",
+        CRUD,
+        ""
+    ),
+    res!(
+        "poddisruptionbudgets",
+        "pdb",
+        "policy/v1",
+        true,
+        "PodDisruptionBudget",
+        CRUD,
+        ""
+    ),
+    res!(
+        "clusterrolebindings",
+        "",
+        "rbac.authorization.k8s.io/v1",
+        false,
+        "ClusterRoleBinding",
+        CRUD,
+        ""
+    ),
+    res!(
+        "clusterroles",
+        "",
+        "rbac.authorization.k8s.io/v1",
+        false,
+        "ClusterRole",
+        CRUD,
+        ""
+    ),
+    res!(
+        "rolebindings",
+        "",
+        "rbac.authorization.k8s.io/v1",
+        true,
+        "RoleBinding",
+        CRUD,
+        ""
+    ),
+    res!(
+        "roles",
+        "",
+        "rbac.authorization.k8s.io/v1",
+        true,
+        "Role",
+        CRUD,
+        ""
+    ),
+    res!(
+        "deviceclasses",
+        "",
+        "resource.k8s.io/v1",
+        false,
+        "DeviceClass",
+        CRUD,
+        ""
+    ),
+    res!(
+        "resourceclaims",
+        "",
+        "resource.k8s.io/v1",
+        true,
+        "ResourceClaim",
+        CRUD,
+        ""
+    ),
+    res!(
+        "resourceclaimtemplates",
+        "",
+        "resource.k8s.io/v1",
+        true,
+        "ResourceClaimTemplate",
+        CRUD,
+        ""
+    ),
+    res!(
+        "resourceslices",
+        "",
+        "resource.k8s.io/v1",
+        false,
+        "ResourceSlice",
+        CRUD,
+        ""
+    ),
+    res!(
+        "priorityclasses",
+        "pc",
+        "scheduling.k8s.io/v1",
+        false,
+        "PriorityClass",
+        CRUD,
+        ""
+    ),
+    res!(
+        "csidrivers",
+        "",
+        "storage.k8s.io/v1",
+        false,
+        "CSIDriver",
+        CRUD,
+        ""
+    ),
+    res!(
+        "csinodes",
+        "",
+        "storage.k8s.io/v1",
+        false,
+        "CSINode",
+        CRUD,
+        ""
+    ),
+    res!(
+        "csistoragecapacities",
+        "",
+        "storage.k8s.io/v1",
+        true,
+        "CSIStorageCapacity",
+        CRUD,
+        ""
+    ),
+    res!(
+        "storageclasses",
+        "sc",
+        "storage.k8s.io/v1",
+        false,
+        "StorageClass",
+        CRUD,
+        ""
+    ),
+    res!(
+        "volumeattachments",
+        "",
+        "storage.k8s.io/v1",
+        false,
+        "VolumeAttachment",
+        CRUD,
+        ""
+    ),
+    res!(
+        "volumeattributesclasses",
+        "vac",
+        "storage.k8s.io/v1",
+        false,
+        "VolumeAttributesClass",
+        CRUD,
+        ""
+    ),
 ];
 
 impl ApiResource {
@@ -347,10 +806,19 @@ pub fn run_api_resources(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let sort_by = p.get("sort-by").unwrap_or("");
     if !matches!(sort_by, "" | "name" | "kind") {
-        ctx.err(format!("error: --sort-by accepts only name or kind, got {sort_by:?}\n"));
+        ctx.err(format!(
+            "error: --sort-by accepts only name or kind, got {sort_by:?}\n"
+        ));
         return 1;
     }
-    let split = |flag: &str| -> Vec<String> { p.all(flag).iter().flat_map(|v| v.split(',')).filter(|v| !v.is_empty()).map(str::to_string).collect() };
+    let split = |flag: &str| -> Vec<String> {
+        p.all(flag)
+            .iter()
+            .flat_map(|v| v.split(','))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     let verbs = split("verbs");
     let categories = split("categories");
     let mut rows: Vec<&ApiResource> = API_RESOURCES
@@ -358,7 +826,11 @@ pub fn run_api_resources(ctx: &mut Ctx, argv: &[String]) -> i32 {
         .filter(|r| !p.has("api-group") || p.get("api-group") == Some(r.group()))
         .filter(|r| !p.has("namespaced") || p.is_set("namespaced") == r.namespaced)
         .filter(|r| verbs.iter().all(|v| r.verbs.split(' ').any(|x| x == v)))
-        .filter(|r| categories.iter().all(|c| r.categories.split(',').any(|x| x == c)))
+        .filter(|r| {
+            categories
+                .iter()
+                .all(|c| r.categories.split(',').any(|x| x == c))
+        })
         .collect();
     rows.sort_by(|a, b| {
         let key = |r: &ApiResource| match sort_by {
@@ -371,7 +843,13 @@ pub fn run_api_resources(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if output == "name" {
         let names: String = rows
             .iter()
-            .map(|r| if r.group().is_empty() { format!("{}\n", r.name) } else { format!("{}.{}\n", r.name, r.group()) })
+            .map(|r| {
+                if r.group().is_empty() {
+                    format!("{}\n", r.name)
+                } else {
+                    format!("{}.{}\n", r.name, r.group())
+                }
+            })
             .collect();
         ctx.out(names);
         return 0;
@@ -385,9 +863,16 @@ pub fn run_api_resources(ctx: &mut Ctx, argv: &[String]) -> i32 {
         text.push('\n');
     }
     for r in rows {
-        text.push_str(&format!("{}\t{}\t{}\t{}\t{}", r.name, r.short_names, r.group_version, r.namespaced, r.kind));
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}",
+            r.name, r.short_names, r.group_version, r.namespaced, r.kind
+        ));
         if output == "wide" {
-            text.push_str(&format!("\t{}\t{}", r.verbs.replace(' ', ","), r.categories));
+            text.push_str(&format!(
+                "\t{}\t{}",
+                r.verbs.replace(' ', ","),
+                r.categories
+            ));
         }
         text.push('\n');
     }
@@ -404,7 +889,12 @@ pub fn run_api_versions(ctx: &mut Ctx, argv: &[String]) -> i32 {
     versions.push("autoscaling/v1");
     versions.sort();
     versions.dedup();
-    ctx.out(versions.iter().map(|v| format!("{v}\n")).collect::<String>());
+    ctx.out(
+        versions
+            .iter()
+            .map(|v| format!("{v}\n"))
+            .collect::<String>(),
+    );
     0
 }
 
@@ -459,13 +949,26 @@ fn indent(n: usize, s: &str) -> String {
 
 /// `DESCRIPTION:` and `FIELDS:` of a type (the explain template's "output" with no path left).
 fn explain_body(description: &str, fields: Option<&ExplainType>) -> String {
-    let desc = if description.is_empty() { "<empty>".to_string() } else { description.to_string() };
+    let desc = if description.is_empty() {
+        "<empty>".to_string()
+    } else {
+        description.to_string()
+    };
     let mut s = format!("DESCRIPTION:\n{}\n", indent(4, &wrap(&desc, 76)));
     if let Some(t) = fields.filter(|t| !t.fields.is_empty()) {
         s.push_str("FIELDS:\n");
         for f in t.fields {
-            s.push_str(&format!("  {}\t<{}>{}\n", f.name, f.type_, if f.required { " -required-" } else { "" }));
-            let d = if f.description.is_empty() { "<no description>" } else { f.description };
+            s.push_str(&format!(
+                "  {}\t<{}>{}\n",
+                f.name,
+                f.type_,
+                if f.required { " -required-" } else { "" }
+            ));
+            let d = if f.description.is_empty() {
+                "<no description>"
+            } else {
+                f.description
+            };
             s.push_str(&format!("{}\n\n", indent(4, &wrap(d, 76))));
         }
     }
@@ -496,14 +999,23 @@ pub fn run_explain(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let resource = path.next().unwrap_or("").to_ascii_lowercase();
     let fields: Vec<&str> = path.filter(|f| !f.is_empty()).collect();
     let Some(res) = API_RESOURCES.iter().find(|r| {
-        r.name == resource || r.kind.to_ascii_lowercase() == resource || r.short_names.split(',').any(|s| !s.is_empty() && s == resource)
+        r.name == resource
+            || r.kind.to_ascii_lowercase() == resource
+            || r.short_names
+                .split(',')
+                .any(|s| !s.is_empty() && s == resource)
             || r.name.strip_suffix('s') == Some(resource.as_str())
     }) else {
-        ctx.err(format!("error: the server doesn't have a resource type {resource:?}\n"));
+        ctx.err(format!(
+            "error: the server doesn't have a resource type {resource:?}\n"
+        ));
         return 1;
     };
     let Some(top) = explain_type(res.kind) else {
-        ctx.err(format!("error: explain {} is not available in Kubarium yet\n", res.name));
+        ctx.err(format!(
+            "error: explain {} is not available in Kubarium yet\n",
+            res.name
+        ));
         return 1;
     };
     let mut out = String::new();
@@ -511,7 +1023,10 @@ pub fn run_explain(ctx: &mut Ctx, argv: &[String]) -> i32 {
         out.push_str(&format!("GROUP:      {}\n", res.group()));
     }
     let version = res.group_version.rsplit('/').next().unwrap_or("v1");
-    out.push_str(&format!("KIND:       {}\nVERSION:    {version}\n\n", res.kind));
+    out.push_str(&format!(
+        "KIND:       {}\nVERSION:    {version}\n\n",
+        res.kind
+    ));
     let mut cur = top;
     for (i, name) in fields.iter().enumerate() {
         let Some(f) = cur.fields.iter().find(|f| f.name == *name) else {
@@ -533,7 +1048,10 @@ pub fn run_explain(ctx: &mut Ctx, argv: &[String]) -> i32 {
         match next {
             Some(t) => cur = t,
             None if f.type_.contains(|c: char| c.is_ascii_uppercase()) => {
-                ctx.err(format!("error: explain of {} fields is not available in Kubarium yet\n", f.type_));
+                ctx.err(format!(
+                    "error: explain of {} fields is not available in Kubarium yet\n",
+                    f.type_
+                ));
                 return 1;
             }
             None => {

@@ -31,45 +31,87 @@ fn pod_node(cluster: &Cluster, pod: &ObjectKey) -> Result<String, String> {
 
 fn kubelet<'a>(cluster: &'a Cluster, pod: &ObjectKey) -> Result<&'a Kubelet, String> {
     let node = pod_node(cluster, pod)?;
-    cluster.kubelet(&node).ok_or_else(|| format!("no kubelet on node {node:?}"))
+    cluster
+        .kubelet(&node)
+        .ok_or_else(|| format!("no kubelet on node {node:?}"))
 }
 
 /// The log of a container (`previous`: of its last terminated instance).
-pub fn logs(cluster: &Cluster, pod: &ObjectKey, container: &str, previous: bool) -> Result<Vec<LogLine>, String> {
-    let log = kubelet(cluster, pod)?.container_log(pod, container, previous).map_err(|e| e.to_string())?;
-    Ok(log.lines().map(|l| LogLine { unix_ms: l.at.unix_ms(), text: l.text.clone() }).collect())
+pub fn logs(
+    cluster: &Cluster,
+    pod: &ObjectKey,
+    container: &str,
+    previous: bool,
+) -> Result<Vec<LogLine>, String> {
+    let log = kubelet(cluster, pod)?
+        .container_log(pod, container, previous)
+        .map_err(|e| e.to_string())?;
+    Ok(log
+        .lines()
+        .map(|l| LogLine {
+            unix_ms: l.at.unix_ms(),
+            text: l.text.clone(),
+        })
+        .collect())
 }
 
 /// The files of a running container.
-pub fn container_files(cluster: &Cluster, pod: &ObjectKey, container: &str) -> Result<Files, String> {
+pub fn container_files(
+    cluster: &Cluster,
+    pod: &ObjectKey,
+    container: &str,
+) -> Result<Files, String> {
     let fs = kubelet(cluster, pod)?
         .container_fs(pod, container)
-        .ok_or_else(|| format!("unable to upgrade connection: container not found ({container:?})"))?;
-    Ok(Files { files: fs.files.clone(), dirs: fs.dirs.clone() })
+        .ok_or_else(|| {
+            format!("unable to upgrade connection: container not found ({container:?})")
+        })?;
+    Ok(Files {
+        files: fs.files.clone(),
+        dirs: fs.dirs.clone(),
+    })
 }
 
 /// Writes back a container's files after `kubectl exec` changed them.
-pub fn set_container_files(cluster: &mut Cluster, pod: &ObjectKey, container: &str, files: Files) -> Result<(), String> {
+pub fn set_container_files(
+    cluster: &mut Cluster,
+    pod: &ObjectKey,
+    container: &str,
+    files: Files,
+) -> Result<(), String> {
     let node = pod_node(cluster, pod)?;
-    let k = cluster.kubelet_mut(&node).ok_or_else(|| format!("no kubelet on node {node:?}"))?;
-    let fs = k
-        .container_fs_mut(pod, container)
-        .ok_or_else(|| format!("unable to upgrade connection: container not found ({container:?})"))?;
+    let k = cluster
+        .kubelet_mut(&node)
+        .ok_or_else(|| format!("no kubelet on node {node:?}"))?;
+    let fs = k.container_fs_mut(pod, container).ok_or_else(|| {
+        format!("unable to upgrade connection: container not found ({container:?})")
+    })?;
     fs.files = files.files;
     fs.dirs = files.dirs;
     Ok(())
 }
 
 /// The environment of a container's processes (image ENV, pod `env`, service links).
-pub fn container_env(cluster: &Cluster, pod: &ObjectKey, container: &str) -> Result<Vec<(String, String)>, String> {
+pub fn container_env(
+    cluster: &Cluster,
+    pod: &ObjectKey,
+    container: &str,
+) -> Result<Vec<(String, String)>, String> {
     let env = kubelet(cluster, pod)?
         .container_env(pod, container)
-        .ok_or_else(|| format!("unable to upgrade connection: container not found ({container:?})"))?;
+        .ok_or_else(|| {
+            format!("unable to upgrade connection: container not found ({container:?})")
+        })?;
     Ok(env.into_iter().collect())
 }
 
 /// Whether the container's image has an executable of this name on `$PATH`.
-pub fn image_has_command(cluster: &Cluster, pod: &ObjectKey, container: &str, command: &str) -> bool {
+pub fn image_has_command(
+    cluster: &Cluster,
+    pod: &ObjectKey,
+    container: &str,
+    command: &str,
+) -> bool {
     kubelet(cluster, pod).is_ok_and(|k| k.image_has_command(pod, container, command))
 }
 

@@ -65,8 +65,15 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
         if change {
             pairs.push(a.clone());
         } else if !pairs.is_empty() {
-            let kind = if which == Which::Labels { "label" } else { "annotation" };
-            return pf::fail(ctx, &format!("all resources must be specified before {kind} changes: {a}"));
+            let kind = if which == Which::Labels {
+                "label"
+            } else {
+                "annotation"
+            };
+            return pf::fail(
+                ctx,
+                &format!("all resources must be specified before {kind} changes: {a}"),
+            );
         } else {
             resources.push(a.clone());
         }
@@ -79,11 +86,18 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
         return pf::fail(ctx, "cannot set --all and --selector at the same time");
     }
     if resources.is_empty() && !parsed.has("filename") {
-        return pf::fail(ctx, "one or more resources must be specified as <resource> <name> or <resource>/<name>");
+        return pf::fail(
+            ctx,
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>",
+        );
     }
     let list = which == Which::Labels && parsed.is_set("list");
     if set.is_empty() && remove.is_empty() && !list {
-        let what = if which == Which::Labels { "label" } else { "annotation" };
+        let what = if which == Which::Labels {
+            "label"
+        } else {
+            "annotation"
+        };
         return pf::fail(ctx, &format!("at least one {what} update is required"));
     }
     let keys = match targets(ctx, &parsed, &resources) {
@@ -130,7 +144,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
                 .collect();
             if !clashes.is_empty() {
                 let msg = match which {
-                    Which::Labels => clashes.iter().map(|c| format!("{c}, and --overwrite is false")).collect::<Vec<_>>().join("\n"),
+                    Which::Labels => clashes
+                        .iter()
+                        .map(|c| format!("{c}, and --overwrite is false"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                     Which::Annotations => {
                         format!("--overwrite is false but found the following declared annotation(s): {}", clashes.join("; "))
                     }
@@ -155,7 +173,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
         let operation = match which {
             Which::Annotations => "annotated",
             Which::Labels if updated == current => "not labeled",
-            Which::Labels if !parsed.is_set("overwrite") && updated.len() < current.len() => "unlabeled",
+            Which::Labels if !parsed.is_set("overwrite") && updated.len() < current.len() => {
+                "unlabeled"
+            }
             Which::Labels => "labeled",
         };
         let mut object = (*obj).clone();
@@ -165,7 +185,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
                 Which::Labels => &mut m.labels,
                 Which::Annotations => &mut m.annotations,
             };
-            *field = if updated.is_empty() && field.is_none() { None } else { Some(updated.clone()) };
+            *field = if updated.is_empty() && field.is_none() {
+                None
+            } else {
+                Some(updated.clone())
+            };
         }
         let result = if dry == DryRun::Client || updated == current {
             object
@@ -181,16 +205,32 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
                 }
             }
         };
-        pf::print_result(ctx, out, key.kind, &key.name, operation, dry, &result.to_value(), None);
+        pf::print_result(
+            ctx,
+            out,
+            key.kind,
+            &key.name,
+            operation,
+            dry,
+            &result.to_value(),
+            None,
+        );
     }
     0
 }
 
 /// Splits `KEY=VALUE` and `KEY-` arguments, validating label values as kubectl does.
-fn parse_changes(pairs: &[String], which: Which) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
+fn parse_changes(
+    pairs: &[String],
+    which: Which,
+) -> Result<(BTreeMap<String, String>, Vec<String>), String> {
     let mut set = BTreeMap::new();
     let mut remove = Vec::new();
-    let what = if which == Which::Labels { "label" } else { "annotation" };
+    let what = if which == Which::Labels {
+        "label"
+    } else {
+        "annotation"
+    };
     for p in pairs {
         if p.contains('=') {
             let (k, v) = match which {
@@ -220,7 +260,14 @@ fn parse_changes(pairs: &[String], which: Which) -> Result<(BTreeMap<String, Str
         }
     }
     if remove.iter().any(|k| set.contains_key(k)) {
-        return Err(format!("can not both modify and remove {} in the same command", if which == Which::Labels { "a label" } else { "an annotation" }));
+        return Err(format!(
+            "can not both modify and remove {} in the same command",
+            if which == Which::Labels {
+                "a label"
+            } else {
+                "an annotation"
+            }
+        ));
     }
     Ok((set, remove))
 }
@@ -232,7 +279,17 @@ fn targets(ctx: &mut Ctx, parsed: &Parsed, resources: &[String]) -> Result<Vec<O
         let ms = manifest::load(ctx, &parsed.all("filename"), parsed.is_set("recursive"))?;
         return Ok(ms
             .iter()
-            .map(|m| ObjectKey::new(m.kind, if m.namespace().is_empty() { &ns } else { m.namespace() }, m.name()))
+            .map(|m| {
+                ObjectKey::new(
+                    m.kind,
+                    if m.namespace().is_empty() {
+                        &ns
+                    } else {
+                        m.namespace()
+                    },
+                    m.name(),
+                )
+            })
             .collect());
     }
     if resources.iter().any(|r| r.contains('/')) {
@@ -256,7 +313,11 @@ fn targets(ctx: &mut Ctx, parsed: &Parsed, resources: &[String]) -> Result<Vec<O
         None if parsed.is_set("all") => Selector::default(),
         None => return Err("error: resource(s) were provided, but no name was specified".into()),
     };
-    let scope = if parsed.is_set("all-namespaces") || !kind.info().namespaced { None } else { Some(ns.as_str()) };
+    let scope = if parsed.is_set("all-namespaces") || !kind.info().namespaced {
+        None
+    } else {
+        Some(ns.as_str())
+    };
     Ok(ctx
         .cluster
         .api_ref()

@@ -33,32 +33,58 @@ const DEFAULT_CONTAINER_ANNOTATION: &str = "kubectl.kubernetes.io/default-contai
 
 /// Picks the container as `podcmd.FindOrDefaultContainerByName` does, printing the
 /// "Defaulted container" notice to stderr when it had to choose.
-pub fn choose_container(ctx: &mut Ctx, pod: &Pod, requested: Option<&str>, quiet: bool) -> Result<String, String> {
+pub fn choose_container(
+    ctx: &mut Ctx,
+    pod: &Pod,
+    requested: Option<&str>,
+    quiet: bool,
+) -> Result<String, String> {
     let spec = pod.spec.clone().unwrap_or_default();
     let pod_name = pod.metadata.name.clone().unwrap_or_default();
     let all: Vec<String> = spec
         .containers
         .iter()
         .map(|c| c.name.clone())
-        .chain(spec.init_containers.iter().flatten().map(|c| c.name.clone()))
-        .chain(spec.ephemeral_containers.iter().flatten().map(|c| c.name.clone()))
+        .chain(
+            spec.init_containers
+                .iter()
+                .flatten()
+                .map(|c| c.name.clone()),
+        )
+        .chain(
+            spec.ephemeral_containers
+                .iter()
+                .flatten()
+                .map(|c| c.name.clone()),
+        )
         .collect();
     if let Some(name) = requested.filter(|n| !n.is_empty()) {
         if all.iter().any(|n| n == name) {
             return Ok(name.to_string());
         }
-        return Err(format!("error: container {name} is not valid for pod {pod_name}"));
+        return Err(format!(
+            "error: container {name} is not valid for pod {pod_name}"
+        ));
     }
-    if let Some(d) = pod.metadata.annotations.as_ref().and_then(|a| a.get(DEFAULT_CONTAINER_ANNOTATION)) {
+    if let Some(d) = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(DEFAULT_CONTAINER_ANNOTATION))
+    {
         if spec.containers.iter().any(|c| &c.name == d) {
             return Ok(d.clone());
         }
         if !quiet {
-            ctx.err(format!("Found invalid container name {d:?} in annotation {DEFAULT_CONTAINER_ANNOTATION}\n"));
+            ctx.err(format!(
+                "Found invalid container name {d:?} in annotation {DEFAULT_CONTAINER_ANNOTATION}\n"
+            ));
         }
     }
     let Some(first) = spec.containers.first() else {
-        return Err(format!("error: pod {pod_name} does not have any containers"));
+        return Err(format!(
+            "error: pod {pod_name} does not have any containers"
+        ));
     };
     if all.len() > 1 && !quiet {
         let mut names: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
@@ -68,23 +94,39 @@ pub fn choose_container(ctx: &mut Ctx, pod: &Pod, requested: Option<&str>, quiet
         if inits > 0 || ephem > 0 {
             let mut parts = Vec::new();
             if inits > 0 {
-                parts.push(format!("{inits} init container{}", if inits == 1 { "" } else { "s" }));
+                parts.push(format!(
+                    "{inits} init container{}",
+                    if inits == 1 { "" } else { "s" }
+                ));
             }
             if ephem > 0 {
-                parts.push(format!("{ephem} ephemeral container{}", if ephem == 1 { "" } else { "s" }));
+                parts.push(format!(
+                    "{ephem} ephemeral container{}",
+                    if ephem == 1 { "" } else { "s" }
+                ));
             }
             extra = format!(" ({})", parts.join(", "));
         }
         names.truncate(spec.containers.len());
-        ctx.err(format!("Defaulted container {:?} out of: {}{extra}\n", first.name, names.join(", ")));
+        ctx.err(format!(
+            "Defaulted container {:?} out of: {}{extra}\n",
+            first.name,
+            names.join(", ")
+        ));
     }
     Ok(first.name.clone())
 }
 
 /// Reads a pod, or kubectl's NotFound error text.
 pub fn get_pod(ctx: &Ctx, key: &ObjectKey) -> Result<Pod, String> {
-    let obj = ctx.cluster.api_ref().get(key).map_err(|e| api_error_text(&e))?;
-    obj.as_::<Pod>().cloned().ok_or_else(|| format!("error: {key} is not a pod"))
+    let obj = ctx
+        .cluster
+        .api_ref()
+        .get(key)
+        .map_err(|e| api_error_text(&e))?;
+    obj.as_::<Pod>()
+        .cloned()
+        .ok_or_else(|| format!("error: {key} is not a pod"))
 }
 
 /// Why the API server refuses a container's log (a container that has not started yet).
@@ -103,12 +145,21 @@ fn waiting_error(pod: &Pod, container: &str) -> Option<String> {
         ));
     };
     let waiting = s.state.as_ref()?.waiting.as_ref()?;
-    if s.last_state.as_ref().and_then(|l| l.terminated.as_ref()).is_some() {
+    if s.last_state
+        .as_ref()
+        .and_then(|l| l.terminated.as_ref())
+        .is_some()
+    {
         return None;
     }
-    let reason = waiting.reason.clone().unwrap_or_else(|| "ContainerCreating".into());
+    let reason = waiting
+        .reason
+        .clone()
+        .unwrap_or_else(|| "ContainerCreating".into());
     let why = match reason.as_str() {
-        "ErrImagePull" | "ImagePullBackOff" | "InvalidImageName" | "ErrImageNeverPull" => "image can't be pulled".to_string(),
+        "ErrImagePull" | "ImagePullBackOff" | "InvalidImageName" | "ErrImageNeverPull" => {
+            "image can't be pulled".to_string()
+        }
         other => other.to_string(),
     };
     Some(format!("Error from server (BadRequest): container {container:?} in pod {pod_name:?} is waiting to start: {why}"))
@@ -137,7 +188,12 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         None => pod_arg.clone(),
         Some((t, n)) => match super::resolve_kind(t) {
             Ok(Kind::Pod) => n.to_string(),
-            Ok(k) => return pf::fail(ctx, &format!("cannot get the logs from {}", k.info().plural)),
+            Ok(k) => {
+                return pf::fail(
+                    ctx,
+                    &format!("cannot get the logs from {}", k.info().plural),
+                )
+            }
             Err(e) => return pf::fail(ctx, &e),
         },
     };
@@ -149,9 +205,15 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             return 1;
         }
     };
-    let requested = parsed.get("container").map(str::to_string).or(container_arg);
+    let requested = parsed
+        .get("container")
+        .map(str::to_string)
+        .or(container_arg);
     let containers: Vec<String> = if parsed.is_set("all-containers") {
-        pod.spec.iter().flat_map(|s| s.containers.iter().map(|c| c.name.clone())).collect()
+        pod.spec
+            .iter()
+            .flat_map(|s| s.containers.iter().map(|c| c.name.clone()))
+            .collect()
     } else {
         match choose_container(ctx, &pod, requested.as_deref(), false) {
             Ok(c) => vec![c],
@@ -186,7 +248,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
             Err(e) => return pf::fail(ctx, &e),
         };
-        let start = if tail >= 0 { lines.len().saturating_sub(tail as usize) } else { 0 };
+        let start = if tail >= 0 {
+            lines.len().saturating_sub(tail as usize)
+        } else {
+            0
+        };
         for l in &lines[start..] {
             let mut line = String::new();
             if prefix {
@@ -234,6 +300,9 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(rfc3339_nano(0), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(rfc3339_nano(1_714_564_800_123), "2024-05-01T12:00:00.123000000Z");
+        assert_eq!(
+            rfc3339_nano(1_714_564_800_123),
+            "2024-05-01T12:00:00.123000000Z"
+        );
     }
 }

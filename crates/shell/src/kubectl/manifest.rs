@@ -40,11 +40,17 @@ pub struct Manifest {
 impl Manifest {
     /// `metadata.name` as written (empty when missing).
     pub fn name(&self) -> &str {
-        self.value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+        self.value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
     /// `metadata.namespace` as written (empty when missing).
     pub fn namespace(&self) -> &str {
-        self.value.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("")
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// Decodes the document strictly, as the API server does with `fieldValidation=Strict`.
@@ -52,7 +58,9 @@ impl Manifest {
     /// `Error from server (BadRequest): error when creating "x.yaml": Pod in version "v1"
     /// cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee"`.
     pub fn decode(&self, action: &str) -> Result<Object, String> {
-        let size = serde_json::to_string(&self.value).map(|s| s.len()).unwrap_or(0);
+        let size = serde_json::to_string(&self.value)
+            .map(|s| s.len())
+            .unwrap_or(0);
         if size > MAX_DOCUMENT_BYTES {
             return Err(format!(
                 "Error from server (RequestEntityTooLarge): error when {action} {:?}: Request entity too large: limit is {MAX_DOCUMENT_BYTES}",
@@ -102,18 +110,28 @@ fn read_source(ctx: &Ctx, name: &str, recursive: bool) -> Result<Vec<(String, St
         return Err(format!("error: the path {name:?} does not exist"));
     }
     if !vfs.is_dir(&abs) {
-        let text = vfs.read(&abs).map_err(|e| format!("error: open {name}: {}", e.to_string().to_lowercase()))?;
+        let text = vfs
+            .read(&abs)
+            .map_err(|e| format!("error: open {name}: {}", e.to_string().to_lowercase()))?;
         return Ok(vec![(name.to_string(), text)]);
     }
     let mut files = Vec::new();
     collect_dir(ctx, &abs, name.trim_end_matches('/'), recursive, &mut files);
     if files.is_empty() {
-        return Err(format!("error: error reading [{name}]: recognized file extensions are [.json .yaml .yml]"));
+        return Err(format!(
+            "error: error reading [{name}]: recognized file extensions are [.json .yaml .yml]"
+        ));
     }
     Ok(files)
 }
 
-fn collect_dir(ctx: &Ctx, abs: &str, shown: &str, recursive: bool, out: &mut Vec<(String, String)>) {
+fn collect_dir(
+    ctx: &Ctx,
+    abs: &str,
+    shown: &str,
+    recursive: bool,
+    out: &mut Vec<(String, String)>,
+) {
     let vfs = &*ctx.io.vfs;
     let Ok(entries) = vfs.list(abs) else { return };
     for entry in entries {
@@ -123,7 +141,10 @@ fn collect_dir(ctx: &Ctx, abs: &str, shown: &str, recursive: bool, out: &mut Vec
             if recursive {
                 collect_dir(ctx, &child_abs, &child_shown, recursive, out);
             }
-        } else if [".json", ".yaml", ".yml"].iter().any(|ext| entry.ends_with(ext)) {
+        } else if [".json", ".yaml", ".yml"]
+            .iter()
+            .any(|ext| entry.ends_with(ext))
+        {
             if let Ok(text) = vfs.read(&child_abs) {
                 out.push((child_shown, text));
             }
@@ -171,13 +192,23 @@ fn flatten(source: &str, doc: Value, out: &mut Vec<Manifest>, depth: usize) -> R
         return Ok(());
     }
     let Some(k) = Kind::from_api_version_kind(api_version, kind) else {
-        let name = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-        let ns = doc.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let ns = doc
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         return Err(format!(
             "error: resource mapping not found for name: {name:?} namespace: {ns:?} from {source:?}: no matches for kind {kind:?} in version {api_version:?}\nensure CRDs are installed first"
         ));
     };
-    out.push(Manifest { source: source.to_string(), value: doc, kind: k });
+    out.push(Manifest {
+        source: source.to_string(),
+        value: doc,
+        kind: k,
+    });
     Ok(())
 }
 
@@ -205,7 +236,9 @@ pub fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
 }
 
 fn check_size(v: &Value) -> Result<(), String> {
-    let n = serde_json::to_string(v).map(|s| s.len()).unwrap_or(usize::MAX);
+    let n = serde_json::to_string(v)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX);
     if n > MAX_DOCUMENT_BYTES {
         return Err(format!("document too large: limit is {MAX_DOCUMENT_BYTES} bytes (the API server's request limit)"));
     }
@@ -220,7 +253,8 @@ fn yaml_error_text(e: &serde_yaml::Error, text: &str) -> String {
     let msg = full.split(" at line ").next().unwrap_or(&full);
     let msg = msg.split(", while ").next().unwrap_or(msg);
     if msg == "repetition limit exceeded" {
-        return "error converting YAML to JSON: yaml: document contains excessive aliasing".to_string();
+        return "error converting YAML to JSON: yaml: document contains excessive aliasing"
+            .to_string();
     }
     if let Some(key) = msg.strip_prefix("duplicate entry with key ") {
         let k = key.trim_matches('"');
@@ -233,7 +267,11 @@ fn yaml_error_text(e: &serde_yaml::Error, text: &str) -> String {
         || msg.starts_with("did not find expected ','");
     match e.location() {
         Some(loc) => {
-            let line = if parser_error { loc.line().saturating_sub(1) } else { loc.line() };
+            let line = if parser_error {
+                loc.line().saturating_sub(1)
+            } else {
+                loc.line()
+            };
             if line == 0 {
                 format!("error converting YAML to JSON: yaml: {msg}")
             } else {
@@ -272,7 +310,10 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
             } else if let Some(u) = n.as_u64() {
                 Value::from(u)
             } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null)
             }
         }
         Y::String(s) => Value::String(s),
@@ -285,7 +326,10 @@ fn yaml_to_json(v: serde_yaml::Value) -> Value {
                     Y::Null => "null".to_string(),
                     Y::Bool(b) => b.to_string(),
                     Y::Number(n) => n.to_string(),
-                    other => serde_yaml::to_string(&other).unwrap_or_default().trim().to_string(),
+                    other => serde_yaml::to_string(&other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
                 };
                 out.insert(key, yaml_to_json(v));
             }
@@ -327,8 +371,15 @@ mod tests {
     fn documents_lists_and_kinds() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n---\n# only a comment\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n";
         let ms = parse_source("x.yaml", text).unwrap();
-        assert_eq!(ms.iter().map(|m| (m.kind, m.name())).collect::<Vec<_>>(), vec![(Kind::Pod, "a"), (Kind::ConfigMap, "b")]);
-        let json = parse_source("x.json", r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"n"}}"#).unwrap();
+        assert_eq!(
+            ms.iter().map(|m| (m.kind, m.name())).collect::<Vec<_>>(),
+            vec![(Kind::Pod, "a"), (Kind::ConfigMap, "b")]
+        );
+        let json = parse_source(
+            "x.json",
+            r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"n"}}"#,
+        )
+        .unwrap();
         assert_eq!(json[0].kind, Kind::Namespace);
     }
 
@@ -346,7 +397,9 @@ mod tests {
 
     #[test]
     fn billion_laughs_fails_fast() {
-        let mut lol = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut lol = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         let mut prev = "a".to_string();
         for n in ["b", "c", "d", "e", "f", "g", "h", "i"] {
             lol.push_str(&format!("{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
@@ -360,13 +413,18 @@ mod tests {
     fn deep_nesting_is_an_error() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert!(err(&deep).contains("recursion limit exceeded"));
-        let deep_map: String = (0..10_000).map(|i| format!("{}- \n", " ".repeat(i % 2))).collect();
+        let deep_map: String = (0..10_000)
+            .map(|i| format!("{}- \n", " ".repeat(i % 2)))
+            .collect();
         let _ = parse_documents(&deep_map); // must return, whatever it says
     }
 
     #[test]
     fn oversized_documents_are_refused() {
-        let big = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  k: \"{}\"\n", "x".repeat(MAX_DOCUMENT_BYTES + 10));
+        let big = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  k: \"{}\"\n",
+            "x".repeat(MAX_DOCUMENT_BYTES + 10)
+        );
         let e = err(&big);
         assert!(e.contains("limit is 3145728"), "{e}");
     }

@@ -23,7 +23,12 @@ use serde_json::{Map, Value};
 /// The merge key of a list field, by field name and (for `ports`) by its items.
 fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets"
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
         | "resourceClaims" => Some("name"),
         "ports" => {
             let has = |k: &str| items.iter().all(|i| i.get(k).is_some());
@@ -49,7 +54,13 @@ pub fn three_way(original: Option<&Value>, modified: &Value, live: &Value) -> Va
     merge_value("", original, modified, Some(live), 0)
 }
 
-fn merge_value(field: &str, original: Option<&Value>, modified: &Value, live: Option<&Value>, depth: usize) -> Value {
+fn merge_value(
+    field: &str,
+    original: Option<&Value>,
+    modified: &Value,
+    live: Option<&Value>,
+    depth: usize,
+) -> Value {
     if depth > 64 {
         return modified.clone();
     }
@@ -69,7 +80,12 @@ fn merge_value(field: &str, original: Option<&Value>, modified: &Value, live: Op
     }
 }
 
-fn merge_map(original: Option<&Map<String, Value>>, modified: &Map<String, Value>, live: &Map<String, Value>, depth: usize) -> Map<String, Value> {
+fn merge_map(
+    original: Option<&Map<String, Value>>,
+    modified: &Map<String, Value>,
+    live: &Map<String, Value>,
+    depth: usize,
+) -> Map<String, Value> {
     let mut out = live.clone();
     if let Some(o) = original {
         for k in o.keys() {
@@ -83,13 +99,26 @@ fn merge_map(original: Option<&Map<String, Value>>, modified: &Map<String, Value
             out.remove(k);
             continue;
         }
-        let merged = merge_value(k, original.and_then(|o| o.get(k)), mv, live.get(k), depth + 1);
+        let merged = merge_value(
+            k,
+            original.and_then(|o| o.get(k)),
+            mv,
+            live.get(k),
+            depth + 1,
+        );
         out.insert(k.clone(), merged);
     }
     out
 }
 
-fn merge_list(field: &str, key: &str, original: Option<&Vec<Value>>, modified: &[Value], live: &[Value], depth: usize) -> Vec<Value> {
+fn merge_list(
+    field: &str,
+    key: &str,
+    original: Option<&Vec<Value>>,
+    modified: &[Value],
+    live: &[Value],
+    depth: usize,
+) -> Vec<Value> {
     let find = |list: &[Value], k: &Value| list.iter().find(|i| i.get(key) == Some(k)).cloned();
     let mut out = Vec::new();
     for m in modified {
@@ -149,7 +178,10 @@ mod tests {
         let o = json!({"metadata": {"labels": {"a": "1", "b": "2"}}});
         let m = json!({"metadata": {"labels": {"a": "1", "c": "3"}}});
         let l = json!({"metadata": {"labels": {"a": "1", "b": "2", "d": "4"}, "uid": "u"}});
-        assert_eq!(three_way(Some(&o), &m, &l), json!({"metadata": {"labels": {"a": "1", "c": "3", "d": "4"}, "uid": "u"}}));
+        assert_eq!(
+            three_way(Some(&o), &m, &l),
+            json!({"metadata": {"labels": {"a": "1", "c": "3", "d": "4"}, "uid": "u"}})
+        );
     }
 
     #[test]

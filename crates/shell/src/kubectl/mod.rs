@@ -56,15 +56,58 @@ impl Ctx<'_, '_> {
 
 /// The verbs, in `kubectl --help` order.
 const VERBS: &[&str] = &[
-    "create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
-    "certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs",
-    "attach", "exec", "port-forward", "proxy", "cp", "auth", "debug", "events", "diff", "apply", "patch",
-    "replace", "wait", "kustomize", "label", "annotate", "completion", "alpha", "api-resources",
-    "api-versions", "config", "plugin", "version",
+    "create",
+    "expose",
+    "run",
+    "set",
+    "explain",
+    "get",
+    "edit",
+    "delete",
+    "rollout",
+    "scale",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "top",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "describe",
+    "logs",
+    "attach",
+    "exec",
+    "port-forward",
+    "proxy",
+    "cp",
+    "auth",
+    "debug",
+    "events",
+    "diff",
+    "apply",
+    "patch",
+    "replace",
+    "wait",
+    "kustomize",
+    "label",
+    "annotate",
+    "completion",
+    "alpha",
+    "api-resources",
+    "api-versions",
+    "config",
+    "plugin",
+    "version",
 ];
 
 /// Runs `kubectl ARGS...` and returns its exit status.
-pub fn run(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>, term: &mut crate::commands::Terminal) -> i32 {
+pub fn run(
+    cluster: &mut Cluster,
+    args: &[String],
+    io: &mut CommandIo<'_>,
+    term: &mut crate::commands::Terminal,
+) -> i32 {
     let mut ctx = Ctx { cluster, io, term };
     // Global flags may come before the verb: `kubectl -n kube-system get pods`.
     let mut i = 0;
@@ -72,7 +115,9 @@ pub fn run(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>, term:
     while i < args.len() && args[i].starts_with('-') {
         leading.push(args[i].clone());
         let takes_value = flags::GLOBAL_FLAGS.iter().any(|f| {
-            f.takes_value && (args[i] == format!("--{}", f.long) || f.short.is_some_and(|c| args[i] == format!("-{c}")))
+            f.takes_value
+                && (args[i] == format!("--{}", f.long)
+                    || f.short.is_some_and(|c| args[i] == format!("-{c}")))
         });
         if takes_value && i + 1 < args.len() {
             leading.push(args[i + 1].clone());
@@ -113,7 +158,9 @@ pub fn run(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>, term:
             0
         }
         v if VERBS.contains(&v) => {
-            ctx.err(format!("error: kubectl {v} is not available in Kubarium yet\n"));
+            ctx.err(format!(
+                "error: kubectl {v} is not available in Kubarium yet\n"
+            ));
             1
         }
         other => {
@@ -127,5 +174,6 @@ pub fn run(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>, term:
 /// Resolves a resource name as typed (`po`, `pods`, `pod`, `Pod`, `pods.v1`) to a served kind,
 /// or kubectl's error: `error: the server doesn't have a resource type "foo"`.
 pub fn resolve_kind(name: &str) -> Result<Kind, String> {
-    Kind::from_resource_name(name).ok_or_else(|| format!("the server doesn't have a resource type {name:?}"))
+    Kind::from_resource_name(name)
+        .ok_or_else(|| format!("the server doesn't have a resource type {name:?}"))
 }

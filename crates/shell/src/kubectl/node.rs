@@ -4,11 +4,11 @@ use super::errors::api_error_text;
 use super::flags::{self, boolean, value, FlagSpec};
 use super::print_flags::{self as pf, DryRun};
 use super::Ctx;
+use k8s_openapi::api::core::v1::Taint;
 use kubarium_engine::api::selector::Selector;
 use kubarium_engine::api::validation::validate_label_value;
 use kubarium_engine::api::Node;
 use kubarium_engine::{Kind, Object, ObjectKey};
-use k8s_openapi::api::core::v1::Taint;
 
 const CORDON_FLAGS: &[FlagSpec] = &[value("selector", Some('l')), value("dry-run", None)];
 
@@ -61,7 +61,11 @@ pub fn run_cordon(ctx: &mut Ctx, argv: &[String], cordon: bool) -> i32 {
                 continue;
             }
         };
-        let unschedulable = obj.as_::<Node>().and_then(|n| n.spec.as_ref()).and_then(|s| s.unschedulable).unwrap_or(false);
+        let unschedulable = obj
+            .as_::<Node>()
+            .and_then(|n| n.spec.as_ref())
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false);
         let done = if cordon { "cordoned" } else { "uncordoned" };
         if unschedulable == cordon {
             ctx.out(format!("node/{name} already {done}\n"));
@@ -70,7 +74,8 @@ pub fn run_cordon(ctx: &mut Ctx, argv: &[String], cordon: bool) -> i32 {
         if dry != DryRun::Client {
             let r = ctx.cluster.api().modify(&key, |o| {
                 if let Object::Node(n) = o {
-                    n.spec.get_or_insert_with(Default::default).unschedulable = if cordon { Some(true) } else { None };
+                    n.spec.get_or_insert_with(Default::default).unschedulable =
+                        if cordon { Some(true) } else { None };
                 }
             });
             if let Err(e) = r {
@@ -115,7 +120,9 @@ fn parse_taint(spec: &str) -> Result<Taint, String> {
         [k] => (k.to_string(), String::new(), String::new()),
         [kv, effect] => {
             if !matches!(*effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
-                return Err(format!("invalid taint effect: {effect}, unsupported taint effect"));
+                return Err(format!(
+                    "invalid taint effect: {effect}, unsupported taint effect"
+                ));
             }
             let kvs: Vec<&str> = kv.split('=').collect();
             if kvs.len() > 2 {
@@ -134,7 +141,12 @@ fn parse_taint(spec: &str) -> Result<Taint, String> {
     if let Err(m) = kubarium_engine::api::validation::validate_label_key(&key) {
         return Err(format!("invalid taint spec: {spec}, {m}"));
     }
-    Ok(Taint { key, value: (!value.is_empty()).then_some(value), effect, time_added: None })
+    Ok(Taint {
+        key,
+        value: (!value.is_empty()).then_some(value),
+        effect,
+        time_added: None,
+    })
 }
 
 /// `kubectl taint nodes NODE ...`.
@@ -155,13 +167,19 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
         if is_taint {
             specs.push(a.clone());
         } else if !specs.is_empty() {
-            return pf::fail(ctx, &format!("all resources must be specified before taint changes: {a}"));
+            return pf::fail(
+                ctx,
+                &format!("all resources must be specified before taint changes: {a}"),
+            );
         } else {
             resources.push(a.clone());
         }
     }
     if resources.is_empty() {
-        return pf::fail(ctx, "one or more resources must be specified as <resource> <name>");
+        return pf::fail(
+            ctx,
+            "one or more resources must be specified as <resource> <name>",
+        );
     }
     if specs.is_empty() {
         return pf::fail(ctx, "at least one taint update is required");
@@ -176,10 +194,19 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
         } else {
             match parse_taint(s) {
-                Ok(t) if t.effect.is_empty() => return pf::usage_error(ctx, "taint", &format!("invalid taint spec: {s}")),
+                Ok(t) if t.effect.is_empty() => {
+                    return pf::usage_error(ctx, "taint", &format!("invalid taint spec: {s}"))
+                }
                 Ok(t) => {
                     if add.iter().any(|a| a.key == t.key && a.effect == t.effect) {
-                        return pf::usage_error(ctx, "taint", &format!("duplicated taints with the same key and effect: {}", taint_string(&t)));
+                        return pf::usage_error(
+                            ctx,
+                            "taint",
+                            &format!(
+                                "duplicated taints with the same key and effect: {}",
+                                taint_string(&t)
+                            ),
+                        );
                     }
                     add.push(t)
                 }
@@ -193,20 +220,45 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     match super::resolve_kind(&type_) {
         Ok(Kind::Node) => {}
-        Ok(_) => return pf::fail(ctx, &format!("invalid resource type {}, only node types are supported", type_.to_lowercase())),
+        Ok(_) => {
+            return pf::fail(
+                ctx,
+                &format!(
+                    "invalid resource type {}, only node types are supported",
+                    type_.to_lowercase()
+                ),
+            )
+        }
         Err(e) => return pf::fail(ctx, &e),
     }
     let conflicts: Vec<String> = add
         .iter()
-        .flat_map(|a| remove.iter().filter(move |r| r.key == a.key && (r.effect.is_empty() || r.effect == a.effect)))
+        .flat_map(|a| {
+            remove
+                .iter()
+                .filter(move |r| r.key == a.key && (r.effect.is_empty() || r.effect == a.effect))
+        })
         .map(|r| format!("{{\"{}\":\"{}\"}}", r.key, r.effect))
         .collect();
     if !conflicts.is_empty() {
-        return pf::fail(ctx, &format!("can not both modify and remove the following taint(s) in the same command: {}", conflicts.join(", ")));
+        return pf::fail(
+            ctx,
+            &format!(
+                "can not both modify and remove the following taint(s) in the same command: {}",
+                conflicts.join(", ")
+            ),
+        );
     }
-    let mut names: Vec<String> = first_names.into_iter().chain(resources[1..].iter().cloned()).collect();
+    let mut names: Vec<String> = first_names
+        .into_iter()
+        .chain(resources[1..].iter().cloned())
+        .collect();
     if parsed.is_set("all") || parsed.has("selector") {
-        let sel = if parsed.is_set("all") { None } else { parsed.get("selector") };
+        let sel = if parsed.is_set("all") {
+            None
+        } else {
+            parsed.get("selector")
+        };
         names = match nodes(ctx, &[], sel.or(Some(""))) {
             Ok(n) => n,
             Err(e) => {
@@ -215,7 +267,10 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
         };
     } else if names.is_empty() {
-        return pf::fail(ctx, "at least one resource name must be specified since 'all' parameter is not set");
+        return pf::fail(
+            ctx,
+            "at least one resource name must be specified since 'all' parameter is not set",
+        );
     }
     let overwrite = parsed.is_set("overwrite");
     // The builder runs ContinueOnError: a node that fails is reported after the others
@@ -226,11 +281,18 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
         let obj = match ctx.cluster.api_ref().get(&key) {
             Ok(o) => o,
             Err(e) => {
-                failures.push(NodeFailure { msgs: vec![api_error_text(&e)], standard: true });
+                failures.push(NodeFailure {
+                    msgs: vec![api_error_text(&e)],
+                    standard: true,
+                });
                 continue;
             }
         };
-        let old: Vec<Taint> = obj.as_::<Node>().and_then(|n| n.spec.as_ref()).and_then(|s| s.taints.clone()).unwrap_or_default();
+        let old: Vec<Taint> = obj
+            .as_::<Node>()
+            .and_then(|n| n.spec.as_ref())
+            .and_then(|s| s.taints.clone())
+            .unwrap_or_default();
         if !overwrite {
             let existing: Vec<String> = add
                 .iter()
@@ -240,14 +302,20 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
             if !existing.is_empty() {
                 // updateTaints in kubectl's pkg/cmd/taint/taint.go (lower-case "node" since 2019).
                 let msg = format!("node {name} already has {} taint(s) with same effect(s) and --overwrite is false", existing.join(","));
-                failures.push(NodeFailure { msgs: vec![msg], standard: false });
+                failures.push(NodeFailure {
+                    msgs: vec![msg],
+                    standard: false,
+                });
                 continue;
             }
         }
         // reorganizeTaints: new taints first, then old ones not replaced, minus removals.
         let mut new_taints = add.clone();
         for o in &old {
-            if !new_taints.iter().any(|t| t.key == o.key && t.effect == o.effect) {
+            if !new_taints
+                .iter()
+                .any(|t| t.key == o.key && t.effect == o.effect)
+            {
                 new_taints.push(o.clone());
             }
         }
@@ -256,14 +324,18 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
         let mut deleted = false;
         for r in &remove {
             let before = new_taints.len();
-            new_taints.retain(|t| !(t.key == r.key && (r.effect.is_empty() || t.effect == r.effect)));
+            new_taints
+                .retain(|t| !(t.key == r.key && (r.effect.is_empty() || t.effect == r.effect)));
             deleted = new_taints.len() != before;
             if !deleted {
                 errors.push(format!("taint {:?} not found", taint_string(r)));
             }
         }
         if !errors.is_empty() {
-            failures.push(NodeFailure { msgs: errors, standard: false });
+            failures.push(NodeFailure {
+                msgs: errors,
+                standard: false,
+            });
             continue;
         }
         let operation = if (added && deleted) || overwrite {
@@ -277,11 +349,18 @@ pub fn run_taint(ctx: &mut Ctx, argv: &[String]) -> i32 {
             let taints = new_taints.clone();
             let r = ctx.cluster.api().modify(&key, move |o| {
                 if let Object::Node(n) = o {
-                    n.spec.get_or_insert_with(Default::default).taints = if taints.is_empty() { None } else { Some(taints) };
+                    n.spec.get_or_insert_with(Default::default).taints = if taints.is_empty() {
+                        None
+                    } else {
+                        Some(taints)
+                    };
                 }
             });
             if let Err(e) = r {
-                failures.push(NodeFailure { msgs: vec![api_error_text(&e)], standard: true });
+                failures.push(NodeFailure {
+                    msgs: vec![api_error_text(&e)],
+                    standard: true,
+                });
                 continue;
             }
         }

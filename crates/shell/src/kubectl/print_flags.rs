@@ -28,7 +28,13 @@ impl DryRun {
 /// parser does not swallow the next argument.
 pub fn normalize_argv(argv: &[String]) -> Vec<String> {
     argv.iter()
-        .map(|a| if a == "--dry-run" { "--dry-run=unchanged".to_string() } else { a.clone() })
+        .map(|a| {
+            if a == "--dry-run" {
+                "--dry-run=unchanged".to_string()
+            } else {
+                a.clone()
+            }
+        })
         .collect()
 }
 
@@ -80,9 +86,22 @@ pub fn kind_string(kind: Kind) -> String {
 /// `go_json` is the typed-object JSON for generator output (struct order); otherwise JSON
 /// is printed with sorted keys as for unstructured objects.
 #[allow(clippy::too_many_arguments)]
-pub fn print_result(ctx: &mut Ctx, out: Output, kind: Kind, name: &str, operation: &str, dry: DryRun, value: &Value, go_json: Option<String>) {
+pub fn print_result(
+    ctx: &mut Ctx,
+    out: Output,
+    kind: Kind,
+    name: &str,
+    operation: &str,
+    dry: DryRun,
+    value: &Value,
+    go_json: Option<String>,
+) {
     match out {
-        Output::Default => ctx.out(format!("{}/{name} {operation}{}\n", kind_string(kind), dry.suffix())),
+        Output::Default => ctx.out(format!(
+            "{}/{name} {operation}{}\n",
+            kind_string(kind),
+            dry.suffix()
+        )),
         Output::Name => ctx.out(format!("{}/{name}\n", kind_string(kind))),
         Output::Yaml => ctx.out(crate::printers::yaml::to_yaml(value)),
         Output::Json => ctx.out(go_json.unwrap_or_else(|| crate::printers::json::to_json(value))),
@@ -91,13 +110,17 @@ pub fn print_result(ctx: &mut Ctx, out: Output, kind: Kind, name: &str, operatio
 
 /// Prints `error: MSG` and cobra's pointer to the help, and returns status 1.
 pub fn usage_error(ctx: &mut Ctx, command: &str, msg: &str) -> i32 {
-    ctx.err(format!("error: {msg}\nSee 'kubectl {command} -h' for help and examples\n"));
+    ctx.err(format!(
+        "error: {msg}\nSee 'kubectl {command} -h' for help and examples\n"
+    ));
     1
 }
 
 /// Prints a flag parsing error the way cobra does, and returns status 1.
 pub fn flag_error(ctx: &mut Ctx, command: &str, msg: &str) -> i32 {
-    ctx.err(format!("error: {msg}\nSee 'kubectl {command} --help' for usage.\n"));
+    ctx.err(format!(
+        "error: {msg}\nSee 'kubectl {command} --help' for usage.\n"
+    ));
     1
 }
 

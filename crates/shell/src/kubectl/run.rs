@@ -61,13 +61,24 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         return pf::fail(ctx, "--image is required");
     }
     if !valid_image_reference(&image) {
-        return pf::fail(ctx, &format!("Invalid image name {image:?}: invalid reference format"));
+        return pf::fail(
+            ctx,
+            &format!("Invalid image name {image:?}: invalid reference format"),
+        );
     }
     let interactive = parsed.is_set("stdin");
     let tty = parsed.is_set("tty");
-    let attach = if parsed.has("attach") { parsed.is_set("attach") } else { interactive };
+    let attach = if parsed.has("attach") {
+        parsed.is_set("attach")
+    } else {
+        interactive
+    };
     if tty && !interactive {
-        return pf::usage_error(ctx, "run", "-i/--stdin is required for containers with -t/--tty=true");
+        return pf::usage_error(
+            ctx,
+            "run",
+            "-i/--stdin is required for containers with -t/--tty=true",
+        );
     }
     if parsed.is_set("expose") && !parsed.has("port") {
         return pf::usage_error(ctx, "run", "--port must be set when exposing a service");
@@ -79,7 +90,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     let remove = parsed.is_set("rm");
     if !attach && remove {
-        return pf::usage_error(ctx, "run", "--rm should only be used for attached containers");
+        return pf::usage_error(
+            ctx,
+            "run",
+            "--rm should only be used for attached containers",
+        );
     }
     if attach && dry != DryRun::None {
         return pf::usage_error(
@@ -88,7 +103,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             "--dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)",
         );
     }
-    let pull = parsed.get("image-pull-policy").filter(|p| !p.is_empty()).map(str::to_string);
+    let pull = parsed
+        .get("image-pull-policy")
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
     if let Some(p) = &pull {
         if !matches!(p.as_str(), "Always" | "IfNotPresent" | "Never") {
             return pf::usage_error(ctx, "run", &format!("invalid image pull policy: {p}"));
@@ -120,12 +138,21 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Some(p) => match p.parse::<i64>() {
             Ok(n) if (1..=65535).contains(&n) => Some(n),
             Ok(n) => return pf::fail(ctx, &format!("port {n:?} must be in the range 1..65535")),
-            Err(_) => return pf::fail(ctx, &format!("strconv.ParseUint: parsing {p:?}: invalid syntax")),
+            Err(_) => {
+                return pf::fail(
+                    ctx,
+                    &format!("strconv.ParseUint: parsing {p:?}: invalid syntax"),
+                )
+            }
         },
     };
     let mut extra: Vec<String> = parsed.args[1..].to_vec();
     extra.extend(parsed.after_dash.clone().unwrap_or_default());
-    let (command, args) = if parsed.is_set("command") { (extra, Vec::new()) } else { (Vec::new(), extra) };
+    let (command, args) = if parsed.is_set("command") {
+        (extra, Vec::new())
+    } else {
+        (Vec::new(), extra)
+    };
     let pod = RunPod {
         name: name.clone(),
         namespace: parsed.has("namespace").then(|| ctx.namespace(&parsed)),
@@ -146,7 +173,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let obj = generators::run_pod(&pod);
     let mut value = obj.to_value();
     if dry == DryRun::Client {
-        pf::print_result(ctx, out, Kind::Pod, &name, "created", dry, &value, Some(obj.to_go_json()));
+        pf::print_result(
+            ctx,
+            out,
+            Kind::Pod,
+            &name,
+            "created",
+            dry,
+            &value,
+            Some(obj.to_go_json()),
+        );
         return 0;
     }
     let ns = ctx.namespace(&parsed);
@@ -165,10 +201,25 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
     };
     if !attach {
-        pf::print_result(ctx, out, Kind::Pod, &name, "created", dry, &created.to_value(), None);
+        pf::print_result(
+            ctx,
+            out,
+            Kind::Pod,
+            &name,
+            "created",
+            dry,
+            &created.to_value(),
+            None,
+        );
         return 0;
     }
-    attach_to(ctx, &ObjectKey::new(Kind::Pod, &ns, &name), tty, remove, parsed.is_set("quiet"))
+    attach_to(
+        ctx,
+        &ObjectKey::new(Kind::Pod, &ns, &name),
+        tty,
+        remove,
+        parsed.is_set("quiet"),
+    )
 }
 
 /// A simplified `kubectl run -i`: waits for the pod to start, prints its log once it has
@@ -180,7 +231,11 @@ fn attach_to(ctx: &mut Ctx, key: &ObjectKey, tty: bool, remove: bool, quiet: boo
     let mut waited = 0;
     loop {
         let phase = pod_phase(ctx, key);
-        if matches!(phase.as_deref(), Some("Running" | "Succeeded" | "Failed") | None) || waited >= ATTACH_TIMEOUT_MS {
+        if matches!(
+            phase.as_deref(),
+            Some("Running" | "Succeeded" | "Failed") | None
+        ) || waited >= ATTACH_TIMEOUT_MS
+        {
             break;
         }
         ctx.cluster.advance(500);
@@ -189,11 +244,17 @@ fn attach_to(ctx: &mut Ctx, key: &ObjectKey, tty: bool, remove: bool, quiet: boo
     let mut status = 0;
     match pod_phase(ctx, key).as_deref() {
         None => {
-            ctx.err(format!("Error from server (NotFound): pods {:?} not found\n", key.name));
+            ctx.err(format!(
+                "Error from server (NotFound): pods {:?} not found\n",
+                key.name
+            ));
             return 1;
         }
         Some("Pending") => {
-            ctx.err(format!("error: timed out waiting for the condition on pods/{}\n", key.name));
+            ctx.err(format!(
+                "error: timed out waiting for the condition on pods/{}\n",
+                key.name
+            ));
             status = 1;
         }
         _ => {
@@ -202,7 +263,10 @@ fn attach_to(ctx: &mut Ctx, key: &ObjectKey, tty: bool, remove: bool, quiet: boo
             }
             match super::logs::container_log(ctx, key, &key.name) {
                 Ok(text) => ctx.out(text),
-                Err(e) => ctx.err(format!("warning: couldn't attach to pod/{}, falling back to streaming logs: {e}\n", key.name)),
+                Err(e) => ctx.err(format!(
+                    "warning: couldn't attach to pod/{}, falling back to streaming logs: {e}\n",
+                    key.name
+                )),
             }
         }
     }
@@ -223,7 +287,12 @@ fn attach_to(ctx: &mut Ctx, key: &ObjectKey, tty: bool, remove: bool, quiet: boo
 fn pod_phase(ctx: &Ctx, key: &ObjectKey) -> Option<String> {
     let obj = ctx.cluster.api_ref().get(key).ok()?;
     let pod = obj.as_::<kubarium_engine::api::Pod>()?;
-    Some(pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()))
+    Some(
+        pod.status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_else(|| "Pending".into()),
+    )
 }
 
 /// `generate.ParseLabels`: `a=b,c=d`.
@@ -263,12 +332,23 @@ fn valid_image_reference(image: &str) -> bool {
         Some((p, t)) if !t.contains('/') => (p, Some(t)),
         _ => (rest, None),
     };
-    if tag.is_some_and(|t| t.is_empty() || t.len() > 128 || !t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
+    if tag.is_some_and(|t| {
+        t.is_empty()
+            || t.len() > 128
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    }) {
         return false;
     }
     let mut comps = path.split('/');
     let first = comps.next().unwrap_or("");
     let registry = first.contains('.') || first.contains(':') || first == "localhost";
-    let check = |c: &str| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-'));
+    let check = |c: &str| {
+        !c.is_empty()
+            && c.chars().all(|ch| {
+                ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-')
+            })
+    };
     (registry || check(first)) && comps.all(check) && !path.is_empty()
 }

@@ -25,7 +25,13 @@ struct Opts {
 }
 
 /// Runs `curl ARGS…` from `origin`; returns the exit status. `write_file` stores `-o` output.
-pub fn run(cluster: &mut Cluster, origin: &Origin, args: &[String], out: &mut Output, write_file: &mut dyn FnMut(&str, &str) -> Result<(), String>) -> i32 {
+pub fn run(
+    cluster: &mut Cluster,
+    origin: &Origin,
+    args: &[String],
+    out: &mut Output,
+    write_file: &mut dyn FnMut(&str, &str) -> Result<(), String>,
+) -> i32 {
     let opts = match parse(args) {
         Ok(o) => o,
         Err((code, msg)) => {
@@ -63,8 +69,20 @@ pub fn run(cluster: &mut Cluster, origin: &Origin, args: &[String], out: &mut Ou
         out.stderr("curl: (3) URL rejected: No host part in the URL\n");
         return 3;
     }
-    let method = opts.method.clone().unwrap_or_else(|| if opts.head { "HEAD".into() } else { "GET".into() });
-    let req = HttpRequest { method: method.clone(), host: host.clone(), port, path: path.clone(), user_agent: USER_AGENT.into() };
+    let method = opts.method.clone().unwrap_or_else(|| {
+        if opts.head {
+            "HEAD".into()
+        } else {
+            "GET".into()
+        }
+    });
+    let req = HttpRequest {
+        method: method.clone(),
+        host: host.clone(),
+        port,
+        path: path.clone(),
+        user_agent: USER_AGENT.into(),
+    };
     let ip_text = cluster.resolve_host(origin, &host).map(|ip| ip.to_string());
     if opts.verbose {
         if let Some(ip) = &ip_text {
@@ -80,9 +98,17 @@ pub fn run(cluster: &mut Cluster, origin: &Origin, args: &[String], out: &mut Ou
     };
     let resp = match result {
         Ok(r) => r,
-        Err(RequestError::CouldNotResolve(h)) => return fail(out, 6, format!("Could not resolve host: {h}")),
+        Err(RequestError::CouldNotResolve(h)) => {
+            return fail(out, 6, format!("Could not resolve host: {h}"))
+        }
         Err(RequestError::Refused { ip, port }) => {
-            return fail(out, 7, format!("Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server"))
+            return fail(
+                out,
+                7,
+                format!(
+                    "Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server"
+                ),
+            )
         }
         Err(RequestError::Timeout { ip, port }) => {
             return match opts.connect_timeout_ms {
@@ -120,7 +146,11 @@ pub fn run(cluster: &mut Cluster, origin: &Origin, args: &[String], out: &mut Ou
     match &opts.output {
         Some(file) if file != "-" => {
             if let Err(e) = write_file(file, &text) {
-                return fail(out, 23, format!("Failure writing output to destination: {e}"));
+                return fail(
+                    out,
+                    23,
+                    format!("Failure writing output to destination: {e}"),
+                );
             }
         }
         _ => out.stdout(&text),
@@ -129,7 +159,10 @@ pub fn run(cluster: &mut Cluster, origin: &Origin, args: &[String], out: &mut Ou
         out.stderr(format!("* Connection #0 to host {host} left intact\n"));
     }
     if let Some(w) = &opts.write_out {
-        out.stdout(w.replace("%{http_code}", &format!("{:03}", resp.status)).replace("\\n", "\n"));
+        out.stdout(
+            w.replace("%{http_code}", &format!("{:03}", resp.status))
+                .replace("\\n", "\n"),
+        );
     }
     0
 }
@@ -152,7 +185,9 @@ fn parse(args: &[String]) -> Result<Opts, (i32, String)> {
         let a = &args[i];
         let value = |i: &mut usize| -> Result<String, (i32, String)> {
             *i += 1;
-            args.get(*i).cloned().ok_or((2, format!("option {a}: requires parameter")))
+            args.get(*i)
+                .cloned()
+                .ok_or((2, format!("option {a}: requires parameter")))
         };
         match a.as_str() {
             "-s" | "--silent" => o.silent = true,
@@ -164,15 +199,25 @@ fn parse(args: &[String]) -> Result<Opts, (i32, String)> {
             "-X" | "--request" => o.method = Some(value(&mut i)?),
             "-o" | "--output" => o.output = Some(value(&mut i)?),
             "-w" | "--write-out" => o.write_out = Some(value(&mut i)?),
-            "-H" | "--header" | "-A" | "--user-agent" | "-d" | "--data" | "-u" | "--user" | "-e" => {
+            "-H" | "--header" | "-A" | "--user-agent" | "-d" | "--data" | "-u" | "--user"
+            | "-e" => {
                 value(&mut i)?;
             }
             "--connect-timeout" | "-m" | "--max-time" => {
                 let v = value(&mut i)?;
-                let secs: f64 = v.parse().map_err(|_| (2, format!("option {a}: expected a proper numerical parameter")))?;
+                let secs: f64 = v.parse().map_err(|_| {
+                    (
+                        2,
+                        format!("option {a}: expected a proper numerical parameter"),
+                    )
+                })?;
                 o.connect_timeout_ms = Some((secs * 1000.0) as u64);
             }
-            s if s.starts_with('-') && s.len() > 1 && !s.starts_with("--") && s[1..].chars().all(|c| "sSviIkLf".contains(c)) => {
+            s if s.starts_with('-')
+                && s.len() > 1
+                && !s.starts_with("--")
+                && s[1..].chars().all(|c| "sSviIkLf".contains(c)) =>
+            {
                 for c in s[1..].chars() {
                     match c {
                         's' => o.silent = true,
@@ -184,7 +229,9 @@ fn parse(args: &[String]) -> Result<Opts, (i32, String)> {
                     }
                 }
             }
-            s if s.starts_with('-') && s.len() > 1 => return Err((2, format!("option {s}: is unknown"))),
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err((2, format!("option {s}: is unknown")))
+            }
             url => o.url = Some(url.to_string()),
         }
         i += 1;

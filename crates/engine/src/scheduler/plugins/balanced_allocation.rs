@@ -20,7 +20,12 @@ pub fn balanced_resource_score(requested: &[i64], allocatable: &[i64]) -> i64 {
         2 => ((fractions[0] - fractions[1]) / 2.0).abs(),
         n if n > 2 => {
             let mean = fractions.iter().sum::<f64>() / n as f64;
-            (fractions.iter().map(|f| (f - mean) * (f - mean)).sum::<f64>() / n as f64).sqrt()
+            (fractions
+                .iter()
+                .map(|f| (f - mean) * (f - mean))
+                .sum::<f64>()
+                / n as f64)
+                .sqrt()
         }
         _ => 0.0,
     };
@@ -46,7 +51,10 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
     fn score(&self, pod: &PodInfo, node: &NodeInfo, _ctx: &ScoreContext) -> i64 {
         let r = &pod.resources.requests;
         balanced_resource_score(
-            &[node.requested.milli_cpu + r.milli_cpu, node.requested.memory + r.memory],
+            &[
+                node.requested.milli_cpu + r.milli_cpu,
+                node.requested.memory + r.memory,
+            ],
             &[node.allocatable.milli_cpu, node.allocatable.memory],
         )
     }
@@ -69,7 +77,8 @@ mod tests {
     fn best_effort_pods_are_skipped() {
         let p = pod(json!({"containers": [{"name": "a"}]}));
         assert!(NodeResourcesBalancedAllocation.skip(&PodInfo::new(&p)));
-        let q = pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "1m"}}}]}));
+        let q =
+            pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "1m"}}}]}));
         assert!(!NodeResourcesBalancedAllocation.skip(&PodInfo::new(&q)));
     }
 }

@@ -36,7 +36,8 @@ impl ScorePlugin for ImageLocality {
         let mut sum = 0i64;
         for name in &pod.images {
             if let Some(size) = node.images.get(name) {
-                let spread = ctx.image_nodes.get(name).copied().unwrap_or(0) as f64 / ctx.total_nodes.max(1) as f64;
+                let spread = ctx.image_nodes.get(name).copied().unwrap_or(0) as f64
+                    / ctx.total_nodes.max(1) as f64;
                 sum += (*size as f64 * spread) as i64;
             }
         }

@@ -20,7 +20,10 @@ pub(crate) mod testing {
 
     /// A pod from a JSON spec.
     pub fn pod(spec: Value) -> Pod {
-        serde_json::from_value(json!({"metadata": {"name": "p", "namespace": "default"}, "spec": spec})).unwrap()
+        serde_json::from_value(
+            json!({"metadata": {"name": "p", "namespace": "default"}, "spec": spec}),
+        )
+        .unwrap()
     }
 
     /// A node from JSON (name, labels, spec, allocatable).

@@ -1,7 +1,10 @@
 //! NodeAffinity: `spec.nodeSelector` and required node affinity decide which nodes may run
 //! the pod; preferred node affinity terms add their weights to a node's score.
 
-use crate::scheduler::framework::{default_normalize_score, FilterPlugin, PodInfo, ScoreContext, ScorePlugin, Status, MAX_NODE_SCORE};
+use crate::scheduler::framework::{
+    default_normalize_score, FilterPlugin, PodInfo, ScoreContext, ScorePlugin, Status,
+    MAX_NODE_SCORE,
+};
 use crate::scheduler::node_info::NodeInfo;
 use k8s_openapi::api::core::v1::{NodeSelectorRequirement, NodeSelectorTerm};
 use std::collections::BTreeMap;
@@ -19,9 +22,17 @@ pub fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> 
         "Exists" => value.is_some(),
         "DoesNotExist" => value.is_none(),
         op @ ("Gt" | "Lt") => {
-            let (Some(v), [bound]) = (value, values) else { return false };
+            let (Some(v), [bound]) = (value, values) else {
+                return false;
+            };
             match (v.parse::<i64>(), bound.parse::<i64>()) {
-                (Ok(v), Ok(b)) => if op == "Gt" { v > b } else { v < b },
+                (Ok(v), Ok(b)) => {
+                    if op == "Gt" {
+                        v > b
+                    } else {
+                        v < b
+                    }
+                }
                 _ => false,
             }
         }
@@ -32,14 +43,24 @@ pub fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> 
 /// Whether a node selector term matches: every `matchExpressions` entry against the labels and
 /// every `matchFields` entry (only `metadata.name` exists) against the node name. An empty
 /// term matches nothing.
-pub fn term_matches(term: &NodeSelectorTerm, node_name: &str, labels: &BTreeMap<String, String>) -> bool {
+pub fn term_matches(
+    term: &NodeSelectorTerm,
+    node_name: &str,
+    labels: &BTreeMap<String, String>,
+) -> bool {
     let exprs = term.match_expressions.as_deref().unwrap_or(&[]);
     let fields = term.match_fields.as_deref().unwrap_or(&[]);
     if exprs.is_empty() && fields.is_empty() {
         return false;
     }
-    exprs.iter().all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)))
-        && fields.iter().all(|r| r.key == "metadata.name" && matches!(r.operator.as_str(), "In" | "NotIn") && requirement_matches(r, Some(node_name)))
+    exprs
+        .iter()
+        .all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)))
+        && fields.iter().all(|r| {
+            r.key == "metadata.name"
+                && matches!(r.operator.as_str(), "In" | "NotIn")
+                && requirement_matches(r, Some(node_name))
+        })
 }
 
 /// Whether the node satisfies the pod's `nodeSelector` and required node affinity
@@ -56,10 +77,16 @@ pub fn required_node_affinity_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref());
+        .and_then(|na| {
+            na.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
     match required {
         None => true,
-        Some(ns) => ns.node_selector_terms.iter().any(|t| term_matches(t, &node.name, &node.labels)),
+        Some(ns) => ns
+            .node_selector_terms
+            .iter()
+            .any(|t| term_matches(t, &node.name, &node.labels)),
     }
 }
 
@@ -91,7 +118,10 @@ impl ScorePlugin for NodeAffinity {
             .affinity
             .as_ref()
             .and_then(|a| a.node_affinity.as_ref())
-            .and_then(|na| na.preferred_during_scheduling_ignored_during_execution.as_ref())
+            .and_then(|na| {
+                na.preferred_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
             .is_none_or(|p| p.is_empty())
     }
     /// The sum of the weights of the preferred terms the node matches.
@@ -101,7 +131,10 @@ impl ScorePlugin for NodeAffinity {
             .affinity
             .as_ref()
             .and_then(|a| a.node_affinity.as_ref())
-            .and_then(|na| na.preferred_during_scheduling_ignored_during_execution.as_ref());
+            .and_then(|na| {
+                na.preferred_during_scheduling_ignored_during_execution
+                    .as_ref()
+            });
         preferred
             .into_iter()
             .flatten()
@@ -127,46 +160,76 @@ mod tests {
 
     #[test]
     fn node_selector_must_match_all_pairs() {
-        let p = pod(json!({"containers": [{"name": "a"}], "nodeSelector": {"disk": "ssd", "zone": "a"}}));
+        let p = pod(
+            json!({"containers": [{"name": "a"}], "nodeSelector": {"disk": "ssd", "zone": "a"}}),
+        );
         let pi = PodInfo::new(&p);
-        assert!(NodeAffinity.filter(&pi, &w(json!({"disk": "ssd", "zone": "a", "x": "y"}))).is_success());
-        assert_eq!(NodeAffinity.filter(&pi, &w(json!({"disk": "ssd"}))).reasons, vec![ERR_REASON_POD]);
+        assert!(NodeAffinity
+            .filter(&pi, &w(json!({"disk": "ssd", "zone": "a", "x": "y"})))
+            .is_success());
+        assert_eq!(
+            NodeAffinity.filter(&pi, &w(json!({"disk": "ssd"}))).reasons,
+            vec![ERR_REASON_POD]
+        );
     }
 
     #[test]
     fn required_terms_are_ored_expressions_anded() {
-        let p = pod(json!({"containers": [{"name": "a"}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-            {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}, {"key": "cores", "operator": "Gt", "values": ["4"]}]},
-            {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w9"]}]}
-        ]}}}}));
+        let p = pod(
+            json!({"containers": [{"name": "a"}], "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}, {"key": "cores", "operator": "Gt", "values": ["4"]}]},
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["w9"]}]}
+            ]}}}}),
+        );
         let pi = PodInfo::new(&p);
-        assert!(NodeAffinity.filter(&pi, &w(json!({"disk": "ssd", "cores": "8"}))).is_success());
-        assert!(!NodeAffinity.filter(&pi, &w(json!({"disk": "ssd", "cores": "4"}))).is_success());
-        assert!(!NodeAffinity.filter(&pi, &w(json!({"disk": "ssd", "cores": "many"}))).is_success());
-        assert!(NodeAffinity.filter(&pi, &node("w9", json!({}), json!({}), json!({}))).is_success());
+        assert!(NodeAffinity
+            .filter(&pi, &w(json!({"disk": "ssd", "cores": "8"})))
+            .is_success());
+        assert!(!NodeAffinity
+            .filter(&pi, &w(json!({"disk": "ssd", "cores": "4"})))
+            .is_success());
+        assert!(!NodeAffinity
+            .filter(&pi, &w(json!({"disk": "ssd", "cores": "many"})))
+            .is_success());
+        assert!(NodeAffinity
+            .filter(&pi, &node("w9", json!({}), json!({}), json!({})))
+            .is_success());
     }
 
     #[test]
     fn operators() {
-        let r = |op: &str, values: &[&str]| NodeSelectorRequirement { key: "k".into(), operator: op.into(), values: Some(values.iter().map(|s| s.to_string()).collect()) };
+        let r = |op: &str, values: &[&str]| NodeSelectorRequirement {
+            key: "k".into(),
+            operator: op.into(),
+            values: Some(values.iter().map(|s| s.to_string()).collect()),
+        };
         assert!(requirement_matches(&r("NotIn", &["a"]), None));
         assert!(!requirement_matches(&r("NotIn", &["a"]), Some("a")));
         assert!(requirement_matches(&r("Exists", &[]), Some("")));
         assert!(requirement_matches(&r("DoesNotExist", &[]), None));
         assert!(requirement_matches(&r("Lt", &["10"]), Some("9")));
         assert!(!requirement_matches(&r("Lt", &["10"]), None));
-        assert!(!term_matches(&NodeSelectorTerm::default(), "n", &BTreeMap::new()));
+        assert!(!term_matches(
+            &NodeSelectorTerm::default(),
+            "n",
+            &BTreeMap::new()
+        ));
     }
 
     #[test]
     fn preferred_terms_sum_weights() {
-        let p = pod(json!({"containers": [{"name": "a"}], "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 80, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}},
-            {"weight": 20, "preference": {"matchExpressions": [{"key": "zone", "operator": "Exists"}]}}
-        ]}}}));
+        let p = pod(
+            json!({"containers": [{"name": "a"}], "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 80, "preference": {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}},
+                {"weight": 20, "preference": {"matchExpressions": [{"key": "zone", "operator": "Exists"}]}}
+            ]}}}),
+        );
         let pi = PodInfo::new(&p);
         let images = BTreeMap::new();
-        let ctx = ScoreContext { total_nodes: 3, image_nodes: &images };
+        let ctx = ScoreContext {
+            total_nodes: 3,
+            image_nodes: &images,
+        };
         let mut s = [
             NodeAffinity.score(&pi, &w(json!({"disk": "ssd", "zone": "a"})), &ctx),
             NodeAffinity.score(&pi, &w(json!({"zone": "a"})), &ctx),

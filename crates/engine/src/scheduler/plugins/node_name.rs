@@ -32,7 +32,14 @@ mod tests {
     fn only_the_named_node_fits() {
         let p = pod(json!({"containers": [{"name": "a"}], "nodeName": "w2"}));
         let pi = PodInfo::new(&p);
-        assert!(NodeName.filter(&pi, &node("w2", json!({}), json!({}), json!({}))).is_success());
-        assert_eq!(NodeName.filter(&pi, &node("w1", json!({}), json!({}), json!({}))).reasons, vec![ERR_REASON]);
+        assert!(NodeName
+            .filter(&pi, &node("w2", json!({}), json!({}), json!({})))
+            .is_success());
+        assert_eq!(
+            NodeName
+                .filter(&pi, &node("w1", json!({}), json!({}), json!({})))
+                .reasons,
+            vec![ERR_REASON]
+        );
     }
 }

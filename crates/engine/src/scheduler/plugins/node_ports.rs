@@ -32,12 +32,24 @@ mod tests {
     #[test]
     fn host_port_conflicts() {
         let mut n = node("w1", json!({}), json!({}), json!({"pods": "110"}));
-        bind(&mut n, "old", json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]}]}));
-        let same = pod(json!({"containers": [{"name": "a", "ports": [{"containerPort": 81, "hostPort": 8080}]}]}));
-        assert_eq!(NodePorts.filter(&PodInfo::new(&same), &n), Status::unschedulable(ERR_REASON));
-        let udp = pod(json!({"containers": [{"name": "a", "ports": [{"containerPort": 81, "hostPort": 8080, "protocol": "UDP"}]}]}));
+        bind(
+            &mut n,
+            "old",
+            json!({"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}]}]}),
+        );
+        let same = pod(
+            json!({"containers": [{"name": "a", "ports": [{"containerPort": 81, "hostPort": 8080}]}]}),
+        );
+        assert_eq!(
+            NodePorts.filter(&PodInfo::new(&same), &n),
+            Status::unschedulable(ERR_REASON)
+        );
+        let udp = pod(
+            json!({"containers": [{"name": "a", "ports": [{"containerPort": 81, "hostPort": 8080, "protocol": "UDP"}]}]}),
+        );
         assert!(NodePorts.filter(&PodInfo::new(&udp), &n).is_success());
-        let no_host = pod(json!({"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}));
+        let no_host =
+            pod(json!({"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}));
         assert!(NodePorts.filter(&PodInfo::new(&no_host), &n).is_success());
     }
 }

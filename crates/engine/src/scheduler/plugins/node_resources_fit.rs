@@ -2,7 +2,9 @@
 //! (`allocatable − Σ requests of its pods`), and the node may not exceed its `pods` count.
 //! Scoring uses the LeastAllocated strategy, which spreads pods onto emptier nodes.
 
-use crate::scheduler::framework::{Code, FilterPlugin, PodInfo, ScoreContext, ScorePlugin, Status, MAX_NODE_SCORE};
+use crate::scheduler::framework::{
+    Code, FilterPlugin, PodInfo, ScoreContext, ScorePlugin, Status, MAX_NODE_SCORE,
+};
 use crate::scheduler::node_info::{NodeInfo, Resource};
 
 /// The reasons a node cannot hold `request` (`fitsRequest`), in Kubernetes' order: pods, cpu,
@@ -26,14 +28,17 @@ pub fn insufficient_resources(request: &Resource, node: &NodeInfo) -> Vec<String
     if request.memory > 0 && request.memory > a.memory - r.memory {
         out.push("Insufficient memory".to_string());
     }
-    if request.ephemeral_storage > 0 && request.ephemeral_storage > a.ephemeral_storage - r.ephemeral_storage {
+    if request.ephemeral_storage > 0
+        && request.ephemeral_storage > a.ephemeral_storage - r.ephemeral_storage
+    {
         out.push("Insufficient ephemeral-storage".to_string());
     }
     for (name, q) in &request.scalar {
         if *q == 0 {
             continue;
         }
-        let free = a.scalar.get(name).copied().unwrap_or(0) - r.scalar.get(name).copied().unwrap_or(0);
+        let free =
+            a.scalar.get(name).copied().unwrap_or(0) - r.scalar.get(name).copied().unwrap_or(0);
         if *q > free {
             out.push(format!("Insufficient {name}"));
         }
@@ -85,8 +90,14 @@ impl ScorePlugin for NodeResourcesFit {
         let mut sum = 0;
         let mut weights = 0;
         for (requested, capacity) in [
-            (node.non_zero_milli_cpu + pod.resources.non_zero_milli_cpu, node.allocatable.milli_cpu),
-            (node.non_zero_memory + pod.resources.non_zero_memory, node.allocatable.memory),
+            (
+                node.non_zero_milli_cpu + pod.resources.non_zero_milli_cpu,
+                node.allocatable.milli_cpu,
+            ),
+            (
+                node.non_zero_memory + pod.resources.non_zero_memory,
+                node.allocatable.memory,
+            ),
         ] {
             if capacity == 0 {
                 continue;
@@ -110,8 +121,17 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn worker() -> NodeInfo {
-        let mut n = node("w1", json!({}), json!({}), json!({"cpu": "1", "memory": "2Gi", "pods": "110"}));
-        bind(&mut n, "calico", json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "250m"}}}]}));
+        let mut n = node(
+            "w1",
+            json!({}),
+            json!({}),
+            json!({"cpu": "1", "memory": "2Gi", "pods": "110"}),
+        );
+        bind(
+            &mut n,
+            "calico",
+            json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "250m"}}}]}),
+        );
         bind(&mut n, "proxy", json!({"containers": [{"name": "p"}]}));
         n
     }
@@ -119,22 +139,35 @@ mod tests {
     #[test]
     fn insufficient_cpu_and_memory() {
         let n = worker();
-        let big = pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "2", "memory": "3Gi"}}}]}));
+        let big = pod(
+            json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "2", "memory": "3Gi"}}}]}),
+        );
         let s = NodeResourcesFit.filter(&PodInfo::new(&big), &n);
         assert_eq!(s.code, Code::Unschedulable);
         assert_eq!(s.reasons, vec!["Insufficient cpu", "Insufficient memory"]);
-        let fits = pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "750m"}}}]}));
-        assert!(NodeResourcesFit.filter(&PodInfo::new(&fits), &n).is_success());
-        let over = pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "751m"}}}]}));
-        assert!(!NodeResourcesFit.filter(&PodInfo::new(&over), &n).is_success());
+        let fits =
+            pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "750m"}}}]}));
+        assert!(NodeResourcesFit
+            .filter(&PodInfo::new(&fits), &n)
+            .is_success());
+        let over =
+            pod(json!({"containers": [{"name": "a", "resources": {"requests": {"cpu": "751m"}}}]}));
+        assert!(!NodeResourcesFit
+            .filter(&PodInfo::new(&over), &n)
+            .is_success());
     }
 
     #[test]
     fn too_many_pods_and_extended_resources() {
         let mut n = node("w1", json!({}), json!({}), json!({"cpu": "1", "pods": "1"}));
         bind(&mut n, "x", json!({"containers": [{"name": "c"}]}));
-        let gpu = pod(json!({"containers": [{"name": "a", "resources": {"requests": {"nvidia.com/gpu": "1"}}}]}));
-        assert_eq!(NodeResourcesFit.filter(&PodInfo::new(&gpu), &n).reasons, vec!["Too many pods", "Insufficient nvidia.com/gpu"]);
+        let gpu = pod(
+            json!({"containers": [{"name": "a", "resources": {"requests": {"nvidia.com/gpu": "1"}}}]}),
+        );
+        assert_eq!(
+            NodeResourcesFit.filter(&PodInfo::new(&gpu), &n).reasons,
+            vec!["Too many pods", "Insufficient nvidia.com/gpu"]
+        );
     }
 
     #[test]
@@ -146,7 +179,10 @@ mod tests {
         assert_eq!(n.non_zero_milli_cpu, 350);
         let p = pod(json!({"containers": [{"name": "a"}]}));
         let images = BTreeMap::new();
-        let ctx = ScoreContext { total_nodes: 1, image_nodes: &images };
+        let ctx = ScoreContext {
+            total_nodes: 1,
+            image_nodes: &images,
+        };
         // cpu: (1000-450)*100/1000 = 55; memory: 2Gi - 600Mi → (2048-600)*100/2048 = 70 → (55+70)/2 = 62.
         assert_eq!(NodeResourcesFit.score(&PodInfo::new(&p), &n, &ctx), 62);
     }

@@ -22,8 +22,18 @@ impl FilterPlugin for NodeUnschedulable {
         if !node.unschedulable {
             return Status::success();
         }
-        let taint = Taint { key: TAINT_NODE_UNSCHEDULABLE.into(), effect: "NoSchedule".into(), ..Default::default() };
-        if pod.spec().tolerations.iter().flatten().any(|t| tolerates(t, &taint)) {
+        let taint = Taint {
+            key: TAINT_NODE_UNSCHEDULABLE.into(),
+            effect: "NoSchedule".into(),
+            ..Default::default()
+        };
+        if pod
+            .spec()
+            .tolerations
+            .iter()
+            .flatten()
+            .any(|t| tolerates(t, &taint))
+        {
             return Status::success();
         }
         Status::unresolvable(ERR_REASON_UNSCHEDULABLE)
@@ -42,7 +52,11 @@ mod tests {
         let p = pod(json!({"containers": [{"name": "a"}]}));
         let s = NodeUnschedulable.filter(&PodInfo::new(&p), &n);
         assert_eq!(s, Status::unresolvable("node(s) were unschedulable"));
-        let tolerant = pod(json!({"containers": [{"name": "a"}], "tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]}));
-        assert!(NodeUnschedulable.filter(&PodInfo::new(&tolerant), &n).is_success());
+        let tolerant = pod(
+            json!({"containers": [{"name": "a"}], "tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]}),
+        );
+        assert!(NodeUnschedulable
+            .filter(&PodInfo::new(&tolerant), &n)
+            .is_success());
     }
 }

@@ -6,7 +6,9 @@ use super::super::CommandIo;
 use super::{lines_of, read_operand};
 
 fn try_help(prog: &str, msg: &str, io: &mut CommandIo<'_>) -> i32 {
-    io.out.stderr(format!("{prog}: {msg}\nTry '{prog} --help' for more information.\n"));
+    io.out.stderr(format!(
+        "{prog}: {msg}\nTry '{prog} --help' for more information.\n"
+    ));
     1
 }
 
@@ -75,7 +77,12 @@ fn copy_tree(io: &mut CommandIo<'_>, src: &str, dst: &str, depth: usize) -> Resu
             io.vfs.mkdir(dst, false)?;
         }
         for name in io.vfs.list(src)? {
-            copy_tree(io, &format!("{}/{name}", src.trim_end_matches('/')), &format!("{}/{name}", dst.trim_end_matches('/')), depth + 1)?;
+            copy_tree(
+                io,
+                &format!("{}/{name}", src.trim_end_matches('/')),
+                &format!("{}/{name}", dst.trim_end_matches('/')),
+                depth + 1,
+            )?;
         }
         Ok(())
     } else {
@@ -90,7 +97,13 @@ pub fn cp(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let recursive = flags.contains('r') || flags.contains('R') || flags.contains('a');
     match ops.len() {
         0 => return try_help("cp", "missing file operand", io),
-        1 => return try_help("cp", &format!("missing destination file operand after '{}'", ops[0]), io),
+        1 => {
+            return try_help(
+                "cp",
+                &format!("missing destination file operand after '{}'", ops[0]),
+                io,
+            )
+        }
         _ => {}
     }
     let (dest, srcs) = match ops.split_last() {
@@ -100,36 +113,48 @@ pub fn cp(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let dest_abs = io.vfs.resolve(io.cwd, dest);
     let dest_is_dir = io.vfs.is_dir(&dest_abs);
     if srcs.len() > 1 && !dest_is_dir {
-        io.out.stderr(format!("cp: target '{dest}' is not a directory\n"));
+        io.out
+            .stderr(format!("cp: target '{dest}' is not a directory\n"));
         return 1;
     }
     let mut status = 0;
     for s in srcs {
         let src_abs = io.vfs.resolve(io.cwd, s);
         if !io.vfs.exists(&src_abs) {
-            io.out.stderr(format!("cp: cannot stat '{s}': No such file or directory\n"));
+            io.out.stderr(format!(
+                "cp: cannot stat '{s}': No such file or directory\n"
+            ));
             status = 1;
             continue;
         }
         if io.vfs.is_dir(&src_abs) && !recursive {
-            io.out.stderr(format!("cp: -r not specified; omitting directory '{s}'\n"));
+            io.out
+                .stderr(format!("cp: -r not specified; omitting directory '{s}'\n"));
             status = 1;
             continue;
         }
-        let target = if dest_is_dir { format!("{}/{}", dest_abs.trim_end_matches('/'), base_name(&src_abs)) } else { dest_abs.clone() };
+        let target = if dest_is_dir {
+            format!("{}/{}", dest_abs.trim_end_matches('/'), base_name(&src_abs))
+        } else {
+            dest_abs.clone()
+        };
         let target = io.vfs.resolve("/", &target);
         if target == src_abs {
-            io.out.stderr(format!("cp: '{s}' and '{dest}' are the same file\n"));
+            io.out
+                .stderr(format!("cp: '{s}' and '{dest}' are the same file\n"));
             status = 1;
             continue;
         }
         if io.vfs.is_dir(&src_abs) && target.starts_with(&format!("{src_abs}/")) {
-            io.out.stderr(format!("cp: cannot copy a directory, '{s}', into itself, '{dest}'\n"));
+            io.out.stderr(format!(
+                "cp: cannot copy a directory, '{s}', into itself, '{dest}'\n"
+            ));
             status = 1;
             continue;
         }
         if let Err(e) = copy_tree(io, &src_abs, &target, 0) {
-            io.out.stderr(format!("cp: cannot create regular file '{dest}': {e}\n"));
+            io.out
+                .stderr(format!("cp: cannot create regular file '{dest}': {e}\n"));
             status = 1;
         }
     }
@@ -141,7 +166,13 @@ pub fn mv(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let (_, ops) = flags_and_operands(args);
     match ops.len() {
         0 => return try_help("mv", "missing file operand", io),
-        1 => return try_help("mv", &format!("missing destination file operand after '{}'", ops[0]), io),
+        1 => {
+            return try_help(
+                "mv",
+                &format!("missing destination file operand after '{}'", ops[0]),
+                io,
+            )
+        }
         _ => {}
     }
     let (dest, srcs) = match ops.split_last() {
@@ -151,24 +182,34 @@ pub fn mv(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let dest_abs = io.vfs.resolve(io.cwd, dest);
     let dest_is_dir = io.vfs.is_dir(&dest_abs);
     if srcs.len() > 1 && !dest_is_dir {
-        io.out.stderr(format!("mv: target '{dest}' is not a directory\n"));
+        io.out
+            .stderr(format!("mv: target '{dest}' is not a directory\n"));
         return 1;
     }
     let mut status = 0;
     for s in srcs {
         let src_abs = io.vfs.resolve(io.cwd, s);
         if !io.vfs.exists(&src_abs) {
-            io.out.stderr(format!("mv: cannot stat '{s}': No such file or directory\n"));
+            io.out.stderr(format!(
+                "mv: cannot stat '{s}': No such file or directory\n"
+            ));
             status = 1;
             continue;
         }
-        let target = if dest_is_dir { io.vfs.resolve(&dest_abs, base_name(&src_abs)) } else { dest_abs.clone() };
+        let target = if dest_is_dir {
+            io.vfs.resolve(&dest_abs, base_name(&src_abs))
+        } else {
+            dest_abs.clone()
+        };
         if let Err(e) = io.vfs.rename(&src_abs, &target) {
             match e {
-                FsError::InvalidArgument => {
-                    io.out.stderr(format!("mv: cannot move '{s}' to a subdirectory of itself, '{dest}/{}'\n", base_name(&src_abs)))
-                }
-                e => io.out.stderr(format!("mv: cannot move '{s}' to '{dest}': {e}\n")),
+                FsError::InvalidArgument => io.out.stderr(format!(
+                    "mv: cannot move '{s}' to a subdirectory of itself, '{dest}/{}'\n",
+                    base_name(&src_abs)
+                )),
+                e => io
+                    .out
+                    .stderr(format!("mv: cannot move '{s}' to '{dest}': {e}\n")),
             }
             status = 1;
         }
@@ -217,7 +258,8 @@ pub fn rmdir(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     for d in &ops {
         let abs = io.vfs.resolve(io.cwd, d);
         if let Err(e) = io.vfs.rmdir(&abs) {
-            io.out.stderr(format!("rmdir: failed to remove '{d}': {e}\n"));
+            io.out
+                .stderr(format!("rmdir: failed to remove '{d}': {e}\n"));
             status = 1;
         }
     }
@@ -234,7 +276,9 @@ pub fn mkdir(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     for d in &ops {
         let abs = io.vfs.resolve(io.cwd, d);
         if let Err(e) = io.vfs.mkdir(&abs, flags.contains('p')) {
-            io.out.stderr(format!("mkdir: cannot create directory \u{2018}{d}\u{2019}: {e}\n"));
+            io.out.stderr(format!(
+                "mkdir: cannot create directory \u{2018}{d}\u{2019}: {e}\n"
+            ));
             status = 1;
         }
     }
@@ -268,7 +312,11 @@ pub fn tee(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let mut status = 0;
     for f in &ops {
         let abs = io.vfs.resolve(io.cwd, f);
-        let r = if flags.contains('a') { io.vfs.append(&abs, &text) } else { io.vfs.write(&abs, &text) };
+        let r = if flags.contains('a') {
+            io.vfs.append(&abs, &text)
+        } else {
+            io.vfs.write(&abs, &text)
+        };
         if let Err(e) = r {
             io.out.stderr(format!("tee: {f}: {e}\n"));
             status = 1;
@@ -293,7 +341,9 @@ pub fn ls(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     for o in &ops {
         let abs = io.vfs.resolve(io.cwd, o);
         if !io.vfs.exists(&abs) {
-            io.out.stderr(format!("ls: cannot access '{o}': No such file or directory\n"));
+            io.out.stderr(format!(
+                "ls: cannot access '{o}': No such file or directory\n"
+            ));
             status = 2;
         } else if io.vfs.is_dir(&abs) && !flags.contains('d') {
             dirs.push((o.clone(), abs));
@@ -321,19 +371,47 @@ pub fn ls(args: &[String], io: &mut CommandIo<'_>) -> i32 {
             entries.push((n.clone(), io.vfs.resolve(abs, &n)));
         }
         let body = render(io, &entries, long, one, true);
-        sections.push(if titled { format!("{name}:\n{body}") } else { body });
+        sections.push(if titled {
+            format!("{name}:\n{body}")
+        } else {
+            body
+        });
     }
     io.out.stdout(sections.join("\n"));
     status
 }
 
-fn render(io: &CommandIo<'_>, entries: &[(String, String)], long: bool, one: bool, total: bool) -> String {
+fn render(
+    io: &CommandIo<'_>,
+    entries: &[(String, String)],
+    long: bool,
+    one: bool,
+    total: bool,
+) -> String {
     if long {
-        let metas: Vec<_> = entries.iter().map(|(_, abs)| io.vfs.metadata(abs).ok()).collect();
-        let width = metas.iter().flatten().map(|m| m.len.to_string().len()).max().unwrap_or(1);
+        let metas: Vec<_> = entries
+            .iter()
+            .map(|(_, abs)| io.vfs.metadata(abs).ok())
+            .collect();
+        let width = metas
+            .iter()
+            .flatten()
+            .map(|m| m.len.to_string().len())
+            .max()
+            .unwrap_or(1);
         let mut s = String::new();
         if total {
-            let blocks: usize = metas.iter().flatten().map(|m| if m.len == 0 { 0 } else { m.len.div_ceil(4096) * 4 }).sum();
+            let blocks: usize = metas
+                .iter()
+                .flatten()
+                .map(|m| {
+                    if m.len == 0 {
+                        0
+                    } else {
+                        m.len.div_ceil(4096) * 4
+                    }
+                })
+                .sum();
             s.push_str(&format!("total {blocks}\n"));
         }
         for ((name, _), m) in entries.iter().zip(metas) {
@@ -344,7 +422,10 @@ fn render(io: &CommandIo<'_>, entries: &[(String, String)], long: bool, one: boo
             let recent = io.vfs.now_ms().saturating_sub(m.mtime_ms) < 183 * 86_400_000;
             let fmt = if recent { "%b %e %H:%M" } else { "%b %e  %Y" };
             let date = super::sys::format_date((m.mtime_ms / 1000) as i64, fmt);
-            s.push_str(&format!("{mode} {links} root root {:>width$} {date} {name}\n", m.len));
+            s.push_str(&format!(
+                "{mode} {links} root root {:>width$} {date} {name}\n",
+                m.len
+            ));
         }
         return s;
     }

@@ -12,19 +12,37 @@ use super::{CommandIo, Host};
 
 /// Utilities implemented here, by name.
 pub const UTILITIES: &[&str] = &[
-    "[", "base64", "cat", "clear", "cp", "cut", "date", "echo", "env", "false", "grep", "head", "hostname", "ls", "mkdir", "mv",
-    "printenv", "printf", "rm", "rmdir", "seq", "sleep", "sort", "tail", "tee", "test", "touch", "tr", "true", "uniq", "wc",
-    "which", "whoami",
+    "[", "base64", "cat", "clear", "cp", "cut", "date", "echo", "env", "false", "grep", "head",
+    "hostname", "ls", "mkdir", "mv", "printenv", "printf", "rm", "rmdir", "seq", "sleep", "sort",
+    "tail", "tee", "test", "touch", "tr", "true", "uniq", "wc", "which", "whoami",
 ];
 
 /// Commands the host usually provides (for `which`, `type` and completion).
 pub const HOST_COMMANDS: &[&str] = &[
-    "kubectl", "curl", "ssh", "vi", "vim", "nslookup", "iptables", "ipvsadm", "ip", "etcdctl", "ping", "crictl", "systemctl",
-    "journalctl", "kubeadm",
+    "kubectl",
+    "curl",
+    "ssh",
+    "vi",
+    "vim",
+    "nslookup",
+    "iptables",
+    "ipvsadm",
+    "ip",
+    "etcdctl",
+    "ping",
+    "crictl",
+    "systemctl",
+    "journalctl",
+    "kubeadm",
 ];
 
 /// Runs a utility; `None` when `name` is not one of [`UTILITIES`].
-pub fn run_utility(name: &str, args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> Option<i32> {
+pub fn run_utility(
+    name: &str,
+    args: &[String],
+    io: &mut CommandIo<'_>,
+    host: &mut dyn Host,
+) -> Option<i32> {
     Some(match name {
         "true" => 0,
         "false" => 1,
@@ -74,7 +92,10 @@ pub fn run_utility(name: &str, args: &[String], io: &mut CommandIo<'_>, host: &m
 /// True for utilities that read their standard input (so a `while read` loop does not see
 /// it again).
 pub fn reads_stdin(name: &str) -> bool {
-    matches!(name, "cat" | "grep" | "wc" | "sort" | "uniq" | "head" | "tail" | "cut" | "tr" | "base64" | "tee")
+    matches!(
+        name,
+        "cat" | "grep" | "wc" | "sort" | "uniq" | "head" | "tail" | "cut" | "tr" | "base64" | "tee"
+    )
 }
 
 /// Where `which` finds a command, if it exists.

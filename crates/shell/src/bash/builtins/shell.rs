@@ -6,8 +6,8 @@ use crate::output::Output;
 
 /// Builtins implemented here (for `type` and completion).
 pub const SHELL_BUILTINS: &[&str] = &[
-    ".", ":", "alias", "break", "cd", "command", "continue", "eval", "exit", "export", "history", "let", "local", "pwd", "read",
-    "return", "set", "shift", "source", "type", "unalias", "unset",
+    ".", ":", "alias", "break", "cd", "command", "continue", "eval", "exit", "export", "history",
+    "let", "local", "pwd", "read", "return", "set", "shift", "source", "type", "unalias", "unset",
 ];
 
 /// Quotes a value the way `alias` and `declare -p` print it.
@@ -17,12 +17,19 @@ fn single_quote(v: &str) -> String {
 
 fn is_name(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(f) if f == '_' || f.is_ascii_alphabetic()) && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+    matches!(c.next(), Some(f) if f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
 impl Shell {
     /// Runs a shell builtin; `None` when `argv[0]` is not one.
-    pub(crate) fn shell_builtin(&mut self, cx: &mut Ctx, argv: &[String], inp: &mut Input, out: &mut Output) -> Option<Res> {
+    pub(crate) fn shell_builtin(
+        &mut self,
+        cx: &mut Ctx,
+        argv: &[String],
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Option<Res> {
         let name = argv.first()?.as_str();
         let args = &argv[1..];
         let r = match name {
@@ -67,15 +74,30 @@ impl Shell {
                 Err(Ctl::Exit(code))
             }
             "return" => {
-                let code = args.first().and_then(|a| a.parse::<i64>().ok()).map(|n| (n & 255) as i32).unwrap_or(self.last_status);
+                let code = args
+                    .first()
+                    .and_then(|a| a.parse::<i64>().ok())
+                    .map(|n| (n & 255) as i32)
+                    .unwrap_or(self.last_status);
                 Err(Ctl::Return(code))
             }
             "break" | "continue" => {
-                let n = args.first().and_then(|a| a.parse::<usize>().ok()).unwrap_or(1).max(1);
-                Err(if name == "break" { Ctl::Break(n) } else { Ctl::Continue(n) })
+                let n = args
+                    .first()
+                    .and_then(|a| a.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                Err(if name == "break" {
+                    Ctl::Break(n)
+                } else {
+                    Ctl::Continue(n)
+                })
             }
             "shift" => {
-                let n = args.first().and_then(|a| a.parse::<usize>().ok()).unwrap_or(1);
+                let n = args
+                    .first()
+                    .and_then(|a| a.parse::<usize>().ok())
+                    .unwrap_or(1);
                 if n > self.positional.len() {
                     Ok(1)
                 } else {
@@ -94,7 +116,10 @@ impl Shell {
                 Ok(0)
             }
             "history" => {
-                let n = args.first().and_then(|a| a.parse::<usize>().ok()).unwrap_or(cx.history.len());
+                let n = args
+                    .first()
+                    .and_then(|a| a.parse::<usize>().ok())
+                    .unwrap_or(cx.history.len());
                 let start = cx.history.len().saturating_sub(n);
                 for (i, h) in cx.history.iter().enumerate().skip(start) {
                     out.stdout(format!("{:>5}  {h}\n", i + 1));
@@ -122,11 +147,15 @@ impl Shell {
             "read" => self.read(args, inp, out),
             "type" => Ok(self.type_cmd(args, out)),
             "command" => {
-                if args.first().map(String::as_str) == Some("-v") || args.first().map(String::as_str) == Some("-V") {
+                if args.first().map(String::as_str) == Some("-v")
+                    || args.first().map(String::as_str) == Some("-V")
+                {
                     let mut status = 0;
                     for a in &args[1..] {
                         match self.describe(a) {
-                            Some(Described::Alias(v)) => out.stdout(format!("alias {a}={}\n", single_quote(&v))),
+                            Some(Described::Alias(v)) => {
+                                out.stdout(format!("alias {a}={}\n", single_quote(&v)))
+                            }
                             Some(Described::File(p)) => out.stdout(format!("{p}\n")),
                             Some(_) => out.stdout(format!("{a}\n")),
                             None => status = 1,
@@ -155,7 +184,13 @@ impl Shell {
             return 1;
         }
         let (target, print) = match args.first().map(String::as_str) {
-            None => (self.vars.get("HOME").cloned().unwrap_or_else(|| "/root".into()), false),
+            None => (
+                self.vars
+                    .get("HOME")
+                    .cloned()
+                    .unwrap_or_else(|| "/root".into()),
+                false,
+            ),
             Some("-") => match self.vars.get("OLDPWD") {
                 Some(o) => (o.clone(), true),
                 None => {
@@ -188,7 +223,10 @@ impl Shell {
         if names.is_empty() {
             for k in self.exported.clone() {
                 match self.vars.get(&k) {
-                    Some(v) => out.stdout(format!("declare -x {k}=\"{}\"\n", v.replace('\\', "\\\\").replace('"', "\\\""))),
+                    Some(v) => out.stdout(format!(
+                        "declare -x {k}=\"{}\"\n",
+                        v.replace('\\', "\\\\").replace('"', "\\\"")
+                    )),
                     None => out.stdout(format!("declare -x {k}\n")),
                 }
             }
@@ -259,7 +297,14 @@ impl Shell {
         status
     }
 
-    fn source(&mut self, cx: &mut Ctx, name: &str, args: &[String], inp: &mut Input, out: &mut Output) -> Res {
+    fn source(
+        &mut self,
+        cx: &mut Ctx,
+        name: &str,
+        args: &[String],
+        inp: &mut Input,
+        out: &mut Output,
+    ) -> Res {
         let Some(file) = args.first() else {
             out.stderr(format!("bash: {name}: filename argument required\n{name}: usage: {name} filename [arguments]\n"));
             return Ok(2);
@@ -278,7 +323,11 @@ impl Shell {
             out.stderr(format!("bash: {file}: maximum nesting level exceeded\n"));
             return Err(Ctl::Fatal);
         }
-        let saved = if args.len() > 1 { Some(std::mem::replace(&mut self.positional, args[1..].to_vec())) } else { None };
+        let saved = if args.len() > 1 {
+            Some(std::mem::replace(&mut self.positional, args[1..].to_vec()))
+        } else {
+            None
+        };
         let r = self.run_text(cx, &text, true, inp, out);
         if let Some(p) = saved {
             self.positional = p;
@@ -353,15 +402,20 @@ impl Shell {
         if let Some(v) = self.aliases.get(name) {
             return Some(Described::Alias(v.clone()));
         }
-        if ["if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "in", "{", "}", "!", "[["]
-            .contains(&name)
+        if [
+            "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
+            "esac", "in", "{", "}", "!", "[[",
+        ]
+        .contains(&name)
         {
             return Some(Described::Keyword);
         }
         if self.functions.contains_key(name) {
             return Some(Described::Function);
         }
-        if SHELL_BUILTINS.contains(&name) || ["echo", "printf", "test", "[", "true", "false"].contains(&name) {
+        if SHELL_BUILTINS.contains(&name)
+            || ["echo", "printf", "test", "[", "true", "false"].contains(&name)
+        {
             return Some(Described::Builtin);
         }
         super::command_path(name).map(Described::File)
@@ -397,13 +451,18 @@ impl Shell {
                     match args.get(i).and_then(|v| v.parse::<f64>().ok()) {
                         Some(v) if v.is_finite() => interval = v.max(0.1),
                         _ => {
-                            out.stderr(format!("watch: failed to parse argument: '{}'\n", args.get(i).cloned().unwrap_or_default()));
+                            out.stderr(format!(
+                                "watch: failed to parse argument: '{}'\n",
+                                args.get(i).cloned().unwrap_or_default()
+                            ));
                             return 1;
                         }
                     }
                 }
                 "-t" | "--no-title" => title = false,
-                a if a.starts_with("-n") => interval = a[2..].parse::<f64>().unwrap_or(2.0).max(0.1),
+                a if a.starts_with("-n") => {
+                    interval = a[2..].parse::<f64>().unwrap_or(2.0).max(0.1)
+                }
                 _ => {}
             }
             i += 1;
@@ -416,9 +475,15 @@ impl Shell {
         if title {
             let left = format!("Every {interval:.1}s: {cmd}");
             let secs = cx.host.now_unix_ms() / 1000;
-            let right = format!("{}: {}", cx.host.hostname(), super::sys::format_date(secs as i64, "%a %b %e %H:%M:%S %Y"));
+            let right = format!(
+                "{}: {}",
+                cx.host.hostname(),
+                super::sys::format_date(secs as i64, "%a %b %e %H:%M:%S %Y")
+            );
             let width = 80usize;
-            let pad = width.saturating_sub(left.chars().count() + right.chars().count()).max(1);
+            let pad = width
+                .saturating_sub(left.chars().count() + right.chars().count())
+                .max(1);
             out.stdout(format!("{left}{}{right}\n\n", " ".repeat(pad)));
         }
         let mut sub = self.clone();
@@ -468,7 +533,10 @@ impl Shell {
             }
             return Ok(status);
         }
-        let words: Vec<String> = input.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string()).collect();
+        let words: Vec<String> = input
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_string())
+            .collect();
         if words.is_empty() {
             return self.dispatch(cx, &cmd, &mut none, out);
         }
@@ -498,7 +566,10 @@ enum Described {
 
 /// Quotes a value for `set` output when it needs it.
 fn shell_quote(v: &str) -> String {
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "/._-:=+,@%".contains(c)) {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:=+,@%".contains(c))
+    {
         v.to_string()
     } else {
         single_quote(v)

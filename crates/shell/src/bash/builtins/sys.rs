@@ -2,9 +2,29 @@
 
 use super::super::{CommandIo, Host};
 
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 use kubarium_engine::sim::clock::civil_from_days;
 
@@ -83,14 +103,17 @@ pub fn date(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32
             i += 1;
             args.get(i).cloned()
         } else {
-            a.strip_prefix("--date=").or_else(|| a.strip_prefix("-d").filter(|v| !v.is_empty())).map(str::to_string)
+            a.strip_prefix("--date=")
+                .or_else(|| a.strip_prefix("-d").filter(|v| !v.is_empty()))
+                .map(str::to_string)
         };
         if let Some(d) = date_arg {
             match d.strip_prefix('@').and_then(|n| n.parse::<i64>().ok()) {
                 Some(n) => secs = n,
                 None if d == "now" => {}
                 None => {
-                    io.out.stderr(format!("date: invalid date \u{2018}{d}\u{2019}\n"));
+                    io.out
+                        .stderr(format!("date: invalid date \u{2018}{d}\u{2019}\n"));
                     return 1;
                 }
             }
@@ -102,7 +125,8 @@ pub fn date(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32
             fmt = "%a, %d %b %Y %H:%M:%S %z".into();
         } else if a == "-u" || a == "--utc" {
         } else {
-            io.out.stderr(format!("date: invalid date \u{2018}{a}\u{2019}\n"));
+            io.out
+                .stderr(format!("date: invalid date \u{2018}{a}\u{2019}\n"));
             return 1;
         }
         i += 1;
@@ -114,7 +138,8 @@ pub fn date(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32
 /// `sleep N[smhd]...`: advances the simulated clock.
 pub fn sleep(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32 {
     if args.is_empty() {
-        io.out.stderr("sleep: missing operand\nTry 'sleep --help' for more information.\n");
+        io.out
+            .stderr("sleep: missing operand\nTry 'sleep --help' for more information.\n");
         return 1;
     }
     let mut total_ms: f64 = 0.0;
@@ -127,7 +152,9 @@ pub fn sleep(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i3
             _ => (a.as_str(), 1.0),
         };
         match num.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 && !num.starts_with('+') => total_ms += v * mult * 1000.0,
+            Ok(v) if v.is_finite() && v >= 0.0 && !num.starts_with('+') => {
+                total_ms += v * mult * 1000.0
+            }
             _ => {
                 io.out.stderr(format!("sleep: invalid time interval \u{2018}{a}\u{2019}\nTry 'sleep --help' for more information.\n"));
                 return 1;
@@ -177,8 +204,14 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(format_date(0, "%a %b %e %H:%M:%S %Z %Y"), "Thu Jan  1 00:00:00 UTC 1970");
-        assert_eq!(format_date(1_795_392_000, "%F %T %a"), "2026-11-23 00:00:00 Mon");
+        assert_eq!(
+            format_date(0, "%a %b %e %H:%M:%S %Z %Y"),
+            "Thu Jan  1 00:00:00 UTC 1970"
+        );
+        assert_eq!(
+            format_date(1_795_392_000, "%F %T %a"),
+            "2026-11-23 00:00:00 Mon"
+        );
         assert_eq!(format_date(951_782_400, "%F %j"), "2000-02-29 060");
     }
 }

@@ -5,7 +5,13 @@ use super::super::CommandIo;
 use std::collections::BTreeMap;
 
 /// A unary test (`-f file`, `-z str`, ...); `None` when `op` is not a unary operator.
-pub fn unary(op: &str, arg: &str, vfs: &Vfs, cwd: &str, vars: &BTreeMap<String, String>) -> Option<bool> {
+pub fn unary(
+    op: &str,
+    arg: &str,
+    vfs: &Vfs,
+    cwd: &str,
+    vars: &BTreeMap<String, String>,
+) -> Option<bool> {
     let path = || vfs.resolve(cwd, arg);
     Some(match op {
         "-z" => arg.is_empty(),
@@ -24,7 +30,11 @@ pub fn unary(op: &str, arg: &str, vfs: &Vfs, cwd: &str, vars: &BTreeMap<String, 
 
 /// A binary test; the error is bash's message after `bash: `.
 pub fn binary(a: &str, op: &str, b: &str, vfs: &Vfs, cwd: &str) -> Result<bool, String> {
-    let int = |s: &str| -> Result<i64, String> { s.trim().parse::<i64>().map_err(|_| format!("{s}: integer expression expected")) };
+    let int = |s: &str| -> Result<i64, String> {
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{s}: integer expression expected"))
+    };
     Ok(match op {
         "=" | "==" => a == b,
         "!=" => a != b,
@@ -39,7 +49,13 @@ pub fn binary(a: &str, op: &str, b: &str, vfs: &Vfs, cwd: &str) -> Result<bool, 
         "-nt" | "-ot" => {
             let m = |p: &str| vfs.metadata(&vfs.resolve(cwd, p)).map(|m| m.mtime_ms).ok();
             match (m(a), m(b)) {
-                (Some(x), Some(y)) => if op == "-nt" { x > y } else { x < y },
+                (Some(x), Some(y)) => {
+                    if op == "-nt" {
+                        x > y
+                    } else {
+                        x < y
+                    }
+                }
                 (Some(_), None) => op == "-nt",
                 (None, Some(_)) => op == "-ot",
                 _ => false,
@@ -51,11 +67,45 @@ pub fn binary(a: &str, op: &str, b: &str, vfs: &Vfs, cwd: &str) -> Result<bool, 
 }
 
 fn is_binary(op: &str) -> bool {
-    matches!(op, "=" | "==" | "!=" | "<" | ">" | "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" | "-nt" | "-ot" | "-ef")
+    matches!(
+        op,
+        "=" | "=="
+            | "!="
+            | "<"
+            | ">"
+            | "-eq"
+            | "-ne"
+            | "-lt"
+            | "-le"
+            | "-gt"
+            | "-ge"
+            | "-nt"
+            | "-ot"
+            | "-ef"
+    )
 }
 
 fn is_unary(op: &str) -> bool {
-    matches!(op, "-z" | "-n" | "-e" | "-a" | "-f" | "-d" | "-s" | "-r" | "-w" | "-x" | "-L" | "-h" | "-p" | "-S" | "-b" | "-c" | "-t" | "-v")
+    matches!(
+        op,
+        "-z" | "-n"
+            | "-e"
+            | "-a"
+            | "-f"
+            | "-d"
+            | "-s"
+            | "-r"
+            | "-w"
+            | "-x"
+            | "-L"
+            | "-h"
+            | "-p"
+            | "-S"
+            | "-b"
+            | "-c"
+            | "-t"
+            | "-v"
+    )
 }
 
 struct T<'a, 'b> {
@@ -87,7 +137,9 @@ impl T<'_, '_> {
                     return Ok(y.is_empty());
                 }
                 if is_unary(&x) {
-                    return Ok(unary(&x, &y, self.io.vfs, self.io.cwd, &self.empty).unwrap_or(false));
+                    return Ok(
+                        unary(&x, &y, self.io.vfs, self.io.cwd, &self.empty).unwrap_or(false)
+                    );
                 }
                 Err(format!("{x}: unary operator expected"))
             }
@@ -186,7 +238,12 @@ pub fn run(args: &[String], io: &mut CommandIo<'_>, bracket: bool) -> i32 {
     } else {
         args
     };
-    let mut t = T { args, pos: 0, io, empty: BTreeMap::new() };
+    let mut t = T {
+        args,
+        pos: 0,
+        io,
+        empty: BTreeMap::new(),
+    };
     let r = t.eval_n(args.len());
     let done = t.pos;
     match r {

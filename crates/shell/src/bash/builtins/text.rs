@@ -31,17 +31,35 @@ fn unescape(s: &str) -> (String, bool) {
             '\\' => out.push('\\'),
             'c' => return (out, true),
             '0' => {
-                let digits: String = chars[i + 1..].iter().take(3).take_while(|c| c.is_digit(8)).collect();
+                let digits: String = chars[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|c| c.is_digit(8))
+                    .collect();
                 i += digits.len();
-                out.push(u32::from_str_radix(if digits.is_empty() { "0" } else { &digits }, 8).ok().and_then(char::from_u32).unwrap_or('\0'));
+                out.push(
+                    u32::from_str_radix(if digits.is_empty() { "0" } else { &digits }, 8)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .unwrap_or('\0'),
+                );
             }
             'x' => {
-                let digits: String = chars[i + 1..].iter().take(2).take_while(|c| c.is_ascii_hexdigit()).collect();
+                let digits: String = chars[i + 1..]
+                    .iter()
+                    .take(2)
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .collect();
                 if digits.is_empty() {
                     out.push_str("\\x");
                 } else {
                     i += digits.len();
-                    out.push(u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32).unwrap_or('\0'));
+                    out.push(
+                        u32::from_str_radix(&digits, 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                            .unwrap_or('\0'),
+                    );
                 }
             }
             other => {
@@ -92,7 +110,8 @@ pub fn echo(args: &[String], io: &mut CommandIo<'_>) -> i32 {
 /// precision; the format is reused while arguments remain.
 pub fn printf(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let Some(format) = args.first() else {
-        io.out.stderr("printf: usage: printf [-v var] format [arguments]\n");
+        io.out
+            .stderr("printf: usage: printf [-v var] format [arguments]\n");
         return 2;
     };
     let fmt: Vec<char> = format.chars().collect();
@@ -178,7 +197,8 @@ pub fn printf(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                     let n = match parse_int(&arg) {
                         Some(n) => n,
                         None => {
-                            io.out.stderr(format!("bash: printf: {arg}: invalid number\n"));
+                            io.out
+                                .stderr(format!("bash: printf: {arg}: invalid number\n"));
                             status = 1;
                             0
                         }
@@ -197,22 +217,31 @@ pub fn printf(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                         ""
                     };
                     let digits = match precision {
-                        Some(p) if digits.len() < p => format!("{}{digits}", "0".repeat(p - digits.len())),
+                        Some(p) if digits.len() < p => {
+                            format!("{}{digits}", "0".repeat(p - digits.len()))
+                        }
                         _ => digits,
                     };
                     let w: usize = width.parse().unwrap_or(0);
-                    if flags.contains('0') && !flags.contains('-') && sign.len() + digits.len() < w {
-                        format!("{sign}{}{digits}", "0".repeat(w - sign.len() - digits.len()))
+                    if flags.contains('0') && !flags.contains('-') && sign.len() + digits.len() < w
+                    {
+                        format!(
+                            "{sign}{}{digits}",
+                            "0".repeat(w - sign.len() - digits.len())
+                        )
                     } else {
                         format!("{sign}{digits}")
                     }
                 }
                 'f' | 'e' | 'g' | 'F' | 'E' | 'G' => {
-                    let v: f64 = if arg.is_empty() { 0.0 } else {
+                    let v: f64 = if arg.is_empty() {
+                        0.0
+                    } else {
                         match arg.trim().parse() {
                             Ok(v) => v,
                             Err(_) => {
-                                io.out.stderr(format!("bash: printf: {arg}: invalid number\n"));
+                                io.out
+                                    .stderr(format!("bash: printf: {arg}: invalid number\n"));
                                 status = 1;
                                 0.0
                             }
@@ -226,7 +255,9 @@ pub fn printf(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                     }
                 }
                 other => {
-                    io.out.stderr(format!("bash: printf: `{other}': invalid format character\n"));
+                    io.out.stderr(format!(
+                        "bash: printf: `{other}': invalid format character\n"
+                    ));
                     io.out.stdout(out);
                     return 1;
                 }
@@ -270,15 +301,19 @@ fn parse_int(s: &str) -> Option<i64> {
     t.parse().ok()
 }
 
-const GREP_USAGE: &str = "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n";
+const GREP_USAGE: &str =
+    "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n";
 
 /// A context length as GNU grep reads it: a non-negative decimal number.
 fn grep_context_len(v: &str, io: &mut CommandIo<'_>) -> Option<usize> {
     match v.parse::<u64>() {
         Ok(n) => Some(n.min(usize::MAX as u64) as usize),
-        Err(_) if !v.is_empty() && !v.starts_with('-') && v.chars().all(|c| c.is_ascii_digit()) => Some(usize::MAX),
+        Err(_) if !v.is_empty() && !v.starts_with('-') && v.chars().all(|c| c.is_ascii_digit()) => {
+            Some(usize::MAX)
+        }
         Err(_) => {
-            io.out.stderr(format!("grep: {v}: invalid context length argument\n"));
+            io.out
+                .stderr(format!("grep: {v}: invalid context length argument\n"));
             None
         }
     }
@@ -302,7 +337,8 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let mut files: Vec<String> = Vec::new();
     let mut flags = String::new();
     // GNU grep: -A/-B win over -C/-NUM whatever the order; any of them turns on separators.
-    let (mut after, mut before, mut context): (Option<usize>, Option<usize>, Option<usize>) = (None, None, None);
+    let (mut after, mut before, mut context): (Option<usize>, Option<usize>, Option<usize>) =
+        (None, None, None);
     let mut max_count: Option<usize> = None;
     let mut group_separator: Option<String> = Some("--".into());
     let mut i = 0;
@@ -316,8 +352,15 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (a.as_str(), None),
             };
-            const WITH_ARG: [&str; 7] =
-                ["--after-context", "--before-context", "--context", "--max-count", "--regexp", "--group-separator", "--label"];
+            const WITH_ARG: [&str; 7] = [
+                "--after-context",
+                "--before-context",
+                "--context",
+                "--max-count",
+                "--regexp",
+                "--group-separator",
+                "--label",
+            ];
             let value = if WITH_ARG.contains(&name) {
                 match inline {
                     Some(v) => Some(v),
@@ -326,7 +369,9 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                         match args.get(i) {
                             Some(v) => Some(v.clone()),
                             None => {
-                                io.out.stderr(format!("grep: option '{name}' requires an argument\n{GREP_USAGE}"));
+                                io.out.stderr(format!(
+                                    "grep: option '{name}' requires an argument\n{GREP_USAGE}"
+                                ));
                                 return 2;
                             }
                         }
@@ -353,7 +398,9 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                 "--group-separator" => group_separator = Some(v.to_string()),
                 "--regexp" => patterns.push(v.to_string()),
                 "--after-context" | "--before-context" | "--context" => {
-                    let Some(n) = grep_context_len(v, io) else { return 2 };
+                    let Some(n) = grep_context_len(v, io) else {
+                        return 2;
+                    };
                     match name {
                         "--after-context" => after = Some(n),
                         "--before-context" => before = Some(n),
@@ -376,7 +423,9 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                 if c.is_ascii_digit() {
                     let d = digits.get_or_insert_with(String::new);
                     d.push(c);
-                    let Some(n) = grep_context_len(d, io) else { return 2 };
+                    let Some(n) = grep_context_len(d, io) else {
+                        return 2;
+                    };
                     context = Some(n);
                     k += 1;
                     continue;
@@ -389,7 +438,9 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                         match args.get(i) {
                             Some(p) => p.clone(),
                             None => {
-                                io.out.stderr(format!("grep: option requires an argument -- '{c}'\n{GREP_USAGE}"));
+                                io.out.stderr(format!(
+                                    "grep: option requires an argument -- '{c}'\n{GREP_USAGE}"
+                                ));
                                 return 2;
                             }
                         }
@@ -403,7 +454,9 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                             None => return 2,
                         },
                         _ => {
-                            let Some(n) = grep_context_len(&v, io) else { return 2 };
+                            let Some(n) = grep_context_len(&v, io) else {
+                                return 2;
+                            };
                             match c {
                                 'A' => after = Some(n),
                                 'B' => before = Some(n),
@@ -485,12 +538,24 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                 }
             }
         };
-        let label = if f == "-" { "(standard input)".to_string() } else { f.clone() };
+        let label = if f == "-" {
+            "(standard input)".to_string()
+        } else {
+            f.clone()
+        };
         let prefix = |ln: usize, sep: char| {
             format!(
                 "{}{}",
-                if show_names { format!("{label}{sep}") } else { String::new() },
-                if numbers { format!("{}{sep}", ln + 1) } else { String::new() }
+                if show_names {
+                    format!("{label}{sep}")
+                } else {
+                    String::new()
+                },
+                if numbers {
+                    format!("{}{sep}", ln + 1)
+                } else {
+                    String::new()
+                }
             )
         };
         // A context line: the whole line with `-` separators; nothing under `-o`.
@@ -557,7 +622,10 @@ pub fn grep(args: &[String], io: &mut CommandIo<'_>) -> i32 {
             if only && !invert {
                 let mut pos = 0;
                 while pos <= chars.len() {
-                    let m = regexes.iter().filter_map(|r| r.find_at(&chars, pos, word)).min_by_key(|(s, e)| (*s, usize::MAX - e));
+                    let m = regexes
+                        .iter()
+                        .filter_map(|r| r.find_at(&chars, pos, word))
+                        .min_by_key(|(s, e)| (*s, usize::MAX - e));
                     match m {
                         Some((s, e)) if e > s => {
                             out.push_str(&prefix);
@@ -627,7 +695,12 @@ pub fn wc(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let (l, w, c, m) = if flags.is_empty() {
         (true, true, true, false)
     } else {
-        (flags.contains('l'), flags.contains('w'), flags.contains('c'), flags.contains('m'))
+        (
+            flags.contains('l'),
+            flags.contains('w'),
+            flags.contains('c'),
+            flags.contains('m'),
+        )
     };
     let from_stdin = files.is_empty();
     if from_stdin {
@@ -648,11 +721,23 @@ pub fn wc(args: &[String], io: &mut CommandIo<'_>) -> i32 {
             status = 1;
             continue;
         };
-        let counts = [text.matches('\n').count(), text.split_whitespace().count(), text.chars().count(), text.len()];
+        let counts = [
+            text.matches('\n').count(),
+            text.split_whitespace().count(),
+            text.chars().count(),
+            text.len(),
+        ];
         for k in 0..4 {
             total[k] += counts[k];
         }
-        rows.push((counts, if f == "-" && from_stdin { None } else { Some(f.clone()) }));
+        rows.push((
+            counts,
+            if f == "-" && from_stdin {
+                None
+            } else {
+                Some(f.clone())
+            },
+        ));
     }
     if files.len() > 1 {
         rows.push((total, Some("total".into())));
@@ -669,7 +754,12 @@ pub fn wc(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let mut out = String::new();
     for (counts, name) in rows {
         let vals = [counts[0], counts[1], counts[2], counts[3]];
-        let cols: Vec<String> = selected.iter().zip(vals).filter(|(s, _)| **s).map(|(_, v)| format!("{v:>width$}")).collect();
+        let cols: Vec<String> = selected
+            .iter()
+            .zip(vals)
+            .filter(|(s, _)| **s)
+            .map(|(_, v)| format!("{v:>width$}"))
+            .collect();
         out.push_str(&cols.join(" "));
         if let Some(n) = name {
             out.push(' ');
@@ -704,7 +794,12 @@ fn gather(prog: &str, files: &[String], io: &mut CommandIo<'_>) -> (String, i32)
 
 fn leading_number(s: &str) -> f64 {
     let t = s.trim_start();
-    let end = t.char_indices().take_while(|(i, c)| c.is_ascii_digit() || *c == '.' || (*i == 0 && *c == '-')).map(|(i, c)| i + c.len_utf8()).last().unwrap_or(0);
+    let end = t
+        .char_indices()
+        .take_while(|(i, c)| c.is_ascii_digit() || *c == '.' || (*i == 0 && *c == '-'))
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
     t[..end].parse().unwrap_or(0.0)
 }
 
@@ -742,10 +837,17 @@ pub fn sort(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         match key {
             None => line.to_string(),
             Some(k) => match sep {
-                Some(s) => line.split(s).nth(k.saturating_sub(1)).unwrap_or("").to_string(),
+                Some(s) => line
+                    .split(s)
+                    .nth(k.saturating_sub(1))
+                    .unwrap_or("")
+                    .to_string(),
                 None => {
                     // Blank-separated fields keep their leading blanks, as in GNU sort.
-                    line.split_whitespace().skip(k.saturating_sub(1)).collect::<Vec<_>>().join(" ")
+                    line.split_whitespace()
+                        .skip(k.saturating_sub(1))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 }
             },
         }
@@ -755,13 +857,21 @@ pub fn sort(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     lines.sort_by(|a, b| {
         let (fa, fb) = (field(a), field(b));
         let primary = if numeric {
-            leading_number(&fa).partial_cmp(&leading_number(&fb)).unwrap_or(std::cmp::Ordering::Equal)
+            leading_number(&fa)
+                .partial_cmp(&leading_number(&fb))
+                .unwrap_or(std::cmp::Ordering::Equal)
         } else if fold {
             fa.to_lowercase().cmp(&fb.to_lowercase())
         } else {
             fa.cmp(&fb)
         };
-        primary.then_with(|| if flags.contains('u') && key.is_none() { std::cmp::Ordering::Equal } else { a.cmp(b) })
+        primary.then_with(|| {
+            if flags.contains('u') && key.is_none() {
+                std::cmp::Ordering::Equal
+            } else {
+                a.cmp(b)
+            }
+        })
     });
     if flags.contains('r') {
         lines.reverse();
@@ -787,19 +897,37 @@ pub fn sort(args: &[String], io: &mut CommandIo<'_>) -> i32 {
 fn parse_key(v: &str, flags: &mut String) -> Option<usize> {
     let first = v.split(',').next().unwrap_or("");
     let digits: String = first.chars().take_while(|c| c.is_ascii_digit()).collect();
-    flags.extend(first.chars().skip_while(|c| c.is_ascii_digit() || *c == '.'));
+    flags.extend(
+        first
+            .chars()
+            .skip_while(|c| c.is_ascii_digit() || *c == '.'),
+    );
     digits.parse().ok()
 }
 
 /// `uniq [-c] [-d] [-u] [FILE]`.
 pub fn uniq(args: &[String], io: &mut CommandIo<'_>) -> i32 {
-    let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| &a[1..]).collect();
-    let files: Vec<String> = args.iter().filter(|a| !(a.starts_with('-') && a.len() > 1)).take(1).cloned().collect();
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-') && a.len() > 1)
+        .map(|a| &a[1..])
+        .collect();
+    let files: Vec<String> = args
+        .iter()
+        .filter(|a| !(a.starts_with('-') && a.len() > 1))
+        .take(1)
+        .cloned()
+        .collect();
     let (text, status) = gather("uniq", &files, io);
     let mut groups: Vec<(usize, &str)> = Vec::new();
     for line in lines_of(&text) {
         match groups.last_mut() {
-            Some((n, l)) if (*l == line) || (flags.contains('i') && l.to_lowercase() == line.to_lowercase()) => *n += 1,
+            Some((n, l))
+                if (*l == line)
+                    || (flags.contains('i') && l.to_lowercase() == line.to_lowercase()) =>
+            {
+                *n += 1
+            }
             _ => groups.push((1, line)),
         }
     }
@@ -850,7 +978,9 @@ pub fn head_tail(args: &[String], io: &mut CommandIo<'_>, head: bool) -> i32 {
     let all_but = count.starts_with('-');
     let Ok(n) = count.trim_start_matches(['+', '-']).parse::<usize>() else {
         let what = if bytes { "bytes" } else { "lines" };
-        io.out.stderr(format!("{prog}: invalid number of {what}: \u{2018}{count}\u{2019}\n"));
+        io.out.stderr(format!(
+            "{prog}: invalid number of {what}: \u{2018}{count}\u{2019}\n"
+        ));
         return 1;
     };
     if files.is_empty() {
@@ -868,12 +998,19 @@ pub fn head_tail(args: &[String], io: &mut CommandIo<'_>, head: bool) -> i32 {
             if k > 0 {
                 out.push('\n');
             }
-            out.push_str(&format!("==> {} <==\n", if f == "-" { "standard input" } else { f }));
+            out.push_str(&format!(
+                "==> {} <==\n",
+                if f == "-" { "standard input" } else { f }
+            ));
         }
         if bytes {
             let b = text.as_bytes();
             let slice = if head {
-                if all_but { &b[..b.len().saturating_sub(n)] } else { &b[..n.min(b.len())] }
+                if all_but {
+                    &b[..b.len().saturating_sub(n)]
+                } else {
+                    &b[..n.min(b.len())]
+                }
             } else if from_start {
                 &b[n.saturating_sub(1).min(b.len())..]
             } else {
@@ -884,7 +1021,11 @@ pub fn head_tail(args: &[String], io: &mut CommandIo<'_>, head: bool) -> i32 {
         }
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let picked: &[&str] = if head {
-            if all_but { &lines[..lines.len().saturating_sub(n)] } else { &lines[..n.min(lines.len())] }
+            if all_but {
+                &lines[..lines.len().saturating_sub(n)]
+            } else {
+                &lines[..n.min(lines.len())]
+            }
         } else if from_start {
             &lines[n.saturating_sub(1).min(lines.len())..]
         } else {
@@ -903,7 +1044,11 @@ fn parse_list(list: &str) -> Option<Vec<(usize, usize)>> {
         let (a, b) = match part.split_once('-') {
             Some((a, b)) => (
                 if a.is_empty() { 1 } else { a.parse().ok()? },
-                if b.is_empty() { usize::MAX } else { b.parse().ok()? },
+                if b.is_empty() {
+                    usize::MAX
+                } else {
+                    b.parse().ok()?
+                },
             ),
             None => {
                 let n = part.parse().ok()?;
@@ -973,10 +1118,20 @@ pub fn cut(args: &[String], io: &mut CommandIo<'_>) -> i32 {
                 }
                 continue;
             }
-            let picked: Vec<&str> = line.split(delim).enumerate().filter(|(k, _)| within(k + 1)).map(|(_, f)| f).collect();
+            let picked: Vec<&str> = line
+                .split(delim)
+                .enumerate()
+                .filter(|(k, _)| within(k + 1))
+                .map(|(_, f)| f)
+                .collect();
             out.push_str(&picked.join(&delim.to_string()));
         } else {
-            out.extend(line.chars().enumerate().filter(|(k, _)| within(k + 1)).map(|(_, c)| c));
+            out.extend(
+                line.chars()
+                    .enumerate()
+                    .filter(|(k, _)| within(k + 1))
+                    .map(|(_, c)| c),
+            );
         }
         out.push('\n');
     }
@@ -1003,7 +1158,10 @@ fn tr_set(s: &str) -> Vec<char> {
                     "alnum" => ('0'..='9').chain('A'..='Z').chain('a'..='z').collect(),
                     "space" => vec![' ', '\t', '\n', '\r', '\x0b', '\x0c'],
                     "blank" => vec![' ', '\t'],
-                    "punct" => (0u8..128).map(char::from).filter(|c| c.is_ascii_punctuation()).collect(),
+                    "punct" => (0u8..128)
+                        .map(char::from)
+                        .filter(|c| c.is_ascii_punctuation())
+                        .collect(),
                     _ => Vec::new(),
                 };
                 out.extend(range);
@@ -1025,16 +1183,27 @@ fn tr_set(s: &str) -> Vec<char> {
 
 /// `tr [-d] [-s] SET1 [SET2]`.
 pub fn tr(args: &[String], io: &mut CommandIo<'_>) -> i32 {
-    let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| &a[1..]).collect();
-    let sets: Vec<&String> = args.iter().filter(|a| !(a.starts_with('-') && a.len() > 1)).collect();
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-') && a.len() > 1)
+        .map(|a| &a[1..])
+        .collect();
+    let sets: Vec<&String> = args
+        .iter()
+        .filter(|a| !(a.starts_with('-') && a.len() > 1))
+        .collect();
     let delete = flags.contains('d');
     let squeeze = flags.contains('s');
     if sets.is_empty() {
-        io.out.stderr("tr: missing operand\nTry 'tr --help' for more information.\n");
+        io.out
+            .stderr("tr: missing operand\nTry 'tr --help' for more information.\n");
         return 1;
     }
     if sets.len() == 1 && !delete && !squeeze {
-        io.out.stderr(format!("tr: missing operand after \u{2018}{}\u{2019}\nTry 'tr --help' for more information.\n", sets[0]));
+        io.out.stderr(format!(
+            "tr: missing operand after \u{2018}{}\u{2019}\nTry 'tr --help' for more information.\n",
+            sets[0]
+        ));
         return 1;
     }
     let s1 = tr_set(sets[0]);
@@ -1073,7 +1242,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64_encode(data: &[u8]) -> String {
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
         for k in 0..4 {
             if k <= chunk.len() {
@@ -1192,11 +1365,15 @@ pub fn seq(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         i += 1;
     }
     if nums.is_empty() {
-        io.out.stderr("seq: missing operand\nTry 'seq --help' for more information.\n");
+        io.out
+            .stderr("seq: missing operand\nTry 'seq --help' for more information.\n");
         return 1;
     }
     if nums.len() > 3 {
-        io.out.stderr(format!("seq: extra operand \u{2018}{}\u{2019}\nTry 'seq --help' for more information.\n", nums[3]));
+        io.out.stderr(format!(
+            "seq: extra operand \u{2018}{}\u{2019}\nTry 'seq --help' for more information.\n",
+            nums[3]
+        ));
         return 1;
     }
     let mut vals = Vec::new();
@@ -1219,9 +1396,17 @@ pub fn seq(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         io.out.stderr(format!("seq: invalid Zero increment value: \u{2018}{}\u{2019}\nTry 'seq --help' for more information.\n", nums[1]));
         return 1;
     }
-    let decimals = nums.iter().map(|n| n.split_once('.').map(|(_, d)| d.len()).unwrap_or(0)).max().unwrap_or(0);
+    let decimals = nums
+        .iter()
+        .map(|n| n.split_once('.').map(|(_, d)| d.len()).unwrap_or(0))
+        .max()
+        .unwrap_or(0);
     let fmt = |v: f64| format!("{v:.decimals$}");
-    let width = if equal_width { fmt(first).len().max(fmt(last).len()) } else { 0 };
+    let width = if equal_width {
+        fmt(first).len().max(fmt(last).len())
+    } else {
+        0
+    };
     let mut out = String::new();
     let mut k = 0u64;
     loop {
@@ -1234,7 +1419,11 @@ pub fn seq(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         }
         let s = fmt(v);
         if equal_width && s.len() < width {
-            let (sign, digits) = if let Some(d) = s.strip_prefix('-') { ("-", d) } else { ("", s.as_str()) };
+            let (sign, digits) = if let Some(d) = s.strip_prefix('-') {
+                ("-", d)
+            } else {
+                ("", s.as_str())
+            };
             out.push_str(&format!("{sign}{}{digits}", "0".repeat(width - s.len())));
         } else {
             out.push_str(&s);
@@ -1242,7 +1431,8 @@ pub fn seq(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         k += 1;
         if out.len() > MAX_OUTPUT_BYTES {
             io.out.stdout(out);
-            io.out.stderr("seq: output limit exceeded (16 MiB; sandbox limit)\n");
+            io.out
+                .stderr("seq: output limit exceeded (16 MiB; sandbox limit)\n");
             return 1;
         }
     }

@@ -15,8 +15,13 @@ pub fn row(obj: &Object, ctx: &RowContext) -> Vec<String> {
 
 /// The cells of kubectl's `printConfigMap`.
 pub fn config_map_row(cm: &ConfigMap, ctx: &RowContext) -> Vec<String> {
-    let data = cm.data.as_ref().map_or(0, |d| d.len()) + cm.binary_data.as_ref().map_or(0, |d| d.len());
-    vec![cm.metadata.name.clone().unwrap_or_default(), data.to_string(), ctx.since(cm.metadata.creation_timestamp.as_ref())]
+    let data =
+        cm.data.as_ref().map_or(0, |d| d.len()) + cm.binary_data.as_ref().map_or(0, |d| d.len());
+    vec![
+        cm.metadata.name.clone().unwrap_or_default(),
+        data.to_string(),
+        ctx.since(cm.metadata.creation_timestamp.as_ref()),
+    ]
 }
 
 #[cfg(test)]
@@ -29,7 +34,9 @@ mod tests {
             "data": {"ca.crt": "x", "b": "y"}, "binaryData": {"bin": "AAE="}
         }))
         .unwrap();
-        let ctx = RowContext { now_unix_ms: 1_795_424_400_000 + 90_000 };
+        let ctx = RowContext {
+            now_unix_ms: 1_795_424_400_000 + 90_000,
+        };
         assert_eq!(config_map_row(&cm, &ctx), ["kube-root-ca.crt", "3", "90s"]);
     }
 }

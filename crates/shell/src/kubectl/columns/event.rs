@@ -38,8 +38,16 @@ pub fn first_seen(e: &Event, ctx: &RowContext) -> String {
 /// `formatEventSource` joins them: `kubelet, w1-k8s`.
 pub fn event_source(e: &Event) -> String {
     let src = e.source.clone().unwrap_or_default();
-    let component = src.component.filter(|c| !c.is_empty()).or_else(|| e.reporting_component.clone()).unwrap_or_default();
-    let instance = src.host.filter(|h| !h.is_empty()).or_else(|| e.reporting_instance.clone()).unwrap_or_default();
+    let component = src
+        .component
+        .filter(|c| !c.is_empty())
+        .or_else(|| e.reporting_component.clone())
+        .unwrap_or_default();
+    let instance = src
+        .host
+        .filter(|h| !h.is_empty())
+        .or_else(|| e.reporting_instance.clone())
+        .unwrap_or_default();
     if instance.is_empty() {
         component
     } else {
@@ -64,7 +72,12 @@ pub fn event_row(e: &Event, ctx: &RowContext) -> Vec<String> {
     } else if count == 0 {
         count = 1;
     }
-    let kind = e.involved_object.kind.clone().unwrap_or_default().to_lowercase();
+    let kind = e
+        .involved_object
+        .kind
+        .clone()
+        .unwrap_or_default()
+        .to_lowercase();
     let target = match e.involved_object.name.as_deref().filter(|n| !n.is_empty()) {
         Some(name) => format!("{kind}/{name}"),
         None => kind,
@@ -96,10 +109,23 @@ mod tests {
             "firstTimestamp": "2026-11-23T09:09:50Z", "lastTimestamp": "2026-11-23T09:09:50Z"
         }))
         .unwrap();
-        let ctx = RowContext { now_unix_ms: 1_795_424_400_000 + 600_000 };
+        let ctx = RowContext {
+            now_unix_ms: 1_795_424_400_000 + 600_000,
+        };
         assert_eq!(
             event_row(&e, &ctx),
-            ["10s", "Normal", "Scheduled", "pod/web", "", "default-scheduler", "Successfully assigned default/web to w1-k8s", "10s", "1", "web.1870"]
+            [
+                "10s",
+                "Normal",
+                "Scheduled",
+                "pod/web",
+                "",
+                "default-scheduler",
+                "Successfully assigned default/web to w1-k8s",
+                "10s",
+                "1",
+                "web.1870"
+            ]
         );
     }
 }

@@ -67,7 +67,11 @@ pub struct Printer {
 impl Printer {
     /// Headers as kubectl prints them (upper-cased), without the wide ones unless `wide`.
     pub fn headers(&self, wide: bool) -> Vec<String> {
-        self.columns.iter().filter(|c| wide || c.priority == 0).map(|c| c.name.to_uppercase()).collect()
+        self.columns
+            .iter()
+            .filter(|c| wide || c.priority == 0)
+            .map(|c| c.name.to_uppercase())
+            .collect()
     }
 
     /// The cells of one object's row, without the wide ones unless `wide`.
@@ -87,20 +91,44 @@ impl Printer {
 pub const DEFAULT_COLUMNS: &[Column] = &[col("Name"), col("Age")];
 
 fn default_row(obj: &Object, ctx: &RowContext) -> Vec<String> {
-    vec![obj.name().to_string(), ctx.since(obj.metadata().creation_timestamp.as_ref())]
+    vec![
+        obj.name().to_string(),
+        ctx.since(obj.metadata().creation_timestamp.as_ref()),
+    ]
 }
 
 /// The printer of a kind.
 pub fn printer_for(kind: Kind) -> Printer {
     match kind {
-        Kind::Pod => Printer { columns: pod::COLUMNS, row: pod::row },
-        Kind::Node => Printer { columns: node::COLUMNS, row: node::row },
-        Kind::Namespace => Printer { columns: namespace::COLUMNS, row: namespace::row },
-        Kind::Event => Printer { columns: event::COLUMNS, row: event::row },
-        Kind::ConfigMap => Printer { columns: config_map::COLUMNS, row: config_map::row },
-        Kind::Secret => Printer { columns: secret::COLUMNS, row: secret::row },
+        Kind::Pod => Printer {
+            columns: pod::COLUMNS,
+            row: pod::row,
+        },
+        Kind::Node => Printer {
+            columns: node::COLUMNS,
+            row: node::row,
+        },
+        Kind::Namespace => Printer {
+            columns: namespace::COLUMNS,
+            row: namespace::row,
+        },
+        Kind::Event => Printer {
+            columns: event::COLUMNS,
+            row: event::row,
+        },
+        Kind::ConfigMap => Printer {
+            columns: config_map::COLUMNS,
+            row: config_map::row,
+        },
+        Kind::Secret => Printer {
+            columns: secret::COLUMNS,
+            row: secret::row,
+        },
         #[allow(unreachable_patterns)]
-        _ => Printer { columns: DEFAULT_COLUMNS, row: default_row },
+        _ => Printer {
+            columns: DEFAULT_COLUMNS,
+            row: default_row,
+        },
     }
 }
 
@@ -112,7 +140,11 @@ pub fn human_duration_ms(ms: i64) -> String {
 /// `labels.FormatLabels`: `k=v` pairs sorted by key, comma-joined; `<none>` when empty.
 pub fn format_labels(labels: Option<&std::collections::BTreeMap<String, String>>) -> String {
     match labels {
-        Some(m) if !m.is_empty() => m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+        Some(m) if !m.is_empty() => m
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => "<none>".to_string(),
     }
 }

@@ -17,7 +17,10 @@ pub fn row(obj: &Object, ctx: &RowContext) -> Vec<String> {
 pub fn namespace_row(ns: &Namespace, ctx: &RowContext) -> Vec<String> {
     vec![
         ns.metadata.name.clone().unwrap_or_default(),
-        ns.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default(),
+        ns.status
+            .as_ref()
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_default(),
         ctx.since(ns.metadata.creation_timestamp.as_ref()),
     ]
 }
@@ -32,7 +35,9 @@ mod tests {
             "status": {"phase": "Active"}
         }))
         .unwrap();
-        let ctx = RowContext { now_unix_ms: 1_795_424_400_000 + 3 * 3600 * 1000 };
+        let ctx = RowContext {
+            now_unix_ms: 1_795_424_400_000 + 3 * 3600 * 1000,
+        };
         assert_eq!(namespace_row(&ns, &ctx), ["kube-system", "Active", "3h"]);
     }
 }

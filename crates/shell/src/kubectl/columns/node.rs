@@ -52,8 +52,16 @@ pub fn node_roles(node: &Node) -> Vec<String> {
 pub fn node_status(node: &Node) -> String {
     let mut status = Vec::new();
     let conditions = node.status.as_ref().and_then(|s| s.conditions.as_ref());
-    if let Some(c) = conditions.into_iter().flatten().find(|c| c.type_ == "Ready") {
-        status.push(if c.status == "True" { "Ready".to_string() } else { "NotReady".to_string() });
+    if let Some(c) = conditions
+        .into_iter()
+        .flatten()
+        .find(|c| c.type_ == "Ready")
+    {
+        status.push(if c.status == "True" {
+            "Ready".to_string()
+        } else {
+            "NotReady".to_string()
+        });
     }
     if status.is_empty() {
         status.push("Unknown".to_string());
@@ -76,12 +84,26 @@ fn address(node: &Node, type_: &str) -> String {
 /// The cells of kubectl's `printNode`.
 pub fn node_row(node: &Node, ctx: &RowContext) -> Vec<String> {
     let roles = node_roles(node);
-    let info = node.status.as_ref().and_then(|s| s.node_info.clone()).unwrap_or_default();
-    let or_unknown = |s: String| if s.is_empty() { "<unknown>".to_string() } else { s };
+    let info = node
+        .status
+        .as_ref()
+        .and_then(|s| s.node_info.clone())
+        .unwrap_or_default();
+    let or_unknown = |s: String| {
+        if s.is_empty() {
+            "<unknown>".to_string()
+        } else {
+            s
+        }
+    };
     vec![
         node.metadata.name.clone().unwrap_or_default(),
         node_status(node),
-        if roles.is_empty() { "<none>".to_string() } else { roles.join(",") },
+        if roles.is_empty() {
+            "<none>".to_string()
+        } else {
+            roles.join(",")
+        },
         ctx.since(node.metadata.creation_timestamp.as_ref()),
         info.kubelet_version.clone(),
         address(node, "InternalIP"),
@@ -99,7 +121,9 @@ mod tests {
 
     #[test]
     fn control_plane_ready_and_cordoned_worker() {
-        let ctx = RowContext { now_unix_ms: 1_795_424_400_000 + 600_000 };
+        let ctx = RowContext {
+            now_unix_ms: 1_795_424_400_000 + 600_000,
+        };
         let n: Node = serde_json::from_value(json!({
             "metadata": {"name": "m-k8s", "creationTimestamp": "2026-11-23T09:00:00Z",
                 "labels": {"node-role.kubernetes.io/control-plane": "", "kubernetes.io/hostname": "m-k8s"}},
@@ -112,7 +136,18 @@ mod tests {
         .unwrap();
         assert_eq!(
             node_row(&n, &ctx),
-            ["m-k8s", "Ready", "control-plane", "10m", "v1.37.0", "192.168.1.10", "<none>", "Ubuntu 24.04.3 LTS", "6.8.0-85-generic", "containerd://2.1.4"]
+            [
+                "m-k8s",
+                "Ready",
+                "control-plane",
+                "10m",
+                "v1.37.0",
+                "192.168.1.10",
+                "<none>",
+                "Ubuntu 24.04.3 LTS",
+                "6.8.0-85-generic",
+                "containerd://2.1.4"
+            ]
         );
         let w: Node = serde_json::from_value(json!({
             "metadata": {"name": "w1-k8s"},
@@ -122,7 +157,10 @@ mod tests {
         .unwrap();
         let r = node_row(&w, &ctx);
         assert_eq!(&r[..3], ["w1-k8s", "NotReady,SchedulingDisabled", "<none>"]);
-        let u: Node = serde_json::from_value(json!({"metadata": {"name": "x", "labels": {"kubernetes.io/role": "master"}}})).unwrap();
+        let u: Node = serde_json::from_value(
+            json!({"metadata": {"name": "x", "labels": {"kubernetes.io/role": "master"}}}),
+        )
+        .unwrap();
         assert_eq!(&node_row(&u, &ctx)[1..3], ["Unknown", "master"]);
     }
 }

@@ -38,7 +38,11 @@ fn is_restartable_init_container(c: Option<&Container>) -> bool {
 }
 
 fn condition_true(status: &PodStatus, type_: &str) -> bool {
-    status.conditions.iter().flatten().any(|c| c.type_ == type_ && c.status == "True")
+    status
+        .conditions
+        .iter()
+        .flatten()
+        .any(|c| c.type_ == type_ && c.status == "True")
 }
 
 fn later(a: Option<Time>, b: Option<&Time>) -> Option<Time> {
@@ -75,7 +79,10 @@ pub fn pod_row(pod: &Pod, ctx: &RowContext) -> Vec<String> {
             reason = "SchedulingGated".to_string();
         }
     }
-    total_containers += init_specs.iter().filter(|c| is_restartable_init_container(Some(c))).count();
+    total_containers += init_specs
+        .iter()
+        .filter(|c| is_restartable_init_container(Some(c)))
+        .count();
 
     let mut initializing = false;
     let init_statuses: Vec<_> = status.init_container_statuses.iter().flatten().collect();
@@ -89,7 +96,8 @@ pub fn pod_row(pod: &Pod, ctx: &RowContext) -> Vec<String> {
         if sidecar {
             restartable_init_restarts += i64::from(cs.restart_count);
             if let Some(t) = last_terminated {
-                last_restartable_init_restart = later(last_restartable_init_restart, t.finished_at.as_ref());
+                last_restartable_init_restart =
+                    later(last_restartable_init_restart, t.finished_at.as_ref());
             }
         }
         let state = cs.state.clone().unwrap_or_default();
@@ -134,7 +142,11 @@ pub fn pod_row(pod: &Pod, ctx: &RowContext) -> Vec<String> {
                 last_restart = later(last_restart, t.finished_at.as_ref());
             }
             let state = cs.state.clone().unwrap_or_default();
-            let waiting_reason = state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty());
+            let waiting_reason = state
+                .waiting
+                .as_ref()
+                .and_then(|w| w.reason.clone())
+                .filter(|r| !r.is_empty());
             if let Some(r) = waiting_reason {
                 reason = r;
             } else if let Some(t) = &state.terminated {
@@ -151,7 +163,11 @@ pub fn pod_row(pod: &Pod, ctx: &RowContext) -> Vec<String> {
             }
         }
         if reason == "Completed" && has_running {
-            reason = if condition_true(status, "Ready") { "Running".into() } else { "NotReady".into() };
+            reason = if condition_true(status, "Ready") {
+                "Running".into()
+            } else {
+                "NotReady".into()
+            };
         }
     }
 
@@ -174,15 +190,27 @@ pub fn pod_row(pod: &Pod, ctx: &RowContext) -> Vec<String> {
         .map(|ip| ip.ip.clone())
         .filter(|ip| !ip.is_empty())
         .unwrap_or_else(|| "<none>".to_string());
-    let node = spec.node_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "<none>".to_string());
-    let nominated =
-        status.nominated_node_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "<none>".to_string());
+    let node = spec
+        .node_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "<none>".to_string());
+    let nominated = status
+        .nominated_node_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "<none>".to_string());
     let readiness_gates = match spec.readiness_gates.as_deref() {
         Some(gates) if !gates.is_empty() => {
             let true_conditions = gates
                 .iter()
                 .filter(|g| {
-                    status.conditions.iter().flatten().find(|c| c.type_ == g.condition_type).is_some_and(|c| c.status == "True")
+                    status
+                        .conditions
+                        .iter()
+                        .flatten()
+                        .find(|c| c.type_ == g.condition_type)
+                        .is_some_and(|c| c.status == "True")
                 })
                 .count();
             format!("{true_conditions}/{}", gates.len())
@@ -224,7 +252,10 @@ mod tests {
             "spec": {"containers": [{"name": "web", "image": "nginx"}]},
             "status": {"phase": "Pending"}
         }));
-        assert_eq!(pod_row(&p, &ctx()), ["web", "0/1", "Pending", "0", "45s", "<none>", "<none>", "<none>", "<none>"]);
+        assert_eq!(
+            pod_row(&p, &ctx()),
+            ["web", "0/1", "Pending", "0", "45s", "<none>", "<none>", "<none>", "<none>"]
+        );
     }
 
     #[test]
@@ -237,7 +268,20 @@ mod tests {
                 "containerStatuses": [{"name": "web", "image": "nginx", "imageID": "", "ready": true, "restartCount": 0,
                     "state": {"running": {"startedAt": "2026-11-23T09:00:05Z"}}}]}
         }));
-        assert_eq!(pod_row(&p, &ctx()), ["web", "1/1", "Running", "0", "10m", "172.16.221.129", "w1-k8s", "<none>", "<none>"]);
+        assert_eq!(
+            pod_row(&p, &ctx()),
+            [
+                "web",
+                "1/1",
+                "Running",
+                "0",
+                "10m",
+                "172.16.221.129",
+                "w1-k8s",
+                "<none>",
+                "<none>"
+            ]
+        );
     }
 
     #[test]
@@ -256,7 +300,11 @@ mod tests {
 
     #[test]
     fn completed_error_and_oom() {
-        for (reason, code, expect) in [("Completed", 0, "Completed"), ("Error", 1, "Error"), ("OOMKilled", 137, "OOMKilled")] {
+        for (reason, code, expect) in [
+            ("Completed", 0, "Completed"),
+            ("Error", 1, "Error"),
+            ("OOMKilled", 137, "OOMKilled"),
+        ] {
             let p = pod(json!({
                 "metadata": {"name": "j", "creationTimestamp": "2026-11-23T09:05:00Z"},
                 "spec": {"containers": [{"name": "c", "image": "busybox"}]},

@@ -33,7 +33,9 @@ mod tests {
             "type": "Opaque", "data": {"password": "cGFzcw==", "user": "cm9vdA=="}
         }))
         .unwrap();
-        let ctx = RowContext { now_unix_ms: 1_795_424_400_000 + 150_000 };
+        let ctx = RowContext {
+            now_unix_ms: 1_795_424_400_000 + 150_000,
+        };
         assert_eq!(secret_row(&s, &ctx), ["db", "Opaque", "2", "2m30s"]);
     }
 }
