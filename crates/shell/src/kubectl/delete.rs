@@ -63,17 +63,18 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(d) => d,
         Err(e) => return pf::fail(ctx, &e),
     };
-    let name_only =
-        match parsed.get("output") {
-            None | Some("") => false,
-            Some("name") => true,
-            Some(o) => return pf::fail(
+    let name_only = match parsed.get("output") {
+        None | Some("") => false,
+        Some("name") => true,
+        Some(o) => {
+            return pf::fail(
                 ctx,
                 &format!(
                     "unexpected -o output mode: {o:?}, the only supported output mode is \"name\""
                 ),
-            ),
-        };
+            )
+        }
+    };
     let mut grace = match parsed.get("grace-period") {
         None => None,
         Some(g) => match g.parse::<i64>() {
