@@ -269,7 +269,7 @@ impl ApiServer {
             meta.uid = Some(uid);
             meta.resource_version = Some(rev.to_string());
             meta.creation_timestamp = Some(now.to_k8s_time());
-            if matches!(kind, Kind::Pod) {
+            if has_generation(kind) {
                 meta.generation = Some(1);
             }
         }
@@ -303,6 +303,7 @@ impl ApiServer {
                 }
             }
         }
+        carry_status(&mut obj, &old);
         let spec_changed = spec_of(&obj) != spec_of(&old);
         {
             let om = old.metadata();
@@ -661,6 +662,52 @@ impl ApiServer {
         );
         let _ = self.create(Object::Event(event), &ns, false);
     }
+}
+
+/// Kinds whose `metadata.generation` counts spec changes.
+fn has_generation(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Pod
+            | Kind::ReplicationController
+            | Kind::ReplicaSet
+            | Kind::Deployment
+            | Kind::DaemonSet
+            | Kind::StatefulSet
+            | Kind::Job
+            | Kind::CronJob
+            | Kind::Ingress
+            | Kind::IngressClass
+    )
+}
+
+/// An update of the main resource does not change `status` (it is a subresource): the stored
+/// status is kept, whatever the request carried.
+fn carry_status(new: &mut Object, old: &Object) {
+    macro_rules! carry {
+        ($($kind:ident),*) => {
+            match (new, old) {
+                $((Object::$kind(n), Object::$kind(o)) => n.status = o.status.clone(),)*
+                _ => {}
+            }
+        };
+    }
+    carry!(
+        Pod,
+        Node,
+        Namespace,
+        ReplicationController,
+        ReplicaSet,
+        Deployment,
+        DaemonSet,
+        StatefulSet,
+        Job,
+        CronJob,
+        Service,
+        PersistentVolumeClaim,
+        PersistentVolume,
+        Ingress
+    );
 }
 
 fn spec_of(o: &Object) -> serde_json::Value {

@@ -6,6 +6,7 @@
 
 use crate::api::{Kind, Namespace, Node, Object, ObjectKey};
 use crate::apiserver::ApiServer;
+use crate::controllers::ControllerManager;
 use crate::kubelet::Kubelet;
 use crate::network::ipam::{Cidr, Ipam};
 use crate::preset::{Cni, Preset};
@@ -26,6 +27,8 @@ pub enum Wake {
     NodeStatus { node: String },
     /// Events whose etcd lease ran out are removed (kube-apiserver `--event-ttl`).
     EventTtl,
+    /// A controller asked to look at an object again (`Action::RequeueAfter`).
+    Controller { index: usize, key: ObjectKey },
 }
 
 impl Wake {
@@ -46,6 +49,7 @@ pub enum ClusterError {
 pub struct Cluster {
     pub(crate) api: ApiServer,
     pub(crate) scheduler: Scheduler,
+    pub(crate) controllers: ControllerManager,
     pub(crate) kubelets: BTreeMap<String, Kubelet>,
     pub(crate) ipam: Ipam,
     agenda: Agenda<Wake>,
@@ -74,6 +78,7 @@ impl Cluster {
         let mut c = Cluster {
             api: ApiServer::new(seed),
             scheduler: Scheduler::new(),
+            controllers: ControllerManager::default(),
             kubelets: BTreeMap::new(),
             ipam: Ipam::default(),
             agenda: Agenda::default(),
@@ -267,6 +272,7 @@ impl Cluster {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let events = self.api.store.drain_log();
             for ev in &events {
+                self.controllers.observe(&self.api, ev);
                 self.scheduler.observe(ev);
                 if ev.key.kind == Kind::Pod {
                     for node in pod_nodes(ev) {
@@ -296,6 +302,15 @@ impl Cluster {
             // The watch events hold the objects; release them before the components write,
             // so status writes can change objects in place.
             drop(events);
+            if self.controllers.has_work() {
+                let mut requeue = Vec::new();
+                self.controllers.run(&mut self.api, &mut requeue);
+                for (index, key, ms) in requeue {
+                    let at = self.api.now.plus_ms(ms);
+                    self.schedule(at, Wake::Controller { index, key });
+                }
+                worked = true;
+            }
             if self.scheduler.has_work() {
                 let mut retry_at = None;
                 self.scheduler.run(&mut self.api, &mut retry_at);
@@ -341,6 +356,7 @@ impl Cluster {
                     let next = self.api.now.plus_ms(node_status_interval_ms(&mut self.api));
                     self.schedule(next, Wake::NodeStatus { node });
                 }
+                Wake::Controller { index, key } => self.controllers.enqueue(index, key),
                 Wake::EventTtl => {
                     if self.event_ttl_wake == Some(at) {
                         self.event_ttl_wake = None;

@@ -5,7 +5,7 @@ use super::{quantity, Object, Pod};
 use crate::sim::Rng;
 use k8s_openapi::api::core::v1::{
     ConfigMapProjection, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath,
-    ObjectFieldSelector, PodSecurityContext, ProjectedVolumeSource, ResourceRequirements,
+    ObjectFieldSelector, PodSecurityContext, PodSpec, ProjectedVolumeSource, ResourceRequirements,
     ServiceAccountTokenProjection, Toleration, Volume, VolumeMount, VolumeProjection,
 };
 use std::collections::BTreeMap;
@@ -14,6 +14,11 @@ use std::collections::BTreeMap;
 pub fn default_on_create(obj: &mut Object, rng: &mut Rng) {
     match obj {
         Object::Pod(p) => default_pod(p, rng),
+        Object::ReplicationController(_)
+        | Object::ReplicaSet(_)
+        | Object::Deployment(_)
+        | Object::DaemonSet(_)
+        | Object::StatefulSet(_) => super::workloads::default_workload(obj),
         Object::Namespace(ns) => {
             let name = ns.metadata.name.clone().unwrap_or_default();
             ns.metadata
@@ -53,8 +58,10 @@ pub fn default_pull_policy(image: &str) -> &'static str {
     }
 }
 
-fn default_pod(p: &mut Pod, rng: &mut Rng) {
-    let Some(spec) = p.spec.as_mut() else { return };
+/// `SetDefaults_PodSpec` and the container defaults: what a pod template in a Deployment,
+/// ReplicaSet, Job, … shows after creation. Pods get these plus the admission defaults of
+/// [`default_pod`].
+pub fn default_pod_spec(spec: &mut PodSpec) {
     spec.restart_policy.get_or_insert_with(|| "Always".into());
     spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
     spec.termination_grace_period_seconds.get_or_insert(30);
@@ -62,6 +69,39 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
         .get_or_insert_with(|| "default-scheduler".into());
     spec.security_context
         .get_or_insert_with(PodSecurityContext::default);
+    for c in spec
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .chain(spec.containers.iter_mut())
+    {
+        if c.image_pull_policy.is_none() {
+            c.image_pull_policy =
+                Some(default_pull_policy(c.image.as_deref().unwrap_or("")).into());
+        }
+        c.termination_message_path
+            .get_or_insert_with(|| "/dev/termination-log".into());
+        c.termination_message_policy
+            .get_or_insert_with(|| "File".into());
+        let res = c
+            .resources
+            .get_or_insert_with(ResourceRequirements::default);
+        // Requests default to limits when only limits are given.
+        if let Some(limits) = res.limits.clone() {
+            let req = res.requests.get_or_insert_with(BTreeMap::new);
+            for (k, v) in limits {
+                req.entry(k).or_insert(v);
+            }
+        }
+        for port in c.ports.iter_mut().flatten() {
+            port.protocol.get_or_insert_with(|| "TCP".into());
+        }
+    }
+}
+
+fn default_pod(p: &mut Pod, rng: &mut Rng) {
+    let Some(spec) = p.spec.as_mut() else { return };
+    default_pod_spec(spec);
     spec.enable_service_links.get_or_insert(true);
     spec.preemption_policy
         .get_or_insert_with(|| "PreemptLowerPriority".into());
@@ -95,27 +135,6 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
         .flatten()
         .chain(spec.containers.iter_mut())
     {
-        if c.image_pull_policy.is_none() {
-            c.image_pull_policy =
-                Some(default_pull_policy(c.image.as_deref().unwrap_or("")).into());
-        }
-        c.termination_message_path
-            .get_or_insert_with(|| "/dev/termination-log".into());
-        c.termination_message_policy
-            .get_or_insert_with(|| "File".into());
-        let res = c
-            .resources
-            .get_or_insert_with(ResourceRequirements::default);
-        // Requests default to limits when only limits are given.
-        if let Some(limits) = res.limits.clone() {
-            let req = res.requests.get_or_insert_with(BTreeMap::new);
-            for (k, v) in limits {
-                req.entry(k).or_insert(v);
-            }
-        }
-        for port in c.ports.iter_mut().flatten() {
-            port.protocol.get_or_insert_with(|| "TCP".into());
-        }
         if let Some(name) = &token_volume {
             c.volume_mounts
                 .get_or_insert_with(Vec::new)

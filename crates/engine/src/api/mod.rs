@@ -10,8 +10,19 @@ pub mod defaults;
 pub mod quantity;
 pub mod selector;
 pub mod validation;
+pub mod workloads;
 
-pub use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, Pod, Secret};
+pub use k8s_openapi::api::apps::v1::{
+    ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
+};
+pub use k8s_openapi::api::batch::v1::{CronJob, Job};
+pub use k8s_openapi::api::core::v1::{
+    ConfigMap, Endpoints, Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod,
+    ReplicationController, Secret, Service, ServiceAccount,
+};
+pub use k8s_openapi::api::discovery::v1::EndpointSlice;
+pub use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+pub use k8s_openapi::api::storage::v1::StorageClass;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
@@ -113,6 +124,23 @@ kinds! {
     Event: Event = "v1", "", "v1", "events", "event", ["ev"], true;
     ConfigMap: ConfigMap = "v1", "", "v1", "configmaps", "configmap", ["cm"], true;
     Secret: Secret = "v1", "", "v1", "secrets", "secret", [], true;
+    ServiceAccount: ServiceAccount = "v1", "", "v1", "serviceaccounts", "serviceaccount", ["sa"], true;
+    ReplicationController: ReplicationController = "v1", "", "v1", "replicationcontrollers", "replicationcontroller", ["rc"], true;
+    Service: Service = "v1", "", "v1", "services", "service", ["svc"], true;
+    Endpoints: Endpoints = "v1", "", "v1", "endpoints", "endpoints", ["ep"], true;
+    PersistentVolumeClaim: PersistentVolumeClaim = "v1", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", ["pvc"], true;
+    PersistentVolume: PersistentVolume = "v1", "", "v1", "persistentvolumes", "persistentvolume", ["pv"], false;
+    Deployment: Deployment = "apps/v1", "apps", "v1", "deployments", "deployment", ["deploy"], true;
+    ReplicaSet: ReplicaSet = "apps/v1", "apps", "v1", "replicasets", "replicaset", ["rs"], true;
+    DaemonSet: DaemonSet = "apps/v1", "apps", "v1", "daemonsets", "daemonset", ["ds"], true;
+    StatefulSet: StatefulSet = "apps/v1", "apps", "v1", "statefulsets", "statefulset", ["sts"], true;
+    ControllerRevision: ControllerRevision = "apps/v1", "apps", "v1", "controllerrevisions", "controllerrevision", [], true;
+    Job: Job = "batch/v1", "batch", "v1", "jobs", "job", [], true;
+    CronJob: CronJob = "batch/v1", "batch", "v1", "cronjobs", "cronjob", ["cj"], true;
+    EndpointSlice: EndpointSlice = "discovery.k8s.io/v1", "discovery.k8s.io", "v1", "endpointslices", "endpointslice", [], true;
+    Ingress: Ingress = "networking.k8s.io/v1", "networking.k8s.io", "v1", "ingresses", "ingress", ["ing"], true;
+    IngressClass: IngressClass = "networking.k8s.io/v1", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", [], false;
+    StorageClass: StorageClass = "storage.k8s.io/v1", "storage.k8s.io", "v1", "storageclasses", "storageclass", ["sc"], false;
 }
 
 impl Kind {

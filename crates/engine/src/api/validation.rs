@@ -257,6 +257,7 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     if let Object::Pod(p) = obj {
         validate_pod(p, &mut errs);
     }
+    super::workloads::validate_workload(obj, &mut errs);
     if let Object::ConfigMap(cm) = obj {
         for k in cm
             .data
@@ -293,6 +294,13 @@ fn is_config_key(k: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         && k != "."
         && k != ".."
+}
+
+/// The errors of a pod's spec alone (templates are validated with it, under their own path).
+pub fn validate_pod_errors(p: &Pod) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    validate_pod(p, &mut errs);
+    errs
 }
 
 fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {

@@ -1,5 +1,115 @@
 //! Controllers of kube-controller-manager. Each is level-based: it reads the committed store,
 //! writes through the API server, and is never told why it runs, so it must be idempotent.
+//!
+//! The worker loop is the same for every controller (as in `pkg/controller/*`): a watch event
+//! is mapped to the keys of the objects it concerns ([`Controller::keys_for`]), the keys wait
+//! in a de-duplicating queue, and [`Controller::reconcile`] syncs one key and answers with an
+//! [`Action`]: done until something changes, or look again after a simulated delay (a
+//! back-off, `minReadySeconds`, a CronJob's next schedule). Unlike client-go there is no
+//! informer cache and no expectations: a controller reads the store, which always holds its
+//! own writes.
 
 pub mod node_lifecycle;
+pub mod owner;
+pub mod pod_control;
+pub mod replica_set;
 pub mod root_ca_publisher;
+
+use crate::api::{Kind, ObjectKey};
+use crate::apiserver::ApiServer;
+use crate::store::WatchEvent;
+use std::collections::BTreeSet;
+
+/// What a reconcile asks for next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing more until a watched object changes.
+    Done,
+    /// Reconcile this key again after this many simulated milliseconds (sooner if something
+    /// changes meanwhile).
+    RequeueAfter(u64),
+}
+
+/// One controller of kube-controller-manager.
+pub trait Controller {
+    /// The controller's name as kube-controller-manager logs it and as the `source` of its
+    /// events (`replicaset-controller`, `deployment-controller`, …).
+    fn name(&self) -> &'static str;
+
+    /// The keys this watch event asks the controller to look at (an owner of a changed pod,
+    /// the changed object itself, every selector that may adopt an orphan, …).
+    fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>);
+
+    /// Moves the object named by `key` one step toward its spec. The object may be gone.
+    fn reconcile(&mut self, api: &mut ApiServer, key: &ObjectKey) -> Action;
+}
+
+/// The controllers and their work queues.
+pub struct ControllerManager {
+    controllers: Vec<Box<dyn Controller>>,
+    /// Per controller, keys waiting for a reconcile; ordered, so runs are deterministic.
+    queues: Vec<BTreeSet<ObjectKey>>,
+}
+
+impl Default for ControllerManager {
+    fn default() -> Self {
+        ControllerManager::new(vec![
+            Box::new(replica_set::ReplicaSetController::replica_set()),
+            Box::new(replica_set::ReplicaSetController::replication_controller()),
+        ])
+    }
+}
+
+impl ControllerManager {
+    /// A manager running these controllers, in this order.
+    pub fn new(controllers: Vec<Box<dyn Controller>>) -> ControllerManager {
+        let queues = controllers.iter().map(|_| BTreeSet::new()).collect();
+        ControllerManager {
+            controllers,
+            queues,
+        }
+    }
+
+    /// Queues the keys a watch event concerns.
+    pub fn observe(&mut self, api: &ApiServer, ev: &WatchEvent) {
+        let mut keys = Vec::new();
+        for (c, q) in self.controllers.iter().zip(self.queues.iter_mut()) {
+            keys.clear();
+            c.keys_for(api, ev, &mut keys);
+            q.extend(keys.drain(..));
+        }
+    }
+
+    /// Queues `key` for controller `index` (a requeue falling due).
+    pub fn enqueue(&mut self, index: usize, key: ObjectKey) {
+        if let Some(q) = self.queues.get_mut(index) {
+            q.insert(key);
+        }
+    }
+
+    /// Whether any key waits.
+    pub fn has_work(&self) -> bool {
+        self.queues.iter().any(|q| !q.is_empty())
+    }
+
+    /// Reconciles every queued key once. Requeues are returned as `(controller index, key,
+    /// delay ms)` for the cluster's agenda.
+    pub fn run(&mut self, api: &mut ApiServer, requeue: &mut Vec<(usize, ObjectKey, u64)>) {
+        for (i, c) in self.controllers.iter_mut().enumerate() {
+            let keys = std::mem::take(&mut self.queues[i]);
+            for key in keys {
+                if let Action::RequeueAfter(ms) = c.reconcile(api, &key) {
+                    requeue.push((i, key, ms));
+                }
+            }
+        }
+    }
+}
+
+/// Keys of objects of `kind` in the event's namespace, for controllers that watch their own
+/// kind: a change to one of them is a reason to sync it.
+pub fn own_key(ev: &WatchEvent, kind: Kind, out: &mut Vec<ObjectKey>) {
+    if ev.key.kind == kind {
+        out.push(ev.key.clone());
+    }
+}

@@ -1,0 +1,373 @@
+//! Defaults and validation of the workload kinds that carry a pod template: ReplicationController,
+//! ReplicaSet, Deployment, DaemonSet and StatefulSet (`pkg/apis/apps/v1/defaults.go`,
+//! `pkg/apis/apps/validation`). Jobs and CronJobs live in [`super::batch`].
+
+use super::defaults::default_pod_spec;
+use super::selector::Selector;
+use super::validation::{validate_label_key, validate_label_value, FieldError};
+use super::{Object, Pod};
+use k8s_openapi::api::apps::v1::{
+    DaemonSetUpdateStrategy, DeploymentStrategy, RollingUpdateDaemonSet, RollingUpdateDeployment,
+    RollingUpdateStatefulSetStrategy, StatefulSetPersistentVolumeClaimRetentionPolicy,
+    StatefulSetUpdateStrategy,
+};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+
+/// Applies the API server's defaults to a workload object.
+pub fn default_workload(obj: &mut Object) {
+    match obj {
+        Object::ReplicationController(rc) => {
+            let spec = rc.spec.get_or_insert_with(Default::default);
+            spec.replicas.get_or_insert(1);
+            let template_labels = spec
+                .template
+                .as_ref()
+                .and_then(|t| t.metadata.as_ref())
+                .and_then(|m| m.labels.clone());
+            // An RC without a selector selects its template's labels; without labels of its
+            // own it carries them too (`SetDefaults_ReplicationController`).
+            if let Some(labels) = template_labels.filter(|l| !l.is_empty()) {
+                if spec.selector.as_ref().is_none_or(|s| s.is_empty()) {
+                    spec.selector = Some(labels.clone());
+                }
+                if rc.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+                    rc.metadata.labels = Some(labels);
+                }
+            }
+            if let Some(t) = spec.template.as_mut() {
+                default_template(t);
+            }
+        }
+        Object::ReplicaSet(rs) => {
+            rs.spec.replicas.get_or_insert(1);
+            if let Some(t) = rs.spec.template.as_mut() {
+                default_template(t);
+            }
+        }
+        Object::Deployment(d) => {
+            let spec = &mut d.spec;
+            spec.replicas.get_or_insert(1);
+            let strategy = spec
+                .strategy
+                .get_or_insert_with(DeploymentStrategy::default);
+            let ty = strategy
+                .type_
+                .get_or_insert_with(|| "RollingUpdate".into())
+                .clone();
+            if ty == "RollingUpdate" {
+                let ru = strategy
+                    .rolling_update
+                    .get_or_insert_with(RollingUpdateDeployment::default);
+                ru.max_surge
+                    .get_or_insert_with(|| IntOrString::String("25%".into()));
+                ru.max_unavailable
+                    .get_or_insert_with(|| IntOrString::String("25%".into()));
+            }
+            spec.revision_history_limit.get_or_insert(10);
+            spec.progress_deadline_seconds.get_or_insert(600);
+            default_template(&mut spec.template);
+        }
+        Object::DaemonSet(ds) => {
+            let spec = &mut ds.spec;
+            let strategy = spec
+                .update_strategy
+                .get_or_insert_with(DaemonSetUpdateStrategy::default);
+            let ty = strategy
+                .type_
+                .get_or_insert_with(|| "RollingUpdate".into())
+                .clone();
+            if ty == "RollingUpdate" {
+                let ru = strategy
+                    .rolling_update
+                    .get_or_insert_with(RollingUpdateDaemonSet::default);
+                ru.max_unavailable.get_or_insert(IntOrString::Int(1));
+                ru.max_surge.get_or_insert(IntOrString::Int(0));
+            }
+            spec.revision_history_limit.get_or_insert(10);
+            default_template(&mut spec.template);
+        }
+        Object::StatefulSet(sts) => {
+            let spec = &mut sts.spec;
+            spec.replicas.get_or_insert(1);
+            spec.pod_management_policy
+                .get_or_insert_with(|| "OrderedReady".into());
+            let strategy = spec
+                .update_strategy
+                .get_or_insert_with(StatefulSetUpdateStrategy::default);
+            let ty = strategy
+                .type_
+                .get_or_insert_with(|| "RollingUpdate".into())
+                .clone();
+            if ty == "RollingUpdate" {
+                let ru = strategy
+                    .rolling_update
+                    .get_or_insert_with(RollingUpdateStatefulSetStrategy::default);
+                ru.partition.get_or_insert(0);
+            }
+            spec.revision_history_limit.get_or_insert(10);
+            let policy = spec
+                .persistent_volume_claim_retention_policy
+                .get_or_insert_with(StatefulSetPersistentVolumeClaimRetentionPolicy::default);
+            policy.when_deleted.get_or_insert_with(|| "Retain".into());
+            policy.when_scaled.get_or_insert_with(|| "Retain".into());
+            for pvc in spec.volume_claim_templates.iter_mut().flatten() {
+                let ps = pvc.spec.get_or_insert_with(Default::default);
+                ps.volume_mode.get_or_insert_with(|| "Filesystem".into());
+                pvc.status
+                    .get_or_insert_with(Default::default)
+                    .phase
+                    .get_or_insert_with(|| "Pending".into());
+            }
+            default_template(&mut spec.template);
+        }
+        _ => {}
+    }
+}
+
+/// Defaults of a pod template: the pod-spec defaults, not the pod admission ones (no
+/// service-account token volume, no default tolerations, no priority).
+pub fn default_template(t: &mut PodTemplateSpec) {
+    if let Some(spec) = t.spec.as_mut() {
+        default_pod_spec(spec);
+    }
+}
+
+/// Go's `%#v` of a `map[string]string`, as validation messages print label maps.
+pub fn go_string_map(m: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    format!("map[string]string{{{}}}", pairs.join(", "))
+}
+
+/// Validates a workload object (see the module doc).
+pub fn validate_workload(obj: &Object, errs: &mut Vec<FieldError>) {
+    match obj {
+        Object::ReplicationController(rc) => {
+            let Some(spec) = rc.spec.as_ref() else { return };
+            check_replicas(spec.replicas, errs);
+            let selector = spec.selector.clone().unwrap_or_default();
+            if selector.is_empty() {
+                errs.push(FieldError::required("spec.selector", ""));
+            }
+            match spec.template.as_ref() {
+                None => errs.push(FieldError::required("spec.template", "")),
+                Some(t) => {
+                    let sel = Selector::from_map(&selector);
+                    check_template(t, Some(&sel), errs);
+                }
+            }
+        }
+        Object::ReplicaSet(rs) => {
+            check_replicas(rs.spec.replicas, errs);
+            let sel = check_selector(&rs.spec.selector, errs);
+            match rs.spec.template.as_ref() {
+                None => errs.push(FieldError::required("spec.template", "")),
+                Some(t) => check_template(t, sel.as_ref(), errs),
+            }
+        }
+        Object::Deployment(d) => {
+            check_replicas(d.spec.replicas, errs);
+            let sel = check_selector(&d.spec.selector, errs);
+            check_template(&d.spec.template, sel.as_ref(), errs);
+            if let Some(ru) = d
+                .spec
+                .strategy
+                .as_ref()
+                .and_then(|s| s.rolling_update.as_ref())
+            {
+                let surge = ru.max_surge.as_ref();
+                let unavailable = ru.max_unavailable.as_ref();
+                check_int_or_percent(surge, "spec.strategy.rollingUpdate.maxSurge", errs);
+                check_int_or_percent(
+                    unavailable,
+                    "spec.strategy.rollingUpdate.maxUnavailable",
+                    errs,
+                );
+                if is_zero(surge) && is_zero(unavailable) {
+                    errs.push(FieldError::invalid(
+                        "spec.strategy.rollingUpdate.maxUnavailable",
+                        int_or_string_go(unavailable),
+                        "may not be 0 when `maxSurge` is 0",
+                    ));
+                }
+            }
+            if d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate")
+                && d.spec
+                    .strategy
+                    .as_ref()
+                    .is_some_and(|s| s.rolling_update.is_some())
+            {
+                errs.push(FieldError::forbidden(
+                    "spec.strategy.rollingUpdate",
+                    "may not be specified when strategy `type` is 'Recreate'",
+                ));
+            }
+        }
+        Object::DaemonSet(ds) => {
+            let sel = check_selector(&ds.spec.selector, errs);
+            check_template(&ds.spec.template, sel.as_ref(), errs);
+        }
+        Object::StatefulSet(sts) => {
+            check_replicas(sts.spec.replicas, errs);
+            let sel = check_selector(&sts.spec.selector, errs);
+            check_template(&sts.spec.template, sel.as_ref(), errs);
+        }
+        _ => {}
+    }
+}
+
+fn check_replicas(replicas: Option<i32>, errs: &mut Vec<FieldError>) {
+    if let Some(r) = replicas.filter(|r| *r < 0) {
+        errs.push(FieldError::invalid(
+            "spec.replicas",
+            r.to_string(),
+            "must be greater than or equal to 0",
+        ));
+    }
+}
+
+/// A `metav1.LabelSelector` that must be present and non-empty.
+fn check_selector(s: &LabelSelector, errs: &mut Vec<FieldError>) -> Option<Selector> {
+    let empty = s.match_labels.as_ref().is_none_or(|m| m.is_empty())
+        && s.match_expressions.as_ref().is_none_or(|e| e.is_empty());
+    if empty {
+        errs.push(FieldError::required("spec.selector", ""));
+        return None;
+    }
+    for (k, v) in s.match_labels.iter().flatten() {
+        if let Err(m) = validate_label_key(k) {
+            errs.push(FieldError::invalid_str("spec.selector.matchLabels", k, m));
+        }
+        if let Err(m) = validate_label_value(v) {
+            errs.push(FieldError::invalid_str("spec.selector.matchLabels", v, m));
+        }
+    }
+    for (i, e) in s.match_expressions.iter().flatten().enumerate() {
+        let f = format!("spec.selector.matchExpressions[{i}]");
+        match e.operator.as_str() {
+            "In" | "NotIn" => {
+                if e.values.as_ref().is_none_or(|v| v.is_empty()) {
+                    errs.push(FieldError::required(
+                        format!("{f}.values"),
+                        "must be specified when `operator` is 'In' or 'NotIn'",
+                    ));
+                }
+            }
+            "Exists" | "DoesNotExist" => {
+                if e.values.as_ref().is_some_and(|v| !v.is_empty()) {
+                    errs.push(FieldError::forbidden(
+                        format!("{f}.values"),
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    ));
+                }
+            }
+            other => errs.push(FieldError::invalid_str(
+                format!("{f}.operator"),
+                other,
+                "not a valid selector operator",
+            )),
+        }
+    }
+    Selector::from_label_selector(s).ok()
+}
+
+/// The template's labels must satisfy the selector; its spec is validated like a pod's, under
+/// `spec.template.spec`, and workload pods must restart `Always`.
+fn check_template(t: &PodTemplateSpec, selector: Option<&Selector>, errs: &mut Vec<FieldError>) {
+    let labels = t
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    if let Some(sel) = selector {
+        if !sel.matches(Some(&labels)) {
+            errs.push(FieldError::invalid(
+                "spec.template.metadata.labels",
+                go_string_map(&labels),
+                "`selector` does not match template `labels`",
+            ));
+        }
+    }
+    for (k, v) in &labels {
+        if let Err(m) = validate_label_key(k) {
+            errs.push(FieldError::invalid_str(
+                "spec.template.metadata.labels",
+                k,
+                m,
+            ));
+        }
+        if let Err(m) = validate_label_value(v) {
+            errs.push(FieldError::invalid_str(
+                "spec.template.metadata.labels",
+                v,
+                m,
+            ));
+        }
+    }
+    let pod = Pod {
+        spec: t.spec.clone(),
+        ..Default::default()
+    };
+    for mut e in super::validation::validate_pod_errors(&pod) {
+        if let Some(rest) = e.field.strip_prefix("spec.") {
+            e.field = format!("spec.template.spec.{rest}");
+        } else if e.field == "spec" {
+            e.field = "spec.template.spec".into();
+        }
+        errs.push(e);
+    }
+    if let Some(policy) = t.spec.as_ref().and_then(|s| s.restart_policy.as_deref()) {
+        if policy != "Always" {
+            errs.push(FieldError::not_supported(
+                "spec.template.spec.restartPolicy",
+                policy,
+                &["Always"],
+            ));
+        }
+    }
+}
+
+fn is_zero(v: Option<&IntOrString>) -> bool {
+    match v {
+        None => false,
+        Some(IntOrString::Int(n)) => *n == 0,
+        Some(IntOrString::String(s)) => s.trim_end_matches('%').parse::<i32>() == Ok(0),
+    }
+}
+
+fn int_or_string_go(v: Option<&IntOrString>) -> String {
+    match v {
+        Some(IntOrString::Int(n)) => n.to_string(),
+        Some(IntOrString::String(s)) => format!("{s:?}"),
+        None => "0".into(),
+    }
+}
+
+fn check_int_or_percent(v: Option<&IntOrString>, field: &str, errs: &mut Vec<FieldError>) {
+    match v {
+        Some(IntOrString::Int(n)) if *n < 0 => errs.push(FieldError::invalid(
+            field,
+            n.to_string(),
+            "must be greater than or equal to 0",
+        )),
+        Some(IntOrString::String(s)) => {
+            let pct = s.strip_suffix('%').and_then(|n| n.parse::<i32>().ok());
+            match pct {
+                None => errs.push(FieldError::invalid(
+                    field,
+                    format!("{s:?}"),
+                    "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+                )),
+                Some(p) if p > 100 => errs.push(FieldError::invalid(
+                    field,
+                    format!("{s:?}"),
+                    "must not be greater than 100%",
+                )),
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}

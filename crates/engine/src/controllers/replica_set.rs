@@ -1,0 +1,633 @@
+//! The ReplicaSet and ReplicationController controllers (`pkg/controller/replicaset`; the
+//! ReplicationController is the same code behind an adapter, with an equality selector).
+//!
+//! A sync claims the pods (adoption and release), counts the active ones and creates or
+//! deletes the difference, then writes the status counters. Which pods go first when scaling
+//! down follows [`deletion_order`].
+
+use super::owner::{self, is_pod_active, is_pod_available, is_pod_ready, ready_since_ms};
+use super::pod_control;
+use super::{Action, Controller};
+use crate::api::selector::Selector;
+use crate::api::{Kind, Object, ObjectKey, Pod};
+use crate::apiserver::ApiServer;
+use crate::store::WatchEvent;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How many pods one sync creates or deletes at most (`burstReplicas`).
+pub const BURST_REPLICAS: usize = 500;
+
+/// The annotation that orders pods for scale-down (lower cost goes first).
+pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
+
+/// The controller, for ReplicaSets or for ReplicationControllers.
+pub struct ReplicaSetController {
+    kind: Kind,
+    name: &'static str,
+}
+
+impl ReplicaSetController {
+    pub fn replica_set() -> Self {
+        ReplicaSetController {
+            kind: Kind::ReplicaSet,
+            name: "replicaset-controller",
+        }
+    }
+    pub fn replication_controller() -> Self {
+        ReplicaSetController {
+            kind: Kind::ReplicationController,
+            name: "replication-controller",
+        }
+    }
+}
+
+/// The parts of a ReplicaSet or ReplicationController the sync needs.
+struct Spec {
+    selector: Selector,
+    replicas: i32,
+    min_ready_seconds: i32,
+    template: Option<PodTemplateSpec>,
+    generation: Option<i64>,
+}
+
+/// The selector of a ReplicaSet (`matchLabels` + `matchExpressions`) or ReplicationController
+/// (an equality map). `None` when the object has none or it does not parse.
+pub fn selector_of(obj: &Object) -> Option<Selector> {
+    match obj {
+        Object::ReplicaSet(rs) => Selector::from_label_selector(&rs.spec.selector).ok(),
+        Object::ReplicationController(rc) => {
+            Some(Selector::from_map(rc.spec.as_ref()?.selector.as_ref()?))
+        }
+        _ => None,
+    }
+}
+
+fn spec_of(obj: &Object) -> Option<Spec> {
+    let selector = selector_of(obj)?;
+    let generation = obj.metadata().generation;
+    match obj {
+        Object::ReplicaSet(rs) => {
+            let s = &rs.spec;
+            Some(Spec {
+                selector,
+                replicas: s.replicas.unwrap_or(1),
+                min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+                template: s.template.clone(),
+                generation,
+            })
+        }
+        Object::ReplicationController(rc) => {
+            let s = rc.spec.as_ref()?;
+            Some(Spec {
+                selector,
+                replicas: s.replicas.unwrap_or(1),
+                min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+                template: s.template.clone(),
+                generation,
+            })
+        }
+        _ => None,
+    }
+}
+
+impl Controller for ReplicaSetController {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
+        super::own_key(ev, self.kind, out);
+        owner::keys_for_dependent(api, ev, Kind::Pod, self.kind, selector_of, out);
+    }
+
+    fn reconcile(&mut self, api: &mut ApiServer, key: &ObjectKey) -> Action {
+        let Some(obj) = api.store().get(key).cloned() else {
+            return Action::Done;
+        };
+        let Some(spec) = spec_of(&obj) else {
+            return Action::Done;
+        };
+        let deleting = obj.metadata().deletion_timestamp.is_some();
+        let claimed = owner::claim_pods(api, &obj, &spec.selector);
+        let active: Vec<Arc<Object>> = claimed
+            .into_iter()
+            .filter(|p| p.as_::<Pod>().is_some_and(is_pod_active))
+            .collect();
+        let mut failure = None;
+        if !deleting {
+            failure = self.manage_replicas(api, &obj, &spec, &active);
+        }
+        // Re-read: the counts describe the pods after this sync's creates and deletes.
+        let uid = obj.metadata().uid.clone().unwrap_or_default();
+        let pods: Vec<Arc<Object>> = api
+            .store()
+            .list(Kind::Pod, Some(key.namespace.as_str()))
+            .filter(|p| owner::is_controlled_by(p, &uid))
+            .filter(|p| p.as_::<Pod>().is_some_and(is_pod_active))
+            .cloned()
+            .collect();
+        let now_ms = api.now().unix_ms() as i64;
+        let status = compute_status(&spec, &pods, now_ms, failure.as_deref());
+        write_status(api, &obj, status);
+        next_availability_check(&spec, &pods, now_ms)
+    }
+}
+
+impl ReplicaSetController {
+    /// Creates or deletes pods so that `replicas` are active. Returns the creation error for
+    /// the `ReplicaFailure` condition, if any.
+    fn manage_replicas(
+        &self,
+        api: &mut ApiServer,
+        obj: &Object,
+        spec: &Spec,
+        active: &[Arc<Object>],
+    ) -> Option<String> {
+        let want = spec.replicas.max(0) as usize;
+        let have = active.len();
+        if have < want {
+            let template = spec.template.as_ref()?;
+            let prefix = pod_control::pods_prefix(obj.name());
+            let n = (want - have).min(BURST_REPLICAS);
+            api.trace(
+                self.name,
+                format!("{}: too few replicas, need {want}, creating {n}", obj.key()),
+            );
+            for _ in 0..n {
+                let pod = pod_control::pod_from_template(template, obj, &prefix, None);
+                if let Err(e) = pod_control::create_pod(api, obj, pod, self.name) {
+                    return Some(e.message);
+                }
+            }
+        } else if have > want {
+            let n = (have - want).min(BURST_REPLICAS);
+            api.trace(
+                self.name,
+                format!(
+                    "{}: too many replicas, need {want}, deleting {n}",
+                    obj.key()
+                ),
+            );
+            let related = related_pods(api, obj);
+            let now_ms = api.now().unix_ms() as i64;
+            let order = deletion_order(active, &related, now_ms);
+            for pod in order.into_iter().take(n) {
+                pod_control::delete_pod(api, obj, &pod.key(), self.name);
+            }
+        }
+        None
+    }
+}
+
+/// Pods of this ReplicaSet and of its siblings (ReplicaSets with the same controller, i.e.
+/// the same Deployment), for ranking pods by how crowded their node is.
+fn related_pods(api: &ApiServer, obj: &Object) -> Vec<Arc<Object>> {
+    let ns = obj.namespace();
+    let mut owners = vec![obj.metadata().uid.clone().unwrap_or_default()];
+    if let Some(parent) = owner::controller_ref(obj.metadata()) {
+        for rs in api.store().list(obj.kind(), Some(ns)) {
+            if owner::is_controlled_by(rs, &parent.uid) {
+                owners.push(rs.metadata().uid.clone().unwrap_or_default());
+            }
+        }
+    }
+    api.store()
+        .list(Kind::Pod, Some(ns))
+        .filter(|p| owners.iter().any(|u| owner::is_controlled_by(p, u)))
+        .cloned()
+        .collect()
+}
+
+/// The status counters of a sync.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Counters {
+    replicas: i32,
+    fully_labeled: i32,
+    ready: i32,
+    available: i32,
+    observed_generation: Option<i64>,
+    failure: Option<String>,
+}
+
+fn compute_status(
+    spec: &Spec,
+    pods: &[Arc<Object>],
+    now_ms: i64,
+    failure: Option<&str>,
+) -> Counters {
+    let template_labels = spec
+        .template
+        .as_ref()
+        .and_then(|t| t.metadata.as_ref())
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    let mut c = Counters {
+        observed_generation: spec.generation,
+        failure: failure.map(str::to_string),
+        ..Default::default()
+    };
+    for p in pods.iter().filter_map(|p| p.as_::<Pod>()) {
+        c.replicas += 1;
+        let labels = p.metadata.labels.as_ref();
+        if template_labels
+            .iter()
+            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+        {
+            c.fully_labeled += 1;
+        }
+        if is_pod_ready(p) {
+            c.ready += 1;
+            if is_pod_available(p, spec.min_ready_seconds, now_ms) {
+                c.available += 1;
+            }
+        }
+    }
+    c
+}
+
+/// Writes the counters when they differ from the stored status (a write that changes nothing
+/// would wake this controller again).
+fn write_status(api: &mut ApiServer, obj: &Object, c: Counters) {
+    let opt = |n: i32| (n != 0).then_some(n);
+    let now = api.now().to_k8s_time();
+    let mut updated = obj.clone();
+    match &mut updated {
+        Object::ReplicaSet(rs) => {
+            let old = rs.status.clone().unwrap_or_default();
+            let mut conditions = old.conditions.clone().unwrap_or_default();
+            set_failure_condition(&mut conditions, c.failure.as_deref(), &now);
+            let status = k8s_openapi::api::apps::v1::ReplicaSetStatus {
+                replicas: c.replicas,
+                fully_labeled_replicas: opt(c.fully_labeled),
+                ready_replicas: opt(c.ready),
+                available_replicas: opt(c.available),
+                observed_generation: c.observed_generation,
+                conditions: (!conditions.is_empty()).then_some(conditions),
+                ..old.clone()
+            };
+            if status == old && rs.status.is_some() {
+                return;
+            }
+            rs.status = Some(status);
+        }
+        Object::ReplicationController(rc) => {
+            let old = rc.status.clone().unwrap_or_default();
+            let mut conditions: Vec<k8s_openapi::api::apps::v1::ReplicaSetCondition> = old
+                .conditions
+                .iter()
+                .flatten()
+                .map(|c| k8s_openapi::api::apps::v1::ReplicaSetCondition {
+                    type_: Some(c.type_.clone()),
+                    status: Some(c.status.clone()),
+                    reason: c.reason.clone(),
+                    message: c.message.clone(),
+                    last_transition_time: c.last_transition_time.clone(),
+                })
+                .collect();
+            set_failure_condition(&mut conditions, c.failure.as_deref(), &now);
+            let conditions: Vec<k8s_openapi::api::core::v1::ReplicationControllerCondition> =
+                conditions
+                    .into_iter()
+                    .map(
+                        |c| k8s_openapi::api::core::v1::ReplicationControllerCondition {
+                            type_: c.type_.unwrap_or_default(),
+                            status: c.status.unwrap_or_default(),
+                            reason: c.reason,
+                            message: c.message,
+                            last_transition_time: c.last_transition_time,
+                        },
+                    )
+                    .collect();
+            let status = k8s_openapi::api::core::v1::ReplicationControllerStatus {
+                replicas: c.replicas,
+                fully_labeled_replicas: opt(c.fully_labeled),
+                ready_replicas: opt(c.ready),
+                available_replicas: opt(c.available),
+                observed_generation: c.observed_generation,
+                conditions: (!conditions.is_empty()).then_some(conditions),
+            };
+            if status == old && rc.status.is_some() {
+                return;
+            }
+            rc.status = Some(status);
+        }
+        _ => return,
+    }
+    let _ = api.update_status(updated);
+}
+
+/// The `ReplicaFailure` condition: set while creating pods fails, removed once it works.
+fn set_failure_condition(
+    conditions: &mut Vec<k8s_openapi::api::apps::v1::ReplicaSetCondition>,
+    failure: Option<&str>,
+    now: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+) {
+    match failure {
+        Some(msg) => {
+            if let Some(c) = conditions
+                .iter_mut()
+                .find(|c| c.type_.as_deref() == Some("ReplicaFailure"))
+            {
+                c.message = Some(msg.to_string());
+            } else {
+                conditions.push(k8s_openapi::api::apps::v1::ReplicaSetCondition {
+                    type_: Some("ReplicaFailure".into()),
+                    status: Some("True".into()),
+                    reason: Some("FailedCreate".into()),
+                    message: Some(msg.to_string()),
+                    last_transition_time: Some(now.clone()),
+                });
+            }
+        }
+        None => conditions.retain(|c| c.type_.as_deref() != Some("ReplicaFailure")),
+    }
+}
+
+/// With `minReadySeconds`, a ready pod becomes available later without any change to watch:
+/// look again when the first one does.
+fn next_availability_check(spec: &Spec, pods: &[Arc<Object>], now_ms: i64) -> Action {
+    if spec.min_ready_seconds <= 0 {
+        return Action::Done;
+    }
+    let wait = pods
+        .iter()
+        .filter_map(|p| p.as_::<Pod>())
+        .filter(|p| !is_pod_available(p, spec.min_ready_seconds, now_ms))
+        .filter_map(ready_since_ms)
+        .map(|t| t + i64::from(spec.min_ready_seconds) * 1000 - now_ms)
+        .min();
+    match wait {
+        Some(ms) => Action::RequeueAfter(ms.max(0) as u64),
+        None => Action::Done,
+    }
+}
+
+/// The order in which a scaling-down controller deletes pods, first to go first
+/// (`ActivePodsWithRanks` in `controller_utils.go`):
+///
+/// 1. not yet scheduled before scheduled;
+/// 2. Pending before Unknown before Running;
+/// 3. not ready before ready;
+/// 4. lower `controller.kubernetes.io/pod-deletion-cost` first;
+/// 5. pods on nodes crowded with related pods first (rank = related active pods on the node);
+/// 6. ready for a shorter time first — compared on a log₂ scale of nanoseconds
+///    (LogarithmicScaleDown), ties broken by UID;
+/// 7. more container restarts first;
+/// 8. newer first, again on the log₂ scale with the UID tie-break.
+///
+/// Worked example: three Running, ready pods of one ReplicaSet, two on `w1-k8s` and one on
+/// `w2-k8s`, all equally old: the two on `w1-k8s` have rank 2 and go before the one on
+/// `w2-k8s` (rank 1), so scaling 3 → 2 leaves one pod on each node.
+pub fn deletion_order(
+    pods: &[Arc<Object>],
+    related: &[Arc<Object>],
+    now_ms: i64,
+) -> Vec<Arc<Object>> {
+    let mut on_node: BTreeMap<String, i32> = BTreeMap::new();
+    for p in related.iter().filter_map(|p| p.as_::<Pod>()) {
+        if is_pod_active(p) {
+            *on_node.entry(node_of(p).to_string()).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(i32, &Arc<Object>)> = pods
+        .iter()
+        .filter(|p| p.as_::<Pod>().is_some())
+        .map(|p| {
+            let pod = p.as_::<Pod>().expect("filtered to pods");
+            (on_node.get(node_of(pod)).copied().unwrap_or(0), p)
+        })
+        .collect();
+    ranked.sort_by(|(ri, a), (rj, b)| {
+        let (a, b) = (a.as_::<Pod>().expect("pod"), b.as_::<Pod>().expect("pod"));
+        compare_for_deletion(a, *ri, b, *rj, now_ms)
+            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+    });
+    ranked.into_iter().map(|(_, p)| p.clone()).collect()
+}
+
+fn node_of(p: &Pod) -> &str {
+    p.spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_deref())
+        .unwrap_or("")
+}
+
+fn phase_ordinal(p: &Pod) -> u8 {
+    match p.status.as_ref().and_then(|s| s.phase.as_deref()) {
+        Some("Unknown") => 1,
+        Some("Running") => 2,
+        _ => 0,
+    }
+}
+
+fn deletion_cost(p: &Pod) -> i32 {
+    p.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(POD_DELETION_COST))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn max_restarts(p: &Pod) -> i32 {
+    p.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .map(|cs| cs.iter().map(|c| c.restart_count).max().unwrap_or(0))
+        .unwrap_or(0)
+}
+
+/// `int(log2(now - t))` in nanoseconds, -1 for a time not in the past.
+fn log_rank(t_ms: i64, now_ms: i64) -> i64 {
+    let d_ns = (now_ms - t_ms) as f64 * 1e6;
+    if d_ns > 0.0 {
+        d_ns.log2() as i64
+    } else {
+        -1
+    }
+}
+
+fn uid(p: &Pod) -> &str {
+    p.metadata.uid.as_deref().unwrap_or("")
+}
+
+/// `Less` of `ActivePodsWithRanks`: `Less` means "delete first".
+fn compare_for_deletion(a: &Pod, ra: i32, b: &Pod, rb: i32, now_ms: i64) -> Ordering {
+    let (na, nb) = (node_of(a), node_of(b));
+    if na != nb && (na.is_empty() || nb.is_empty()) {
+        return if na.is_empty() {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+    }
+    let by = phase_ordinal(a).cmp(&phase_ordinal(b));
+    if by != Ordering::Equal {
+        return by;
+    }
+    let (ready_a, ready_b) = (is_pod_ready(a), is_pod_ready(b));
+    if ready_a != ready_b {
+        return if !ready_a {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+    }
+    let by = deletion_cost(a).cmp(&deletion_cost(b));
+    if by != Ordering::Equal {
+        return by;
+    }
+    if ra != rb {
+        return rb.cmp(&ra);
+    }
+    if ready_a && ready_b {
+        if let (Some(ta), Some(tb)) = (ready_since_ms(a), ready_since_ms(b)) {
+            if ta != tb {
+                let diff = log_rank(ta, now_ms) - log_rank(tb, now_ms);
+                return if diff == 0 {
+                    uid(a).cmp(uid(b))
+                } else {
+                    diff.cmp(&0)
+                };
+            }
+        }
+    }
+    let by = max_restarts(b).cmp(&max_restarts(a));
+    if by != Ordering::Equal {
+        return by;
+    }
+    let created = |p: &Pod| {
+        p.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.as_millisecond())
+    };
+    match (created(a), created(b)) {
+        (Some(ta), Some(tb)) if ta != tb => {
+            let diff = log_rank(ta, now_ms) - log_rank(tb, now_ms);
+            if diff == 0 {
+                uid(a).cmp(uid(b))
+            } else {
+                diff.cmp(&0)
+            }
+        }
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        _ => Ordering::Equal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{PodCondition, PodSpec, PodStatus};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn time(ms: i64) -> Time {
+        Time(k8s_openapi::jiff::Timestamp::from_millisecond(ms).unwrap())
+    }
+
+    fn pod(
+        name: &str,
+        node: &str,
+        phase: &str,
+        ready_ago_s: Option<i64>,
+        created_ago_s: i64,
+    ) -> Arc<Object> {
+        let conditions = ready_ago_s.map(|s| {
+            vec![PodCondition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                last_transition_time: Some(time(NOW - s * 1000)),
+                ..Default::default()
+            }]
+        });
+        Arc::new(Object::Pod(Pod {
+            metadata: crate::api::ObjectMeta {
+                name: Some(name.into()),
+                uid: Some(format!("uid-{name}")),
+                creation_timestamp: Some(time(NOW - created_ago_s * 1000)),
+                ..Default::default()
+            },
+            spec: Some(PodSpec {
+                node_name: (!node.is_empty()).then(|| node.to_string()),
+                ..Default::default()
+            }),
+            status: Some(PodStatus {
+                phase: Some(phase.into()),
+                conditions,
+                ..Default::default()
+            }),
+        }))
+    }
+
+    fn names(v: &[Arc<Object>]) -> Vec<&str> {
+        v.iter().map(|o| o.name()).collect()
+    }
+
+    #[test]
+    fn unscheduled_pending_and_unready_pods_go_first() {
+        let pods = vec![
+            pod("running", "w1", "Running", Some(100), 200),
+            pod("unscheduled", "", "Pending", None, 200),
+            pod("pending", "w1", "Pending", None, 200),
+            pod("unready", "w1", "Running", None, 200),
+        ];
+        let order = deletion_order(&pods, &pods, NOW);
+        assert_eq!(
+            names(&order),
+            ["unscheduled", "pending", "unready", "running"]
+        );
+    }
+
+    #[test]
+    fn crowded_nodes_lose_pods_first() {
+        let pods = vec![
+            pod("a", "w1", "Running", Some(100), 200),
+            pod("b", "w2", "Running", Some(100), 200),
+            pod("c", "w2", "Running", Some(100), 200),
+        ];
+        let order = deletion_order(&pods, &pods, NOW);
+        assert_eq!(
+            names(&order)[2],
+            "a",
+            "the pod alone on its node stays longest"
+        );
+    }
+
+    #[test]
+    fn newer_ready_pods_go_first_on_a_log_scale() {
+        // Ready 10 s vs 1,000 s: different log2 buckets, the younger goes first.
+        let pods = vec![
+            pod("old", "w1", "Running", Some(1000), 2000),
+            pod("young", "w2", "Running", Some(10), 2000),
+        ];
+        assert_eq!(names(&deletion_order(&pods, &pods, NOW)), ["young", "old"]);
+        // 100 s vs 101 s fall in the same bucket (2^46 ns ≈ 70 s .. 2^47 ≈ 141 s): UID order.
+        let pods = vec![
+            pod("b", "w1", "Running", Some(101), 2000),
+            pod("a", "w2", "Running", Some(100), 2000),
+        ];
+        assert_eq!(names(&deletion_order(&pods, &pods, NOW)), ["a", "b"]);
+    }
+
+    #[test]
+    fn deletion_cost_overrides_age() {
+        let mut cheap = (*pod("cheap", "w1", "Running", Some(1000), 2000)).clone();
+        cheap
+            .metadata_mut()
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(POD_DELETION_COST.into(), "-10".into());
+        let pods = vec![pod("young", "w2", "Running", Some(10), 20), Arc::new(cheap)];
+        assert_eq!(
+            names(&deletion_order(&pods, &pods, NOW)),
+            ["cheap", "young"]
+        );
+    }
+}
