@@ -49,7 +49,7 @@ pub fn tabbed_string(text: &str) -> String {
 }
 
 /// Go's tabwriter format algorithm (left-aligned, space padding, no flags).
-fn tabwriter(text: &str, minwidth: usize, padding: usize) -> String {
+pub(crate) fn tabwriter(text: &str, minwidth: usize, padding: usize) -> String {
     let lines: Vec<Vec<&str>> = text.split('\n').map(|l| l.split('\t').collect()).collect();
     let mut out = String::new();
     let mut widths = Vec::new();
@@ -65,7 +65,7 @@ fn tabwriter(text: &str, minwidth: usize, padding: usize) -> String {
     out
 }
 
-fn format_block(
+pub(crate) fn format_block(
     lines: &[Vec<&str>],
     mut line0: usize,
     line1: usize,
@@ -96,7 +96,7 @@ fn format_block(
     write_lines(lines, line0, line1, widths, out);
 }
 
-fn write_lines(
+pub(crate) fn write_lines(
     lines: &[Vec<&str>],
     line0: usize,
     line1: usize,
@@ -155,7 +155,11 @@ pub fn rfc1123z(t: Option<&Time>) -> String {
 }
 
 /// `printLabelsMultiline`: `Labels:\tk=v`, further pairs on `\tk=v` lines, `<none>` if empty.
-fn labels_multiline(w: &mut PrefixWriter, title: &str, labels: Option<&BTreeMap<String, String>>) {
+pub(crate) fn labels_multiline(
+    w: &mut PrefixWriter,
+    title: &str,
+    labels: Option<&BTreeMap<String, String>>,
+) {
     w.write(0, &format!("{title}:\t"));
     match labels.filter(|m| !m.is_empty()) {
         None => w.write(0, "<none>\n"),
@@ -171,7 +175,7 @@ fn labels_multiline(w: &mut PrefixWriter, title: &str, labels: Option<&BTreeMap<
 }
 
 /// `printAnnotationsMultiline`: long or multi-line values go on their own lines, cut at 140.
-fn annotations_multiline(
+pub(crate) fn annotations_multiline(
     w: &mut PrefixWriter,
     title: &str,
     annotations: Option<&BTreeMap<String, String>>,
@@ -216,7 +220,7 @@ fn annotations_multiline(
 }
 
 /// `printPodTolerationsMultiline`: `key=value:Effect op=Exists for 300s`, sorted by key.
-fn tolerations_multiline(
+pub(crate) fn tolerations_multiline(
     w: &mut PrefixWriter,
     tolerations: &[k8s_openapi::api::core::v1::Toleration],
 ) {
@@ -256,7 +260,7 @@ fn tolerations_multiline(
 }
 
 /// `Taint.ToString`: `key=value:Effect` or `key:Effect`.
-fn taint_string(t: &k8s_openapi::api::core::v1::Taint) -> String {
+pub(crate) fn taint_string(t: &k8s_openapi::api::core::v1::Taint) -> String {
     match t.value.as_deref().filter(|v| !v.is_empty()) {
         Some(v) => format!("{}={v}:{}", t.key, t.effect),
         None => format!("{}:{}", t.key, t.effect),
@@ -264,7 +268,7 @@ fn taint_string(t: &k8s_openapi::api::core::v1::Taint) -> String {
 }
 
 /// The events kubectl shows for an object: those whose involved object is it.
-fn events_for(ctx: &Ctx, obj: &Object) -> Vec<Event> {
+pub(crate) fn events_for(ctx: &Ctx, obj: &Object) -> Vec<Event> {
     let kind = obj.kind();
     let ns = if kind.info().namespaced {
         Some(obj.namespace())
@@ -297,7 +301,7 @@ fn events_for(ctx: &Ctx, obj: &Object) -> Vec<Event> {
 }
 
 /// `DescribeEvents`: the `Events:` table, or `Events:  <none>`.
-fn describe_events(w: &mut PrefixWriter, events: &[Event], rc: &RowContext) {
+pub(crate) fn describe_events(w: &mut PrefixWriter, events: &[Event], rc: &RowContext) {
     if events.is_empty() {
         w.write(0, "Events:\t<none>\n");
         return;
@@ -335,7 +339,7 @@ fn describe_events(w: &mut PrefixWriter, events: &[Event], rc: &RowContext) {
 }
 
 /// `DescribeProbe`: `http-get http://:80/ delay=0s timeout=1s period=10s successThreshold=1 failureThreshold=3`.
-fn describe_probe(p: &Probe) -> String {
+pub(crate) fn describe_probe(p: &Probe) -> String {
     let attrs = format!(
         "delay={}s timeout={}s period={}s successThreshold={} failureThreshold={}",
         p.initial_delay_seconds.unwrap_or(0),
@@ -384,7 +388,7 @@ fn describe_probe(p: &Probe) -> String {
 }
 
 /// `describeStatus`: a container state (`Running`/`Waiting`/`Terminated`) with its details.
-fn describe_state(w: &mut PrefixWriter, label: &str, state: &ContainerState) {
+pub(crate) fn describe_state(w: &mut PrefixWriter, label: &str, state: &ContainerState) {
     if let Some(r) = &state.running {
         w.write(2, &format!("{label}:\tRunning\n"));
         w.write(
@@ -422,7 +426,7 @@ fn describe_state(w: &mut PrefixWriter, label: &str, state: &ContainerState) {
 }
 
 /// `describeResources`: `Limits:` and `Requests:`, resource names sorted.
-fn describe_resources(
+pub(crate) fn describe_resources(
     w: &mut PrefixWriter,
     level: usize,
     r: Option<&k8s_openapi::api::core::v1::ResourceRequirements>,
@@ -439,7 +443,10 @@ fn describe_resources(
 }
 
 /// A container port list as describe prints it: `80/TCP`, `80/TCP (http)`, comma-joined.
-fn ports_string(ports: &[k8s_openapi::api::core::v1::ContainerPort], host: bool) -> String {
+pub(crate) fn ports_string(
+    ports: &[k8s_openapi::api::core::v1::ContainerPort],
+    host: bool,
+) -> String {
     ports
         .iter()
         .map(|p| {
@@ -459,7 +466,7 @@ fn ports_string(ports: &[k8s_openapi::api::core::v1::ContainerPort], host: bool)
 }
 
 /// `describeContainers`: one block per container.
-fn describe_containers(
+pub(crate) fn describe_containers(
     w: &mut PrefixWriter,
     label: &str,
     containers: &[Container],
@@ -648,7 +655,7 @@ fn describe_containers(
 }
 
 /// The value of a downward-API `fieldRef` for describe's Environment lines.
-fn field_ref_value(pod: &Pod, path: &str) -> String {
+pub(crate) fn field_ref_value(pod: &Pod, path: &str) -> String {
     let m = &pod.metadata;
     match path {
         "metadata.name" => m.name.clone().unwrap_or_default(),
@@ -700,7 +707,7 @@ fn field_ref_value(pod: &Pod, path: &str) -> String {
 }
 
 /// The value of a `resourceFieldRef` (`limits.cpu` unset reads "node allocatable").
-fn resource_field_value(c: &Container, resource: &str) -> String {
+pub(crate) fn resource_field_value(c: &Container, resource: &str) -> String {
     let (which, name) = resource.split_once('.').unwrap_or(("", resource));
     let r = c.resources.as_ref();
     let list = match which {
@@ -725,7 +732,10 @@ fn resource_field_value(c: &Container, resource: &str) -> String {
 }
 
 /// `describeVolumes`.
-fn describe_volumes(w: &mut PrefixWriter, volumes: &[k8s_openapi::api::core::v1::Volume]) {
+pub(crate) fn describe_volumes(
+    w: &mut PrefixWriter,
+    volumes: &[k8s_openapi::api::core::v1::Volume],
+) {
     if volumes.is_empty() {
         w.write(0, "Volumes:\t<none>\n");
         return;
@@ -975,7 +985,7 @@ pub fn describe_pod(pod: &Pod, events: Option<&[Event]>, rc: &RowContext) -> Str
 
 /// A quantity's value and whether it was written in binary units (`Ki`, `Mi`, …), which
 /// decides how a sum of such quantities prints.
-fn quantity_value(q: &Quantity) -> (i128, bool) {
+pub(crate) fn quantity_value(q: &Quantity) -> (i128, bool) {
     (parse_milli(&q.0).unwrap_or(0), q.0.ends_with('i'))
 }
 
@@ -1012,7 +1022,7 @@ pub fn format_quantity(milli: i128, binary: bool) -> String {
 
 /// A pod's effective requests or limits (`resourcehelper.PodRequests`): the sum over its
 /// containers, or the largest init container's when that is bigger.
-fn pod_resources(pod: &Pod, limits: bool) -> BTreeMap<String, (i128, bool)> {
+pub(crate) fn pod_resources(pod: &Pod, limits: bool) -> BTreeMap<String, (i128, bool)> {
     let mut total: BTreeMap<String, (i128, bool)> = BTreeMap::new();
     let Some(spec) = &pod.spec else { return total };
     let list = |c: &Container| -> BTreeMap<String, Quantity> {
@@ -1039,7 +1049,7 @@ fn pod_resources(pod: &Pod, limits: bool) -> BTreeMap<String, (i128, bool)> {
 }
 
 /// `int64(req / allocatable * 100)`, 0 when nothing is allocatable.
-fn percent(v: i128, of: i128) -> i64 {
+pub(crate) fn percent(v: i128, of: i128) -> i64 {
     if of == 0 {
         return 0;
     }
@@ -1177,7 +1187,12 @@ pub fn describe_node(
 }
 
 /// `describeNodeResource`: the non-terminated pods table and the allocated totals.
-fn describe_node_resource(w: &mut PrefixWriter, node: &Node, pods: &[Pod], rc: &RowContext) {
+pub(crate) fn describe_node_resource(
+    w: &mut PrefixWriter,
+    node: &Node,
+    pods: &[Pod],
+    rc: &RowContext,
+) {
     let status = node.status.clone().unwrap_or_default();
     let allocatable = status
         .allocatable
@@ -1338,7 +1353,7 @@ pub fn describe_secret(s: &Secret) -> String {
 }
 
 /// A describer for kinds without one of their own: the object's identity and its events.
-fn describe_generic(obj: &Object, events: Option<&[Event]>, rc: &RowContext) -> String {
+pub(crate) fn describe_generic(obj: &Object, events: Option<&[Event]>, rc: &RowContext) -> String {
     let mut w = PrefixWriter::default();
     let m = obj.metadata();
     w.write(0, &format!("Name:\t{}\n", obj.name()));
