@@ -6,6 +6,8 @@
 //! a tab (`Containers:`) ends the run, which is why `QoS Class:` lines up with the volume lines
 //! above it but not with `Name:` at the top.
 
+pub mod pod_template;
+
 use super::columns::{self, RowContext};
 use super::flags::{self, boolean, value, FlagSpec};
 use super::get::{parse_targets, usage_error, Target};
