@@ -236,6 +236,10 @@ impl ApiServer {
                 _ => {}
             }
         }
+        // The uid is set before defaulting, as `BeforeCreate` fills it before the strategy's
+        // validation: a Job's generated selector names it.
+        let uid = self.rng.uuid();
+        obj.metadata_mut().uid = Some(uid.clone());
         defaults::default_on_create(&mut obj, &mut self.rng);
         let errs = validation::validate(&obj);
         if !errs.is_empty() {
@@ -262,7 +266,6 @@ impl ApiServer {
             return Ok(Arc::new(obj));
         }
         let rev = self.store.next_revision();
-        let uid = self.rng.uuid();
         let now = self.now;
         {
             let meta = obj.metadata_mut();

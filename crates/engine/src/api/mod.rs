@@ -5,6 +5,7 @@
 //! even where Kubarium does not simulate it; fields Kubernetes does not have are rejected at
 //! decoding (see [`decode`]).
 
+pub mod batch;
 pub mod decode;
 pub mod defaults;
 pub mod quantity;

@@ -258,6 +258,7 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
         validate_pod(p, &mut errs);
     }
     super::workloads::validate_workload(obj, &mut errs);
+    super::batch::validate_batch(obj, &mut errs);
     if let Object::ConfigMap(cm) = obj {
         for k in cm
             .data
