@@ -9,6 +9,7 @@
 //! informer cache and no expectations: a controller reads the store, which always holds its
 //! own writes.
 
+pub mod deployment;
 pub mod node_lifecycle;
 pub mod owner;
 pub mod pod_control;
@@ -56,6 +57,7 @@ impl Default for ControllerManager {
         ControllerManager::new(vec![
             Box::new(replica_set::ReplicaSetController::replica_set()),
             Box::new(replica_set::ReplicaSetController::replication_controller()),
+            Box::new(deployment::DeploymentController),
         ])
     }
 }

@@ -1,0 +1,144 @@
+//! The `pod-template-hash` label: a short, stable name for a pod template
+//! (`controller.ComputeHash` and `rand.SafeEncodeString` in Kubernetes).
+//!
+//! Kubernetes feeds a deep printing of the template to FNV-32a, prints the 32-bit sum in
+//! decimal and maps every digit through the name-suffix alphabet
+//! (`bcdfghjklmnpqrstvwxz2456789`, indexed by the digit's byte value modulo 27). So a hash is
+//! up to ten characters drawn from `4 5 6 7 8 9 b c d f` — `858b7d8fcd` is the sum
+//! 4146384978. Kubarium prints the template as canonical JSON instead of Go's `%#v`, so the
+//! hashes differ from a real cluster's, but the same template always gives the same hash and
+//! the names look the same (`deploy-nginx-858b7d8fcd-8kclx`).
+
+use crate::sim::rng::SUFFIX_ALPHABET;
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+
+/// The label (and selector) key that ties a ReplicaSet and its pods to one template.
+pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+
+/// FNV-32a, as Go's `hash/fnv.New32a`.
+fn fnv32a(bytes: impl IntoIterator<Item = u8>, mut h: u32) -> u32 {
+    for b in bytes {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+const FNV32_OFFSET: u32 = 0x811c_9dc5;
+
+/// `rand.SafeEncodeString`: each byte replaced by the alphabet entry at `byte % 27`.
+pub fn safe_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| SUFFIX_ALPHABET[usize::from(b) % SUFFIX_ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The hash of a template; `collision_count` (the Deployment's `status.collisionCount`)
+/// is mixed in so a clash with an unrelated ReplicaSet of the same name gives a new name.
+///
+/// Worked example: FNV-32a sum 4146384978 → digits "4146384978" → bytes 52 49 52 54 51 56
+/// 52 57 55 56 → modulo 27: 25 22 25 0 24 2 25 3 1 2 → `858b7d8fcd`.
+pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
+    let printed = serde_json::to_vec(template).unwrap_or_default();
+    let mut h = fnv32a(printed, FNV32_OFFSET);
+    if let Some(c) = collision_count {
+        h = fnv32a((c as u32).to_le_bytes(), h);
+    }
+    safe_encode(&h.to_string())
+}
+
+/// The template without the `pod-template-hash` label (ReplicaSets carry it, Deployments do
+/// not), for comparing templates (`EqualIgnoreHash`).
+pub fn without_hash(template: &PodTemplateSpec) -> PodTemplateSpec {
+    let mut t = template.clone();
+    if let Some(labels) = t.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
+        labels.remove(POD_TEMPLATE_HASH);
+    }
+    t
+}
+
+/// Whether two templates are the same apart from the `pod-template-hash` label.
+pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
+    let label = |t: &PodTemplateSpec| {
+        t.metadata
+            .as_ref()
+            .and_then(|m| m.labels.as_ref())
+            .is_some_and(|l| l.contains_key(POD_TEMPLATE_HASH))
+    };
+    if !label(a) && !label(b) {
+        return normalized(a) == normalized(b);
+    }
+    normalized(&without_hash(a)) == normalized(&without_hash(b))
+}
+
+/// Empty label and annotation maps compare equal to absent ones (Go's DeepEqual after
+/// `delete` leaves an empty map, and the API drops empty maps on the way out).
+fn normalized(t: &PodTemplateSpec) -> PodTemplateSpec {
+    let mut t = t.clone();
+    if let Some(m) = t.metadata.as_mut() {
+        if m.labels.as_ref().is_some_and(|l| l.is_empty()) {
+            m.labels = None;
+        }
+        if m.annotations.as_ref().is_some_and(|l| l.is_empty()) {
+            m.annotations = None;
+        }
+    }
+    if t.metadata
+        .as_ref()
+        .is_some_and(|m| *m == Default::default())
+    {
+        t.metadata = None;
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{Container, PodSpec};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+    fn template(image: &str) -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some([("app".to_string(), "web".to_string())].into()),
+                ..Default::default()
+            }),
+            spec: Some(PodSpec {
+                containers: vec![Container {
+                    name: "nginx".into(),
+                    image: Some(image.into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn encodes_digits_like_kubernetes() {
+        assert_eq!(safe_encode("4146384978"), "858b7d8fcd");
+    }
+
+    #[test]
+    fn same_template_same_hash_different_template_different_hash() {
+        let a = compute_hash(&template("nginx:1.14"), None);
+        assert_eq!(a, compute_hash(&template("nginx:1.14"), None));
+        assert_ne!(a, compute_hash(&template("nginx:1.15"), None));
+        assert_ne!(a, compute_hash(&template("nginx:1.14"), Some(1)));
+        assert!((1..=10).contains(&a.len()));
+        assert!(a.chars().all(|c| "456789bcdf".contains(c)), "{a}");
+    }
+
+    #[test]
+    fn the_hash_label_is_ignored_when_comparing() {
+        let a = template("nginx:1.14");
+        let mut b = a.clone();
+        b.metadata
+            .as_mut()
+            .and_then(|m| m.labels.as_mut())
+            .map(|l| l.insert(POD_TEMPLATE_HASH.into(), "858b7d8fcd".into()));
+        assert!(equal_ignore_hash(&a, &b));
+        assert!(!equal_ignore_hash(&a, &template("nginx:1.15")));
+    }
+}
