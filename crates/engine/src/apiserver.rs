@@ -117,6 +117,49 @@ impl ApiError {
 pub struct DeleteOptions {
     /// `--grace-period`; `None` uses the object's own (pods: terminationGracePeriodSeconds).
     pub grace_period_seconds: Option<i64>,
+    /// `propagationPolicy` (kubectl's `--cascade`); `None` uses the kind's default
+    /// ([`PropagationPolicy::default_for`]).
+    pub propagation_policy: Option<PropagationPolicy>,
+}
+
+/// The finalizer that makes the garbage collector orphan an object's dependents before the
+/// object goes (`metav1.FinalizerOrphanDependents`).
+pub const FINALIZER_ORPHAN: &str = "orphan";
+/// The finalizer that keeps an object until the garbage collector deleted its blocking
+/// dependents (`metav1.FinalizerDeleteDependents`).
+pub const FINALIZER_DELETE_DEPENDENTS: &str = "foregroundDeletion";
+
+/// `metav1.DeletionPropagation`: what happens to an object's dependents when it is deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropagationPolicy {
+    /// Dependents lose their owner reference and stay.
+    Orphan,
+    /// The object goes now; the garbage collector deletes the dependents afterwards.
+    Background,
+    /// The object stays (with `foregroundDeletion`) until its blocking dependents are gone.
+    Foreground,
+}
+
+impl PropagationPolicy {
+    /// The policy when the request names none: ReplicationControllers deleted through the
+    /// core `v1` API orphan their pods for backward compatibility (the RC registry's
+    /// `DefaultGarbageCollectionPolicy`); everything else is deleted in the background.
+    /// kubectl always sends a policy (`--cascade=background` by default).
+    pub fn default_for(kind: Kind) -> PropagationPolicy {
+        match kind {
+            Kind::ReplicationController => PropagationPolicy::Orphan,
+            _ => PropagationPolicy::Background,
+        }
+    }
+
+    /// The finalizer this policy puts on the deleted object.
+    pub fn finalizer(self) -> Option<&'static str> {
+        match self {
+            PropagationPolicy::Orphan => Some(FINALIZER_ORPHAN),
+            PropagationPolicy::Background => None,
+            PropagationPolicy::Foreground => Some(FINALIZER_DELETE_DEPENDENTS),
+        }
+    }
 }
 
 /// The API server state: the store, the cluster's random streams, the clock reading and the trace.
@@ -444,8 +487,17 @@ impl ApiServer {
             .ok_or_else(|| ApiError::not_found(key.kind, &key.name))
     }
 
-    /// Starts deleting an object. Pods on a node get a deletion timestamp and are removed by
-    /// their kubelet once their containers stop; everything else goes at once (finalizers aside).
+    /// Starts deleting an object, as kube-apiserver's generic registry does:
+    ///
+    /// - the propagation policy puts the garbage collector's finalizer on the object
+    ///   (`orphan` for [`PropagationPolicy::Orphan`], `foregroundDeletion` for
+    ///   [`PropagationPolicy::Foreground`]; background needs none);
+    /// - a pod bound to a node is deleted gracefully: it gets a deletion timestamp `grace`
+    ///   seconds ahead and its kubelet removes it once its containers stopped; a second delete
+    ///   may only shorten the grace period;
+    /// - a namespace turns `Terminating` and the namespace controller empties and removes it;
+    /// - anything else holding finalizers gets a deletion timestamp (now) and a grace period
+    ///   of 0 and stays until they are gone; the rest is removed at once.
     pub fn delete(
         &mut self,
         key: &ObjectKey,
@@ -456,6 +508,7 @@ impl ApiServer {
         if dry_run {
             return Ok(old);
         }
+        let already_deleting = old.metadata().deletion_timestamp.is_some();
         let graceful_pod = match old.as_ref() {
             Object::Pod(p) => {
                 let on_node = p.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some();
@@ -473,45 +526,103 @@ impl ApiServer {
                 );
                 (on_node && grace > 0 && !terminal).then_some(grace)
             }
-            Object::Namespace(_) => Some(0),
             _ => None,
         };
-        match graceful_pod {
-            Some(grace) => {
-                if old.metadata().deletion_timestamp.is_some() {
-                    // A second delete may shorten the grace period only.
-                    let current = old.metadata().deletion_grace_period_seconds.unwrap_or(0);
-                    if grace >= current {
-                        return Ok(old);
-                    }
+        if let (Some(grace), true) = (graceful_pod, already_deleting) {
+            // A second delete may shorten the grace period only.
+            let current = old.metadata().deletion_grace_period_seconds.unwrap_or(0);
+            if grace >= current {
+                return Ok(old);
+            }
+        }
+        let mut obj = (*old).clone();
+        let policy = opts
+            .propagation_policy
+            .unwrap_or_else(|| PropagationPolicy::default_for(key.kind));
+        // An object already being deleted keeps its finalizers unless a policy was asked for.
+        if !already_deleting || opts.propagation_policy.is_some() {
+            let finalizers = obj.metadata_mut().finalizers.get_or_insert_with(Vec::new);
+            for f in [FINALIZER_ORPHAN, FINALIZER_DELETE_DEPENDENTS] {
+                if Some(f) != policy.finalizer() {
+                    finalizers.retain(|x| x != f);
                 }
-                let mut obj = (*old).clone();
-                let now = self.now;
-                {
-                    let m = obj.metadata_mut();
+            }
+            if let Some(f) = policy.finalizer() {
+                if !finalizers.iter().any(|x| x == f) {
+                    finalizers.push(f.to_string());
+                }
+            }
+            if finalizers.is_empty() {
+                obj.metadata_mut().finalizers = None;
+            }
+        }
+        let is_namespace = key.kind == Kind::Namespace;
+        let has_finalizers = obj
+            .metadata()
+            .finalizers
+            .as_ref()
+            .is_some_and(|f| !f.is_empty());
+        if graceful_pod.is_none() && !has_finalizers && !is_namespace {
+            self.trace("apiserver", format!("delete {key}"));
+            self.remove(key);
+            return Ok(old);
+        }
+        let now = self.now;
+        {
+            let m = obj.metadata_mut();
+            match graceful_pod {
+                Some(grace) => {
                     m.deletion_timestamp = Some(now.plus_ms(grace as u64 * 1000).to_k8s_time());
                     m.deletion_grace_period_seconds = Some(grace);
                 }
-                if let Object::Namespace(ns) = &mut obj {
-                    ns.status.get_or_insert_with(Default::default).phase =
-                        Some("Terminating".into());
+                None if !already_deleting => {
+                    m.deletion_timestamp = Some(now.to_k8s_time());
+                    m.deletion_grace_period_seconds = Some(0);
                 }
-                let rev = self.store.next_revision();
-                obj.metadata_mut().resource_version = Some(rev.to_string());
-                self.trace("apiserver", format!("delete {key} (graceful {grace}s)"));
-                Ok(self.store.put(rev, obj))
-            }
-            None => {
-                self.trace("apiserver", format!("delete {key}"));
-                self.remove(key);
-                Ok(old)
+                None => {}
             }
         }
+        if let Object::Namespace(ns) = &mut obj {
+            ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+        }
+        if obj == *old {
+            return Ok(old);
+        }
+        let rev = self.store.next_revision();
+        obj.metadata_mut().resource_version = Some(rev.to_string());
+        match graceful_pod {
+            Some(grace) => self.trace("apiserver", format!("delete {key} (graceful {grace}s)")),
+            None => self.trace(
+                "apiserver",
+                format!("delete {key} (waiting for finalizers)"),
+            ),
+        }
+        Ok(self.store.put(rev, obj))
     }
 
-    /// Removes an object from the store now (the end of a graceful deletion).
+    /// Removes an object from the store now (the end of a graceful deletion, the kubelet's
+    /// final delete, the garbage collector's last step). An object that still holds
+    /// finalizers is not removed: it keeps (or gets) its deletion timestamp with a grace
+    /// period of 0 and waits for them. Returns the removed object, `None` when there was none
+    /// or it stays for its finalizers.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Arc<Object>> {
-        self.store.get(key)?;
+        let stored = self.store.get(key)?;
+        let m = stored.metadata();
+        if m.finalizers.as_ref().is_some_and(|f| !f.is_empty()) {
+            if m.deletion_timestamp.is_some() && m.deletion_grace_period_seconds == Some(0) {
+                return None;
+            }
+            let mut obj = (**stored).clone();
+            let now = self.now.to_k8s_time();
+            let meta = obj.metadata_mut();
+            meta.deletion_timestamp.get_or_insert(now);
+            meta.deletion_grace_period_seconds = Some(0);
+            let rev = self.store.next_revision();
+            obj.metadata_mut().resource_version = Some(rev.to_string());
+            self.store.put(rev, obj);
+            self.trace("apiserver", format!("{key} waits for its finalizers"));
+            return None;
+        }
         if key.kind == Kind::Event {
             if let Some(at) = self.event_expiry.remove(key) {
                 self.event_expiry_queue.remove(&(at, key.clone()));

@@ -10,6 +10,8 @@
 //! own writes.
 
 pub mod deployment;
+pub mod garbage_collector;
+pub mod namespace;
 pub mod node_lifecycle;
 pub mod owner;
 pub mod pod_control;
@@ -58,6 +60,8 @@ impl Default for ControllerManager {
             Box::new(replica_set::ReplicaSetController::replica_set()),
             Box::new(replica_set::ReplicaSetController::replication_controller()),
             Box::new(deployment::DeploymentController),
+            Box::new(garbage_collector::GarbageCollector::default()),
+            Box::new(namespace::NamespaceController::default()),
         ])
     }
 }

@@ -8,6 +8,7 @@ use super::manifest;
 use super::print_flags::{self as pf, DryRun};
 use super::Ctx;
 use kubarium_engine::api::selector::Selector;
+use kubarium_engine::apiserver::PropagationPolicy;
 use kubarium_engine::{ApiError, DeleteOptions, Kind, ObjectKey, StatusReason};
 
 const FLAGS: &[FlagSpec] = &[
@@ -50,6 +51,7 @@ struct Mode {
     force: bool,
     dry: DryRun,
     name_only: bool,
+    cascade: PropagationPolicy,
 }
 
 /// `kubectl delete ...`.
@@ -104,11 +106,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if force && grace == Some(0) {
         ctx.err("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
     }
+    let cascade = match cascading_strategy(ctx, parsed.get("cascade")) {
+        Ok(c) => c,
+        Err(e) => return pf::fail(ctx, &e),
+    };
     let mode = Mode {
         grace,
         force,
         dry,
         name_only,
+        cascade,
     };
     let targets = match targets(ctx, &parsed) {
         Ok(t) => t,
@@ -153,6 +160,38 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         ctx.err(format!("{e}\n"));
     }
     i32::from(!errors.is_empty())
+}
+
+/// `--cascade` (`parseCascadingFlag`): `background` (the default), `foreground` or `orphan`;
+/// the old boolean values still work with a deprecation warning (`true` is background,
+/// `false` orphan).
+fn cascading_strategy(ctx: &mut Ctx, flag: Option<&str>) -> Result<PropagationPolicy, String> {
+    let flag = match flag {
+        None => return Ok(PropagationPolicy::Background),
+        Some(f) => f,
+    };
+    let boolean = match flag {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    };
+    match (flag, boolean) {
+        ("orphan", _) => Ok(PropagationPolicy::Orphan),
+        ("foreground", _) => Ok(PropagationPolicy::Foreground),
+        ("background", _) => Ok(PropagationPolicy::Background),
+        (_, Some(b)) => {
+            let (policy, name) = if b {
+                (PropagationPolicy::Background, "background")
+            } else {
+                (PropagationPolicy::Orphan, "orphan")
+            };
+            ctx.err(format!("warning: --cascade={flag} is deprecated (boolean value) and can be replaced with --cascade={name}.\n"));
+            Ok(policy)
+        }
+        _ => Err(format!(
+            "invalid cascade value ({flag}). Must be \"background\", \"foreground\", or \"orphan\""
+        )),
+    }
 }
 
 /// What to delete; `Ok(None)` when a selector or `--all` matched nothing.
@@ -283,6 +322,7 @@ fn delete_one(ctx: &mut Ctx, t: &Target, mode: &Mode) -> Result<String, ApiError
     } else {
         let opts = DeleteOptions {
             grace_period_seconds: mode.grace,
+            propagation_policy: Some(mode.cascade),
         };
         let old = ctx
             .cluster
@@ -366,6 +406,7 @@ pub fn delete_and_wait(
         force: false,
         dry,
         name_only: false,
+        cascade: PropagationPolicy::Background,
     };
     let t = Target {
         key: key.clone(),

@@ -7,6 +7,7 @@
 //! above it but not with `Name:` at the top.
 
 pub mod pod_template;
+pub mod replicas;
 
 use super::columns::{self, RowContext};
 use super::flags::{self, boolean, value, FlagSpec};
@@ -1411,6 +1412,16 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
         Object::Namespace(ns) => describe_namespace(ns),
         Object::ConfigMap(cm) => describe_config_map(cm, ev, &rc),
         Object::Secret(s) => describe_secret(s),
+        Object::ReplicaSet(_) | Object::ReplicationController(_) => {
+            let pods: Vec<Pod> = ctx
+                .cluster
+                .api_ref()
+                .list(Kind::Pod, Some(obj.namespace()))
+                .iter()
+                .filter_map(|o| o.as_::<Pod>().cloned())
+                .collect();
+            replicas::describe_replicas(obj, &pods, ev, &rc)
+        }
         #[allow(unreachable_patterns)]
         other => describe_generic(other, ev, &rc),
     }

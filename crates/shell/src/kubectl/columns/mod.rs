@@ -6,10 +6,12 @@
 //! the priority-1 columns unless `-o wide` asked for them.
 
 pub mod config_map;
+pub mod deployment;
 pub mod event;
 pub mod namespace;
 pub mod node;
 pub mod pod;
+pub mod replica_set;
 pub mod secret;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -123,6 +125,14 @@ pub fn printer_for(kind: Kind) -> Printer {
         Kind::Secret => Printer {
             columns: secret::COLUMNS,
             row: secret::row,
+        },
+        Kind::Deployment => Printer {
+            columns: deployment::COLUMNS,
+            row: deployment::row,
+        },
+        Kind::ReplicaSet | Kind::ReplicationController => Printer {
+            columns: replica_set::COLUMNS,
+            row: replica_set::row,
         },
         #[allow(unreachable_patterns)]
         _ => Printer {
