@@ -9,14 +9,17 @@
 //! informer cache and no expectations: a controller reads the store, which always holds its
 //! own writes.
 
+pub mod daemon_set;
 pub mod deployment;
 pub mod garbage_collector;
+pub mod history;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod owner;
 pub mod pod_control;
 pub mod replica_set;
 pub mod root_ca_publisher;
+pub mod stateful_set;
 
 use crate::api::{Kind, ObjectKey};
 use crate::apiserver::ApiServer;
@@ -62,6 +65,8 @@ impl Default for ControllerManager {
             Box::new(deployment::DeploymentController),
             Box::new(garbage_collector::GarbageCollector::default()),
             Box::new(namespace::NamespaceController::default()),
+            Box::new(daemon_set::DaemonSetController::default()),
+            Box::new(stateful_set::StatefulSetController),
         ])
     }
 }

@@ -6,13 +6,19 @@
 //! the priority-1 columns unless `-o wide` asked for them.
 
 pub mod config_map;
+pub mod cron_job;
+pub mod controller_revision;
+pub mod daemon_set;
 pub mod deployment;
 pub mod event;
+pub mod job;
 pub mod namespace;
 pub mod node;
+pub mod persistent_volume;
 pub mod pod;
 pub mod replica_set;
 pub mod secret;
+pub mod stateful_set;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kubarium_engine::{Kind, Object};
@@ -133,6 +139,34 @@ pub fn printer_for(kind: Kind) -> Printer {
         Kind::ReplicaSet | Kind::ReplicationController => Printer {
             columns: replica_set::COLUMNS,
             row: replica_set::row,
+        },
+        Kind::DaemonSet => Printer {
+            columns: daemon_set::COLUMNS,
+            row: daemon_set::row,
+        },
+        Kind::StatefulSet => Printer {
+            columns: stateful_set::COLUMNS,
+            row: stateful_set::row,
+        },
+        Kind::ControllerRevision => Printer {
+            columns: controller_revision::COLUMNS,
+            row: controller_revision::row,
+        },
+        Kind::PersistentVolumeClaim => Printer {
+            columns: persistent_volume::CLAIM_COLUMNS,
+            row: persistent_volume::claim_row,
+        },
+        Kind::PersistentVolume => Printer {
+            columns: persistent_volume::VOLUME_COLUMNS,
+            row: persistent_volume::volume_row,
+        },
+        Kind::Job => Printer {
+            columns: job::COLUMNS,
+            row: job::row,
+        },
+        Kind::CronJob => Printer {
+            columns: cron_job::COLUMNS,
+            row: cron_job::row,
         },
         #[allow(unreachable_patterns)]
         _ => Printer {
