@@ -29,6 +29,10 @@ pub enum Wake {
     EventTtl,
     /// A controller asked to look at an object again (`Action::RequeueAfter`).
     Controller { index: usize, key: ObjectKey },
+    /// The node monitor looks at a node whose kubelet stopped renewing its lease.
+    NodeMonitor { node: String, due: SimTime },
+    /// A node's machine finished booting; its kubelet starts.
+    NodeBoot { node: String },
 }
 
 impl Wake {
@@ -243,7 +247,7 @@ impl Cluster {
         self.api.now.ms() - start.ms()
     }
 
-    fn schedule(&mut self, at: SimTime, wake: Wake) {
+    pub(crate) fn schedule(&mut self, at: SimTime, wake: Wake) {
         if !wake.is_background() {
             self.foreground += 1;
         }
@@ -357,6 +361,8 @@ impl Cluster {
                     self.schedule(next, Wake::NodeStatus { node });
                 }
                 Wake::Controller { index, key } => self.controllers.enqueue(index, key),
+                Wake::NodeMonitor { node, due } => self.node_monitor_due(&node, due),
+                Wake::NodeBoot { node } => self.node_booted(&node),
                 Wake::EventTtl => {
                     if self.event_ttl_wake == Some(at) {
                         self.event_ttl_wake = None;

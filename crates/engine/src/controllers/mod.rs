@@ -20,6 +20,7 @@ pub mod pod_control;
 pub mod replica_set;
 pub mod root_ca_publisher;
 pub mod stateful_set;
+pub mod taint_eviction;
 
 use crate::api::{Kind, ObjectKey};
 use crate::apiserver::ApiServer;
@@ -67,6 +68,7 @@ impl Default for ControllerManager {
             Box::new(namespace::NamespaceController::default()),
             Box::new(daemon_set::DaemonSetController::default()),
             Box::new(stateful_set::StatefulSetController),
+            Box::new(taint_eviction::TaintEvictionController::new()),
         ])
     }
 }

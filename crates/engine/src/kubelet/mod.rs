@@ -12,6 +12,7 @@ pub mod logs;
 pub mod probes;
 pub mod program;
 pub mod runtime;
+pub mod service;
 pub mod status;
 
 use crate::api::{quantity, Kind, Object, ObjectKey, Pod};
@@ -54,6 +55,8 @@ pub struct Kubelet {
     pulling: BTreeMap<String, SimTime>,
     /// Image pulls are serialised (kubelet's default `serializeImagePulls: true`).
     pull_busy_until: SimTime,
+    /// The node's machine and kubelet service (running, stopped, powered off).
+    service: service::NodeService,
 }
 
 /// What the kubelet decided about an image.
@@ -82,6 +85,7 @@ impl Kubelet {
             images: images::preloaded_images(preset).into_iter().collect(),
             pulling: BTreeMap::new(),
             pull_busy_until: SimTime::ZERO,
+            service: service::NodeService::new(),
         }
     }
 
@@ -96,7 +100,8 @@ impl Kubelet {
 
     /// Sees changes to pods bound to this node and to this node.
     pub fn observe(&mut self, ev: &WatchEvent) {
-        if ev.key.kind != Kind::Pod {
+        // A stopped kubelet watches nothing; it re-lists its pods when it starts.
+        if ev.key.kind != Kind::Pod || !self.service.is_running() {
             return;
         }
         if ev.event_type != WatchEventType::Deleted {
@@ -118,6 +123,9 @@ impl Kubelet {
 
     /// A wake-up from the agenda for one pod.
     pub fn wake(&mut self, pod: &ObjectKey) {
+        if !self.service.is_running() {
+            return;
+        }
         self.queue.insert(pod.clone());
     }
 
@@ -138,6 +146,9 @@ impl Kubelet {
     /// conditions the kubelet owns get a new `lastHeartbeatTime`; the CNI's
     /// `NetworkUnavailable` keeps the heartbeat its pod wrote.
     pub fn report_node_status(&self, api: &mut ApiServer) {
+        if !self.service.is_running() {
+            return;
+        }
         let key = ObjectKey::new(Kind::Node, "", &self.node);
         let Some(Object::Node(node)) = api.store().get(&key).map(|o| (**o).clone()) else {
             return;
