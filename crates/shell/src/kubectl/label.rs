@@ -273,7 +273,11 @@ fn parse_changes(
 }
 
 /// The objects named by `TYPE NAME...`, `TYPE/NAME...`, `TYPE --all`, `TYPE -l SEL` or `-f`.
-fn targets(ctx: &mut Ctx, parsed: &Parsed, resources: &[String]) -> Result<Vec<ObjectKey>, String> {
+pub(crate) fn targets(
+    ctx: &mut Ctx,
+    parsed: &Parsed,
+    resources: &[String],
+) -> Result<Vec<ObjectKey>, String> {
     let ns = ctx.namespace(parsed);
     if parsed.has("filename") {
         let ms = manifest::load(ctx, &parsed.all("filename"), parsed.is_set("recursive"))?;

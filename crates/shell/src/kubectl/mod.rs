@@ -22,7 +22,10 @@ pub mod manifest;
 pub mod merge;
 pub mod node;
 pub mod print_flags;
+pub mod record;
+pub mod rollout;
 pub mod run;
+pub mod set;
 
 use crate::bash::CommandIo;
 use kubarium_engine::{Cluster, Kind};
@@ -137,6 +140,8 @@ pub fn run(
         "events" => get::run_events(&mut ctx, &rest),
         "create" => create::run(&mut ctx, &rest),
         "run" => run::run(&mut ctx, &rest),
+        "set" => set::run(&mut ctx, &rest),
+        "rollout" => rollout::run(&mut ctx, &rest),
         "apply" => apply::run(&mut ctx, &rest),
         "replace" => apply::run_replace(&mut ctx, &rest),
         "delete" => delete::run(&mut ctx, &rest),
