@@ -11,6 +11,8 @@ pub struct Terminal {
     pub tty: bool,
     /// Set by `kubectl exec -i POD -- sh`: the terminal's input goes to that shell next.
     pub attach: Option<AttachTarget>,
+    /// Set by `ssh NODE`: the terminal's input goes to a shell on that node next.
+    pub ssh: Option<String>,
 }
 
 /// A container shell the terminal should attach to.
@@ -48,6 +50,13 @@ pub fn run(
                 &mut write,
             ))
         }
+        Some("ssh") => Some(crate::tools::ssh::run(
+            cluster,
+            &argv[1..],
+            io.out,
+            &mut term.ssh,
+        )),
+        Some("vagrant") => Some(crate::tools::vagrant::run(cluster, &argv[1..], io.out)),
         _ => None,
     }
 }

@@ -36,6 +36,8 @@ pub struct Session {
     live_clock: bool,
     /// The container shell the terminal is attached to (`kubectl exec -it POD -- sh`).
     attached: Option<Attached>,
+    /// The node shell the terminal is logged in to (`ssh w1-k8s`).
+    remote: Option<Remote>,
     /// A running `watch`, redrawn as simulated time passes.
     watching: Option<Watching>,
     /// The newest `watch` screen not yet shown.
@@ -82,6 +84,12 @@ struct Attached {
     bash: Bash,
 }
 
+/// A shell on a node, opened by `ssh NODE`.
+struct Remote {
+    node: String,
+    bash: Bash,
+}
+
 /// The commands outside bash, run against the cluster.
 struct Commands<'a> {
     cluster: &'a mut Cluster,
@@ -116,6 +124,7 @@ impl Session {
             tty: false,
             live_clock: false,
             attached: None,
+            remote: None,
             watching: None,
             frame: None,
         })
@@ -172,19 +181,23 @@ impl Session {
                     _ => format!("root@{}:{cwd}# ", a.target.pod.name),
                 }
             }
-            None => format!(
-                "root@{}:{}# ",
-                self.cluster.client_hostname(),
-                self.bash.display_cwd()
-            ),
+            None => match &self.remote {
+                Some(r) => format!("root@{}:{}# ", r.node, r.bash.display_cwd()),
+                None => format!(
+                    "root@{}:{}# ",
+                    self.cluster.client_hostname(),
+                    self.bash.display_cwd()
+                ),
+            },
         }
     }
 
     /// False while the input still needs lines (open heredoc, quote, `do` without `done`, ...).
     pub fn is_complete(&self, input: &str) -> bool {
-        match &self.attached {
-            Some(a) => a.bash.is_complete(input),
-            None => self.bash.is_complete(input),
+        match (&self.attached, &self.remote) {
+            (Some(a), _) => a.bash.is_complete(input),
+            (None, Some(r)) => r.bash.is_complete(input),
+            (None, None) => self.bash.is_complete(input),
         }
     }
 
@@ -192,6 +205,9 @@ impl Session {
     pub fn run(&mut self, input: &str) -> (Output, i32) {
         if self.attached.is_some() {
             return self.run_attached(input);
+        }
+        if self.remote.is_some() {
+            return self.run_remote(input);
         }
         self.watching = None;
         if self.live_clock {
@@ -218,6 +234,7 @@ impl Session {
         let mut term = Terminal {
             tty: self.tty,
             attach: None,
+            ssh: None,
         };
         let mut host = Commands {
             cluster: &mut self.cluster,
@@ -227,7 +244,35 @@ impl Session {
         if let Some(target) = term.attach.take() {
             self.attach(target);
         }
+        if let Some(node) = term.ssh.take() {
+            self.remote = Some(Remote {
+                node,
+                bash: Bash::new(),
+            });
+        }
         result
+    }
+
+    /// Runs input in the node shell `ssh` opened; `exit` or the node going down returns to
+    /// the learner's own shell.
+    fn run_remote(&mut self, input: &str) -> (Output, i32) {
+        let Some(mut r) = self.remote.take() else {
+            return (Output::new(), 0);
+        };
+        let mut host = crate::tools::ssh::NodeHost::new(&mut self.cluster, &r.node);
+        let (mut out, status) = r.bash.run(input, &mut host);
+        if host.closed.is_some() {
+            out.stderr(crate::tools::ssh::closed_message(&r.node));
+            return (out, 255);
+        }
+        if let Some(code) = r.bash.exited() {
+            let (logout, closed) = crate::tools::ssh::logout_message(&r.node);
+            out.stdout(logout);
+            out.stderr(closed);
+            return (out, code);
+        }
+        self.remote = Some(r);
+        (out, status)
     }
 
     /// What Tab offers for the word ending at `cursor` (kubectl verbs, types, object names,
@@ -310,7 +355,7 @@ impl Session {
 
     /// `Some(status)` once the learner typed `exit` (outside any container shell).
     pub fn exited(&self) -> Option<i32> {
-        if self.attached.is_some() {
+        if self.attached.is_some() || self.remote.is_some() {
             return None;
         }
         self.bash.exited()

@@ -1,3 +1,6 @@
 //! Network tools of the learner's machine and of containers (`curl`, ...).
 
 pub mod curl;
+pub mod ssh;
+pub mod systemctl;
+pub mod vagrant;
