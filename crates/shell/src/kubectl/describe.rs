@@ -6,6 +6,8 @@
 //! a tab (`Containers:`) ends the run, which is why `QoS Class:` lines up with the volume lines
 //! above it but not with `Name:` at the top.
 
+pub mod cron_job;
+pub mod job;
 pub mod pod_template;
 pub mod replicas;
 
@@ -1422,6 +1424,8 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
                 .collect();
             replicas::describe_replicas(obj, &pods, ev, &rc)
         }
+        Object::Job(j) => job::describe_job(j, ev, &rc),
+        Object::CronJob(cj) => cron_job::describe_cron_job(cj, ev, &rc),
         #[allow(unreachable_patterns)]
         other => describe_generic(other, ev, &rc),
     }
