@@ -9,6 +9,7 @@ pub mod config;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod drain;
 pub mod errors;
 pub mod exec;
 pub mod flags;
@@ -152,6 +153,7 @@ pub fn run(
         "cordon" => node::run_cordon(&mut ctx, &rest, true),
         "uncordon" => node::run_cordon(&mut ctx, &rest, false),
         "taint" => node::run_taint(&mut ctx, &rest),
+        "drain" => drain::run(&mut ctx, &rest),
         "config" => config::run(&mut ctx, &rest),
         "version" => info::run_version(&mut ctx, &rest),
         "cluster-info" => info::run_cluster_info(&mut ctx, &rest),
