@@ -122,16 +122,53 @@ mod garbage_collector {
     }
 
     #[test]
-    fn dependents_of_a_missing_owner_are_collected() {
+    fn dependents_of_a_deleted_owner_are_collected_across_kinds() {
         let mut c = vagrant();
         create(
             &mut c,
             "default",
-            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "orphaned",
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owner"}}),
+        );
+        let uid = c
+            .api_ref()
+            .get(&key(Kind::ConfigMap, "owner"))
+            .expect("owner")
+            .metadata()
+            .uid
+            .clone()
+            .expect("uid");
+        create(
+            &mut c,
+            "default",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "dependent",
+                "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner",
+                    "uid": uid}]}}),
+        );
+        // A reference to an owner this cluster never had is left alone (see owner_state).
+        create(
+            &mut c,
+            "default",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "unknown-owner",
                 "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "ghost",
                     "uid": "00000000-0000-0000-0000-000000000000"}]}}),
         );
-        assert!(c.api_ref().get(&key(Kind::ConfigMap, "orphaned")).is_err());
+        assert!(c.api_ref().get(&key(Kind::Secret, "dependent")).is_ok());
+        delete(
+            &mut c,
+            &key(Kind::ConfigMap, "owner"),
+            PropagationPolicy::Background,
+        );
+        assert!(c.api_ref().get(&key(Kind::Secret, "dependent")).is_err());
+        assert!(c.api_ref().get(&key(Kind::Secret, "unknown-owner")).is_ok());
+    }
+
+    #[test]
+    fn system_pods_survive_the_collector() {
+        let mut c = vagrant();
+        let before = pods(&c, "kube-system").len();
+        assert!(before > 0);
+        c.advance(60_000);
+        assert_eq!(pods(&c, "kube-system").len(), before);
     }
 
     #[test]

@@ -27,6 +27,17 @@ pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost"
 pub struct ReplicaSetController {
     kind: Kind,
     name: &'static str,
+    /// Consecutive failed syncs per object, for the work queue's exponential back-off.
+    failures: BTreeMap<ObjectKey, u32>,
+}
+
+/// The work queue's per-item back-off after a failed sync (`DefaultControllerRateLimiter`:
+/// 5 ms doubling up to 1000 s).
+///
+/// Worked example: the 1st retry waits 5 ms, the 4th 40 ms, the 12th 10.24 s.
+pub fn failure_backoff_ms(failures: u32) -> u64 {
+    let doubled = 5u64.saturating_mul(1u64 << failures.saturating_sub(1).min(40));
+    doubled.min(1_000_000)
 }
 
 impl ReplicaSetController {
@@ -34,12 +45,14 @@ impl ReplicaSetController {
         ReplicaSetController {
             kind: Kind::ReplicaSet,
             name: "replicaset-controller",
+            failures: BTreeMap::new(),
         }
     }
     pub fn replication_controller() -> Self {
         ReplicaSetController {
             kind: Kind::ReplicationController,
             name: "replication-controller",
+            failures: BTreeMap::new(),
         }
     }
 }
@@ -105,6 +118,7 @@ impl Controller for ReplicaSetController {
 
     fn reconcile(&mut self, api: &mut ApiServer, key: &ObjectKey) -> Action {
         let Some(obj) = api.store().get(key).cloned() else {
+            self.failures.remove(key);
             return Action::Done;
         };
         let Some(spec) = spec_of(&obj) else {
@@ -132,6 +146,14 @@ impl Controller for ReplicaSetController {
         let now_ms = api.now().unix_ms() as i64;
         let status = compute_status(&spec, &pods, now_ms, failure.as_deref());
         write_status(api, &obj, status);
+        if failure.is_some() {
+            // A failed sync is retried with back-off (the real controller returns the error
+            // to its rate-limited queue); the condition keeps its first message meanwhile.
+            let n = self.failures.entry(key.clone()).or_default();
+            *n += 1;
+            return Action::RequeueAfter(failure_backoff_ms(*n));
+        }
+        self.failures.remove(key);
         next_availability_check(&spec, &pods, now_ms)
     }
 }
@@ -327,12 +349,11 @@ fn set_failure_condition(
 ) {
     match failure {
         Some(msg) => {
-            if let Some(c) = conditions
-                .iter_mut()
-                .find(|c| c.type_.as_deref() == Some("ReplicaFailure"))
+            // Set once: a standing ReplicaFailure keeps its first message (`calculateStatus`).
+            if !conditions
+                .iter()
+                .any(|c| c.type_.as_deref() == Some("ReplicaFailure"))
             {
-                c.message = Some(msg.to_string());
-            } else {
                 conditions.push(k8s_openapi::api::apps::v1::ReplicaSetCondition {
                     type_: Some("ReplicaFailure".into()),
                     status: Some("True".into()),
@@ -523,6 +544,14 @@ fn compare_for_deletion(a: &Pod, ra: i32, b: &Pod, rb: i32, now_ms: i64) -> Orde
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_syncs_back_off_exponentially() {
+        assert_eq!(failure_backoff_ms(1), 5);
+        assert_eq!(failure_backoff_ms(4), 40);
+        assert_eq!(failure_backoff_ms(12), 10_240);
+        assert_eq!(failure_backoff_ms(60), 1_000_000);
+    }
     use k8s_openapi::api::core::v1::{PodCondition, PodSpec, PodStatus};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
