@@ -38,6 +38,11 @@ const FLAGS: &[FlagSpec] = &[
     value("docker-username", None),
     value("docker-password", None),
     value("docker-email", None),
+    // job and cronjob generators
+    value("schedule", None),
+    value("restart", None),
+    value("from", None),
+    value("image", None),
 ];
 
 /// `kubectl create ...`.
@@ -64,6 +69,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
         Some("configmap" | "cm") => create_configmap(ctx, &parsed, dry, out),
         Some("secret") => create_secret(ctx, &parsed, dry, out),
+        Some("job") => create_job(ctx, &parsed, dry, out),
+        Some("cronjob" | "cj") => create_cron_job(ctx, &parsed, dry, out),
         Some(other) if parsed.has("filename") => {
             pf::usage_error(ctx, "create", &format!("Unexpected args: [{other}]"))
         }
@@ -71,10 +78,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             let known = [
                 "clusterrole",
                 "clusterrolebinding",
-                "cronjob",
                 "deployment",
                 "ingress",
-                "job",
                 "poddisruptionbudget",
                 "priorityclass",
                 "quota",
@@ -470,4 +475,78 @@ fn docker_data(
         serde_json::Value::from(server)
     );
     Ok(BTreeMap::from([(".dockerconfigjson".to_string(), config)]))
+}
+
+/// `kubectl create job NAME --image=IMAGE [-- COMMAND]`, or `--from=cronjob/NAME`.
+fn create_job(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -> i32 {
+    let Some(name) = single_name(ctx, parsed, "create job") else {
+        return 1;
+    };
+    let image = parsed.get("image").map(str::to_string);
+    let from = parsed.get("from").map(str::to_string);
+    let command = parsed.after_dash.clone().unwrap_or_default();
+    let namespace = enforced_namespace(ctx, parsed);
+    let obj = match (image, from) {
+        (None, None) | (Some(_), Some(_)) => {
+            return pf::fail(ctx, "either --image or --from must be specified")
+        }
+        (Some(image), None) => generators::job(&name, namespace.as_deref(), &image, &command),
+        (None, Some(from)) => {
+            if !command.is_empty() {
+                return pf::fail(ctx, "cannot specify --from and command");
+            }
+            let (resource, source) = from.split_once('/').unwrap_or((from.as_str(), ""));
+            if Kind::from_resource_name(resource) != Some(Kind::CronJob) {
+                let kind = Kind::from_resource_name(resource).map_or("Unknown", |k| k.name());
+                return pf::fail(ctx, &format!("unknown object type *v1.{kind}"));
+            }
+            let ns = ctx.namespace(parsed);
+            let key = kubarium_engine::ObjectKey::new(Kind::CronJob, &ns, source);
+            let found = ctx.cluster.api_ref().get(&key);
+            let cron_job = match found.as_deref() {
+                Ok(Object::CronJob(cj)) => cj.clone(),
+                Ok(_) => return 1,
+                Err(e) => {
+                    ctx.err(format!("{}\n", api_error_text(e)));
+                    return 1;
+                }
+            };
+            generators::job_from_cron_job(&name, namespace.as_deref(), &cron_job)
+        }
+    };
+    submit_generated(ctx, parsed, Kind::Job, &name, obj, dry, out)
+}
+
+/// `kubectl create cronjob NAME --image=IMAGE --schedule='0/5 * * * ?' [--restart=POLICY]
+/// [-- COMMAND]`.
+fn create_cron_job(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -> i32 {
+    let Some(name) = single_name(ctx, parsed, "create cronjob") else {
+        return 1;
+    };
+    let (image, schedule) = match (parsed.get("image"), parsed.get("schedule")) {
+        (Some(i), Some(s)) => (i.to_string(), s.to_string()),
+        (i, s) => {
+            let missing: Vec<&str> = [("\"image\"", i.is_none()), ("\"schedule\"", s.is_none())]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| *n)
+                .collect();
+            return pf::fail(
+                ctx,
+                &format!("required flag(s) {} not set", missing.join(", ")),
+            );
+        }
+    };
+    let restart = parsed.get("restart").unwrap_or("OnFailure").to_string();
+    let command = parsed.after_dash.clone().unwrap_or_default();
+    let namespace = enforced_namespace(ctx, parsed);
+    let obj = generators::cron_job(
+        &name,
+        namespace.as_deref(),
+        &image,
+        &schedule,
+        &restart,
+        &command,
+    );
+    submit_generated(ctx, parsed, Kind::CronJob, &name, obj, dry, out)
 }

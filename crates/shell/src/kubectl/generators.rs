@@ -331,3 +331,165 @@ mod tests {
         assert_eq!(base64(b""), "");
     }
 }
+
+/// The one container of `create job` and `create cronjob`: named after the object, the
+/// command after `--` as its `command`.
+fn batch_container(name: &str, image: &str, command: &[String]) -> GoValue {
+    let mut c = vec![("name", GoValue::str(name)), ("image", GoValue::str(image))];
+    if !command.is_empty() {
+        c.push((
+            "command",
+            GoValue::List(command.iter().map(GoValue::str).collect()),
+        ));
+    }
+    c.push(("resources", GoValue::Struct(vec![])));
+    GoValue::Struct(c)
+}
+
+/// A pod template with one container and a restart policy (its `metadata: {}` is Go's empty
+/// `ObjectMeta`).
+fn batch_pod_template(name: &str, image: &str, command: &[String], restart: &str) -> GoValue {
+    let mut spec = vec![(
+        "containers",
+        GoValue::List(vec![batch_container(name, image, command)]),
+    )];
+    if !restart.is_empty() {
+        spec.push(("restartPolicy", GoValue::str(restart)));
+    }
+    GoValue::Struct(vec![
+        ("metadata", GoValue::Struct(vec![])),
+        ("spec", GoValue::Struct(spec)),
+    ])
+}
+
+/// `kubectl create job NAME --image=IMAGE [-- COMMAND]`: restartPolicy Never.
+pub fn job(name: &str, namespace: Option<&str>, image: &str, command: &[String]) -> GoValue {
+    GoValue::Struct(vec![
+        ("kind", GoValue::str("Job")),
+        ("apiVersion", GoValue::str("batch/v1")),
+        (
+            "metadata",
+            object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new()),
+        ),
+        (
+            "spec",
+            GoValue::Struct(vec![(
+                "template",
+                batch_pod_template(name, image, command, "Never"),
+            )]),
+        ),
+        ("status", GoValue::Struct(vec![])),
+    ])
+}
+
+/// `kubectl create cronjob NAME --image=IMAGE --schedule=SCHEDULE [--restart=POLICY]
+/// [-- COMMAND]`: the Job template carries the name too.
+pub fn cron_job(
+    name: &str,
+    namespace: Option<&str>,
+    image: &str,
+    schedule: &str,
+    restart: &str,
+    command: &[String],
+) -> GoValue {
+    GoValue::Struct(vec![
+        ("kind", GoValue::str("CronJob")),
+        ("apiVersion", GoValue::str("batch/v1")),
+        (
+            "metadata",
+            object_meta(name, namespace, &BTreeMap::new(), &BTreeMap::new()),
+        ),
+        (
+            "spec",
+            GoValue::Struct(vec![
+                ("schedule", GoValue::str(schedule)),
+                (
+                    "jobTemplate",
+                    GoValue::Struct(vec![
+                        (
+                            "metadata",
+                            GoValue::Struct(vec![("name", GoValue::str(name))]),
+                        ),
+                        (
+                            "spec",
+                            GoValue::Struct(vec![(
+                                "template",
+                                batch_pod_template(name, image, command, restart),
+                            )]),
+                        ),
+                    ]),
+                ),
+            ]),
+        ),
+        ("status", GoValue::Struct(vec![])),
+    ])
+}
+
+/// A JSON value as a [`GoValue`] (objects become maps, printed sorted): for objects copied
+/// from the server, like a CronJob's Job template.
+pub fn from_json(v: &Value) -> GoValue {
+    match v {
+        Value::Null => GoValue::Struct(vec![]),
+        Value::Bool(b) => GoValue::Bool(*b),
+        Value::Number(n) => GoValue::Int(n.as_i64().unwrap_or(0)),
+        Value::String(s) => GoValue::str(s.clone()),
+        Value::Array(a) => GoValue::List(a.iter().map(from_json).collect()),
+        Value::Object(m) => {
+            GoValue::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+    }
+}
+
+/// `kubectl create job NAME --from=cronjob/CRONJOB` (`createJobFromCronJob`): the Job
+/// template's labels, its annotations plus `cronjob.kubernetes.io/instantiate: manual`, an
+/// owner reference to the CronJob (controller, without blockOwnerDeletion), its spec.
+pub fn job_from_cron_job(
+    name: &str,
+    namespace: Option<&str>,
+    cron_job: &kubarium_engine::api::CronJob,
+) -> GoValue {
+    let tm = cron_job
+        .spec
+        .job_template
+        .metadata
+        .clone()
+        .unwrap_or_default();
+    let mut annotations: BTreeMap<String, String> = [(
+        "cronjob.kubernetes.io/instantiate".to_string(),
+        "manual".to_string(),
+    )]
+    .into();
+    annotations.extend(tm.annotations.unwrap_or_default());
+    let mut meta = vec![("name", GoValue::str(name))];
+    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        meta.push(("namespace", GoValue::str(ns)));
+    }
+    if let Some(l) = tm.labels.filter(|l| !l.is_empty()) {
+        meta.push(("labels", GoValue::string_map(&l)));
+    }
+    meta.push(("annotations", GoValue::string_map(&annotations)));
+    meta.push((
+        "ownerReferences",
+        GoValue::List(vec![GoValue::Struct(vec![
+            ("apiVersion", GoValue::str("batch/v1")),
+            ("kind", GoValue::str("CronJob")),
+            (
+                "name",
+                GoValue::str(cron_job.metadata.name.clone().unwrap_or_default()),
+            ),
+            (
+                "uid",
+                GoValue::str(cron_job.metadata.uid.clone().unwrap_or_default()),
+            ),
+            ("controller", GoValue::Bool(true)),
+        ])]),
+    ));
+    let spec = serde_json::to_value(&cron_job.spec.job_template.spec).unwrap_or(Value::Null);
+    GoValue::Struct(vec![
+        ("kind", GoValue::str("Job")),
+        ("apiVersion", GoValue::str("batch/v1")),
+        ("metadata", GoValue::Struct(meta)),
+        ("spec", from_json(&spec)),
+        ("status", GoValue::Struct(vec![])),
+    ])
+}
