@@ -350,6 +350,7 @@ impl ApiServer {
             }
         }
         carry_status(&mut obj, &old);
+        crate::api::workloads::prepare_workload_update(&mut obj, &old);
         let spec_changed = spec_of(&obj) != spec_of(&old);
         {
             let om = old.metadata();

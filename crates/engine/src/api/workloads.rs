@@ -71,6 +71,11 @@ pub fn default_workload(obj: &mut Object) {
             default_template(&mut spec.template);
         }
         Object::DaemonSet(ds) => {
+            // `PrepareForCreate`: the first template generation.
+            ds.metadata
+                .annotations
+                .get_or_insert_with(BTreeMap::new)
+                .insert(DAEMON_SET_TEMPLATE_GENERATION.into(), "1".into());
             let spec = &mut ds.spec;
             let strategy = spec
                 .update_strategy
@@ -124,6 +129,35 @@ pub fn default_workload(obj: &mut Object) {
             default_template(&mut spec.template);
         }
         _ => {}
+    }
+}
+
+/// The annotation in which the API server keeps a DaemonSet's template generation (the
+/// internal `spec.templateGeneration`): 1 on create, one more on every update that changes
+/// the template. The DaemonSet controller copies it into the `pod-template-generation` label.
+pub const DAEMON_SET_TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
+
+/// What the API server changes on an update of a workload before validation
+/// (`daemonSetStrategy.PrepareForUpdate`): a DaemonSet whose template changed gets the next
+/// template generation; otherwise it keeps the stored one, whatever the request said.
+pub fn prepare_workload_update(new: &mut Object, old: &Object) {
+    if let (Object::DaemonSet(n), Object::DaemonSet(o)) = (new, old) {
+        let stored = o
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(DAEMON_SET_TEMPLATE_GENERATION))
+            .and_then(|g| g.parse::<i64>().ok());
+        let Some(stored) = stored else { return };
+        let generation = if n.spec.template != o.spec.template {
+            stored + 1
+        } else {
+            stored
+        };
+        n.metadata
+            .annotations
+            .get_or_insert_with(BTreeMap::new)
+            .insert(DAEMON_SET_TEMPLATE_GENERATION.into(), generation.to_string());
     }
 }
 
@@ -212,7 +246,27 @@ pub fn validate_workload(obj: &Object, errs: &mut Vec<FieldError>) {
         Object::StatefulSet(sts) => {
             check_replicas(sts.spec.replicas, errs);
             let sel = check_selector(&sts.spec.selector, errs);
-            check_template(&sts.spec.template, sel.as_ref(), errs);
+            // The pods get a volume per claim template, so mounts may name them.
+            let mut template = sts.spec.template.clone();
+            if let Some(spec) = template.spec.as_mut() {
+                for c in sts.spec.volume_claim_templates.iter().flatten() {
+                    let name = c.metadata.name.clone().unwrap_or_default();
+                    let volumes = spec.volumes.get_or_insert_with(Vec::new);
+                    if !volumes.iter().any(|v| v.name == name) {
+                        volumes.push(k8s_openapi::api::core::v1::Volume {
+                            name: name.clone(),
+                            persistent_volume_claim: Some(
+                                k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
+                                    claim_name: name,
+                                    read_only: None,
+                                },
+                            ),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
+            check_template(&template, sel.as_ref(), errs);
         }
         _ => {}
     }

@@ -33,8 +33,6 @@ use std::sync::Arc;
 
 /// The controller's name, the `source` of its events.
 pub const COMPONENT: &str = "daemonset-controller";
-/// The DaemonSet annotation the API server keeps the template generation in.
-pub const TEMPLATE_GENERATION_ANNOTATION: &str = "deprecated.daemonset.template.generation";
 /// The pod label holding the template generation it was made from.
 pub const POD_TEMPLATE_GENERATION: &str = "pod-template-generation";
 /// Failed daemon pods are deleted with a back-off from 1 s doubling up to 15 min.
@@ -461,7 +459,7 @@ fn template_generation(ds: &DaemonSet) -> Option<String> {
     ds.metadata
         .annotations
         .as_ref()?
-        .get(TEMPLATE_GENERATION_ANNOTATION)
+        .get(crate::api::workloads::DAEMON_SET_TEMPLATE_GENERATION)
         .filter(|g| g.parse::<i64>().is_ok())
         .cloned()
 }

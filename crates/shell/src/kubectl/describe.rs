@@ -7,9 +7,12 @@
 //! above it but not with `Name:` at the top.
 
 pub mod cron_job;
+pub mod daemon_set;
 pub mod job;
+pub mod persistent_volume;
 pub mod pod_template;
 pub mod replicas;
+pub mod stateful_set;
 
 use super::columns::{self, RowContext};
 use super::flags::{self, boolean, value, FlagSpec};
@@ -1423,6 +1426,23 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
                 .filter_map(|o| o.as_::<Pod>().cloned())
                 .collect();
             replicas::describe_replicas(obj, &pods, ev, &rc)
+        }
+        Object::DaemonSet(_) | Object::StatefulSet(_) | Object::PersistentVolumeClaim(_) => {
+            let pods: Vec<Pod> = ctx
+                .cluster
+                .api_ref()
+                .list(Kind::Pod, Some(obj.namespace()))
+                .iter()
+                .filter_map(|o| o.as_::<Pod>().cloned())
+                .collect();
+            match obj {
+                Object::DaemonSet(ds) => daemon_set::describe_daemon_set(ds, &pods, ev, &rc),
+                Object::StatefulSet(s) => stateful_set::describe_stateful_set(s, &pods, ev, &rc),
+                Object::PersistentVolumeClaim(c) => {
+                    persistent_volume::describe_persistent_volume_claim(c, &pods, ev, &rc)
+                }
+                _ => String::new(),
+            }
         }
         Object::Job(j) => job::describe_job(j, ev, &rc),
         Object::CronJob(cj) => cron_job::describe_cron_job(cj, ev, &rc),

@@ -35,7 +35,11 @@ pub fn status_line(obj: &Object) -> Result<(String, bool), String> {
 
 /// `DaemonSetStatusViewer.Status`.
 fn daemon_set_status(ds: &DaemonSet) -> Result<(String, bool), String> {
-    let strategy = ds.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
+    let strategy = ds
+        .spec
+        .update_strategy
+        .as_ref()
+        .and_then(|s| s.type_.as_deref());
     if strategy != Some("RollingUpdate") {
         return Err("rollout status is only available for RollingUpdate strategy type".into());
     }
@@ -62,7 +66,10 @@ fn daemon_set_status(ds: &DaemonSet) -> Result<(String, bool), String> {
             false,
         ));
     }
-    Ok((format!("daemon set {name:?} successfully rolled out\n"), true))
+    Ok((
+        format!("daemon set {name:?} successfully rolled out\n"),
+        true,
+    ))
 }
 
 /// `StatefulSetStatusViewer.Status`. The API server defaults `partition: 0`, so a plain
@@ -265,7 +272,10 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     if req.revision < 0 {
         return pf::fail(
             ctx,
-            &format!("unable to find specified revision {} in history", req.revision),
+            &format!(
+                "unable to find specified revision {} in history",
+                req.revision
+            ),
         );
     }
     let revs = revisions(ctx, obj);
@@ -281,7 +291,10 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     let Some(target) = target.cloned() else {
         return pf::fail(
             ctx,
-            &format!("unable to find specified revision {} in history", req.revision),
+            &format!(
+                "unable to find specified revision {} in history",
+                req.revision
+            ),
         );
     };
     let Some(template) = target
@@ -291,7 +304,16 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
         return pf::fail(ctx, "unable to find the specified revision");
     };
     if req.dry == DryRun::Client {
-        pf::print_result(ctx, req.out, obj.kind(), obj.name(), &template_text(&template), DryRun::None, &obj.to_value(), None);
+        pf::print_result(
+            ctx,
+            req.out,
+            obj.kind(),
+            obj.name(),
+            &template_text(&template),
+            DryRun::None,
+            &obj.to_value(),
+            None,
+        );
         return 0;
     }
     if template_of(obj).is_some_and(|t| history::matches_template(&target, t)) {
@@ -299,22 +321,37 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
             "skipped rollback (current template already matches revision {})",
             req.revision
         );
-        pf::print_result(ctx, req.out, obj.kind(), obj.name(), &msg, DryRun::None, &obj.to_value(), None);
+        pf::print_result(
+            ctx,
+            req.out,
+            obj.kind(),
+            obj.name(),
+            &msg,
+            DryRun::None,
+            &obj.to_value(),
+            None,
+        );
         return 0;
     }
     let mut updated = obj.clone();
     set_template(&mut updated, template);
     match write(ctx, updated, req.dry) {
         Ok(written) => {
-            pf::print_result(ctx, req.out, obj.kind(), obj.name(), "rolled back", req.dry, &written.to_value(), None);
+            pf::print_result(
+                ctx,
+                req.out,
+                obj.kind(),
+                obj.name(),
+                "rolled back",
+                req.dry,
+                &written.to_value(),
+                None,
+            );
             0
         }
         Err(e) => pf::fail(
             ctx,
-            &format!(
-                "failed restoring revision {}: {}",
-                req.revision, e.message
-            ),
+            &format!("failed restoring revision {}: {}", req.revision, e.message),
         ),
     }
 }
@@ -336,12 +373,30 @@ pub fn restart(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     let mut updated = obj.clone();
     set_template(&mut updated, template);
     if req.dry == DryRun::Client {
-        pf::print_result(ctx, req.out, obj.kind(), obj.name(), "restarted", req.dry, &updated.to_value(), None);
+        pf::print_result(
+            ctx,
+            req.out,
+            obj.kind(),
+            obj.name(),
+            "restarted",
+            req.dry,
+            &updated.to_value(),
+            None,
+        );
         return 0;
     }
     match write(ctx, updated, req.dry) {
         Ok(written) => {
-            pf::print_result(ctx, req.out, obj.kind(), obj.name(), "restarted", req.dry, &written.to_value(), None);
+            pf::print_result(
+                ctx,
+                req.out,
+                obj.kind(),
+                obj.name(),
+                "restarted",
+                req.dry,
+                &written.to_value(),
+                None,
+            );
             0
         }
         Err(e) => {
@@ -398,7 +453,10 @@ mod tests {
         s["numberAvailable"] = json!(3);
         assert_eq!(
             status_line(&ds(s)).unwrap(),
-            ("daemon set \"fluentd\" successfully rolled out\n".to_string(), true)
+            (
+                "daemon set \"fluentd\" successfully rolled out\n".to_string(),
+                true
+            )
         );
     }
 

@@ -16,9 +16,8 @@
 //!
 //! Pause and resume exist for Deployments only: every other kind gets kubectl's
 //! `error: daemonsets.apps "x" pausing is not supported` from [`not_supported`].
-//! Until `controller_revision.rs` is registered below, DaemonSets and StatefulSets answer
-//! that their rollouts are not available yet.
 
+pub mod controller_revision;
 pub mod deployment;
 
 use super::flags::{self, boolean, value, FlagSpec, Parsed};
@@ -204,13 +203,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ("resume", Kind::Deployment) => deployment::pause(ctx, &obj, &req, false),
             ("pause", _) => not_supported(ctx, &obj, "pausing"),
             ("resume", _) => not_supported(ctx, &obj, "resuming"),
-            (_, Kind::DaemonSet | Kind::StatefulSet) => pf::fail(
-                ctx,
-                &format!(
-                    "kubectl rollout {sub} for {} is not available in Kubarium yet",
-                    key.kind.info().plural
-                ),
-            ),
+            ("status", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::status(ctx, &key, &req),
+            ("history", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::history(ctx, &obj, &req),
+            ("undo", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::undo(ctx, &obj, &req),
+            ("restart", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::restart(ctx, &obj, &req),
             ("status", kind) => pf::fail(
                 ctx,
                 &format!(
