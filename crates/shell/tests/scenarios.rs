@@ -139,6 +139,14 @@ fn scenario_files() -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
+    // `SCENARIO=name` runs (and blesses) only the files whose name contains it.
+    if let Some(only) = std::env::var_os("SCENARIO") {
+        let only = only.to_string_lossy().to_string();
+        files.retain(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(&only))
+        });
+    }
     files.sort();
     files
 }
