@@ -230,6 +230,14 @@ impl Scheduler {
         }
         let pi = PodInfo::new(pod);
         let nodes: Vec<&NodeInfo> = self.cache.nodes().collect();
+        if let Some(reason) = plugins::volume_binding::pre_filter(api, pod) {
+            let message = plugins::volume_binding::pre_filter_message(nodes.len(), &reason);
+            self.record_failure(api, &obj, &message, None);
+            let rejected = BTreeSet::from(["VolumeBinding"]);
+            self.queue
+                .add_unschedulable(key.clone(), obj.clone(), api.now(), rejected);
+            return;
+        }
         if nodes.is_empty() {
             self.record_failure(api, &obj, ERR_NO_NODES_AVAILABLE, None);
             self.queue
