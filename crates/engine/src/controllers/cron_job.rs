@@ -185,12 +185,13 @@ impl Controller for CronJobController {
         let old_status = cj.status.clone();
         let action = sync(api, &obj, &mut cj, &jobs);
         cleanup_finished_jobs(api, &obj, &mut cj, &jobs);
-        if cj.status != old_status {
-            if let Some(s) = cj.status.as_mut() {
-                if s.active.as_ref().is_some_and(|a| a.is_empty()) {
-                    s.active = None;
-                }
+        // An empty active list is left out, as Go's omitempty does.
+        if let Some(s) = cj.status.as_mut() {
+            if s.active.as_ref().is_some_and(|a| a.is_empty()) {
+                s.active = None;
             }
+        }
+        if cj.status != old_status {
             let _ = api.update_status(Object::CronJob(cj));
         }
         action

@@ -215,12 +215,14 @@ impl Controller for JobController {
 
     fn reconcile(&mut self, api: &mut ApiServer, key: &ObjectKey) -> Action {
         let Some(obj) = api.store().get(key).cloned() else {
+            release_orphans(api, key, None);
             return Action::Done;
         };
         let Object::Job(job) = obj.as_ref() else {
             return Action::Done;
         };
         let uid = job.metadata.uid.clone().unwrap_or_default();
+        release_orphans(api, key, Some(&uid));
         if job.metadata.deletion_timestamp.is_some() {
             self.backoff.remove(&uid);
             release_finalizers(api, &obj, &uid);
@@ -246,6 +248,25 @@ fn release_finalizers(api: &mut ApiServer, obj: &Object, uid: &str) {
         .map(|p| p.key())
         .collect();
     for key in pods {
+        remove_finalizer(api, &key);
+    }
+}
+
+/// `syncOrphanPod`: pods whose Job is gone (or was replaced by a Job of the same name) keep
+/// the tracking finalizer until this removes it, so they can go.
+fn release_orphans(api: &mut ApiServer, job: &ObjectKey, current_uid: Option<&str>) {
+    let orphans: Vec<ObjectKey> = api
+        .store()
+        .list(Kind::Pod, Some(job.namespace.as_str()))
+        .filter(|p| p.as_::<Pod>().is_some_and(has_tracking_finalizer))
+        .filter(|p| {
+            owner::controller_ref(p.metadata()).is_some_and(|r| {
+                r.kind == "Job" && r.name == job.name && Some(r.uid.as_str()) != current_uid
+            })
+        })
+        .map(|p| p.key())
+        .collect();
+    for key in orphans {
         remove_finalizer(api, &key);
     }
 }
