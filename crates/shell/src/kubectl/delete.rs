@@ -39,10 +39,10 @@ const IMMORTAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
 /// wait up to a week; the sandbox returns instead of freezing the page).
 const WAIT_MARGIN_MS: u64 = 60_000;
 
-/// One object to delete, with the file it came from (for error messages).
-struct Target {
-    key: ObjectKey,
-    source: String,
+/// One object to delete (or scale), with the file it came from (for error messages).
+pub(crate) struct Target {
+    pub key: ObjectKey,
+    pub source: String,
 }
 
 /// How the deletion was asked for.
@@ -194,8 +194,9 @@ fn cascading_strategy(ctx: &mut Ctx, flag: Option<&str>) -> Result<PropagationPo
     }
 }
 
-/// What to delete; `Ok(None)` when a selector or `--all` matched nothing.
-fn targets(ctx: &mut Ctx, parsed: &Parsed) -> Result<Option<Vec<Target>>, String> {
+/// What to delete (the resource builder shared with `kubectl scale`): `TYPE NAME...`,
+/// `TYPE/NAME...`, `-f`, `-l`, `--all`; `Ok(None)` when a selector or `--all` matched nothing.
+pub(crate) fn targets(ctx: &mut Ctx, parsed: &Parsed) -> Result<Option<Vec<Target>>, String> {
     let ns = ctx.namespace(parsed);
     if parsed.has("filename") {
         if !parsed.args.is_empty() {

@@ -26,6 +26,7 @@ pub mod print_flags;
 pub mod record;
 pub mod rollout;
 pub mod run;
+pub mod scale;
 pub mod set;
 
 use crate::bash::CommandIo;
@@ -146,6 +147,7 @@ pub fn run(
         "apply" => apply::run(&mut ctx, &rest),
         "replace" => apply::run_replace(&mut ctx, &rest),
         "delete" => delete::run(&mut ctx, &rest),
+        "scale" => scale::run(&mut ctx, &rest),
         "label" => label::run(&mut ctx, &rest, label::Which::Labels),
         "annotate" => label::run(&mut ctx, &rest, label::Which::Annotations),
         "logs" => logs::run(&mut ctx, &rest),
