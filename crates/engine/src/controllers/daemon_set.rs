@@ -20,7 +20,7 @@ use super::{Action, Controller};
 use crate::api::selector::Selector;
 use crate::api::{ControllerRevision, DaemonSet, Kind, Node, Object, ObjectKey, Pod};
 use crate::apiserver::ApiServer;
-use crate::scheduler::plugins::node_affinity::term_matches;
+use crate::scheduler::plugins::node_affinity::spec_matches_node;
 use crate::scheduler::plugins::taint_toleration::find_untolerated_taint;
 use crate::store::WatchEvent;
 use k8s_openapi::api::core::v1::{
@@ -98,27 +98,8 @@ pub fn node_should_run(template: &PodTemplateSpec, node: &Node) -> (bool, bool) 
     add_daemon_tolerations(&mut spec);
     let empty = BTreeMap::new();
     let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
-    if let Some(sel) = &spec.node_selector {
-        if !sel.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-            return (false, false);
-        }
-    }
-    let required = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|na| {
-            na.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        });
-    if let Some(ns) = required {
-        if !ns
-            .node_selector_terms
-            .iter()
-            .any(|t| term_matches(t, name, labels))
-        {
-            return (false, false);
-        }
+    if !spec_matches_node(&spec, name, labels) {
+        return (false, false);
     }
     let taints = node
         .spec

@@ -67,9 +67,18 @@ pub fn term_matches(
 /// (`GetRequiredNodeAffinity(pod).Match(node)`): the selector's pairs all hold, and at least
 /// one of the required terms matches.
 pub fn required_node_affinity_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
-    let spec = pod.spec();
+    spec_matches_node(pod.spec(), &node.name, &node.labels)
+}
+
+/// [`required_node_affinity_matches`] for a pod spec and a node's name and labels (the
+/// DaemonSet controller asks it of nodes before any pod exists).
+pub fn spec_matches_node(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    node_name: &str,
+    labels: &BTreeMap<String, String>,
+) -> bool {
     if let Some(sel) = &spec.node_selector {
-        if !sel.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+        if !sel.iter().all(|(k, v)| labels.get(k) == Some(v)) {
             return false;
         }
     }
@@ -86,7 +95,7 @@ pub fn required_node_affinity_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
         Some(ns) => ns
             .node_selector_terms
             .iter()
-            .any(|t| term_matches(t, &node.name, &node.labels)),
+            .any(|t| term_matches(t, node_name, labels)),
     }
 }
 

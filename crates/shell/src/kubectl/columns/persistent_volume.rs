@@ -72,6 +72,29 @@ pub fn volume_class(pv: &PersistentVolume) -> String {
         .unwrap_or_default()
 }
 
+/// Capacity and access modes of a claim as printed: from its status once it names a volume,
+/// empty before.
+pub fn bound_capacity_and_modes(pvc: &PersistentVolumeClaim) -> (String, String) {
+    let bound = pvc
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_name.as_deref())
+        .is_some_and(|v| !v.is_empty());
+    let status = pvc.status.clone().unwrap_or_default();
+    if !bound {
+        return (String::new(), String::new());
+    }
+    (
+        status
+            .capacity
+            .as_ref()
+            .and_then(|c| c.get("storage"))
+            .map(|q| q.0.clone())
+            .unwrap_or_default(),
+        access_modes(status.access_modes.as_ref()),
+    )
+}
+
 fn unset(v: Option<&String>) -> String {
     v.filter(|s| !s.is_empty())
         .cloned()
@@ -90,19 +113,7 @@ pub fn claim_row(obj: &Object, ctx: &RowContext) -> Vec<String> {
         status.phase.clone().unwrap_or_default()
     };
     let volume = spec.volume_name.clone().unwrap_or_default();
-    let (capacity, modes) = if volume.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (
-            status
-                .capacity
-                .as_ref()
-                .and_then(|c| c.get("storage"))
-                .map(|q| q.0.clone())
-                .unwrap_or_default(),
-            access_modes(status.access_modes.as_ref()),
-        )
-    };
+    let (capacity, modes) = bound_capacity_and_modes(pvc);
     vec![
         pvc.metadata.name.clone().unwrap_or_default(),
         phase,

@@ -3,7 +3,7 @@
 //! and events.
 
 use super::{annotations_multiline, describe_events, labels_multiline, PrefixWriter};
-use crate::kubectl::columns::persistent_volume::{access_modes, claim_class};
+use crate::kubectl::columns::persistent_volume::{bound_capacity_and_modes, claim_class};
 use crate::kubectl::columns::RowContext;
 use k8s_openapi::api::core::v1::Event;
 use kubarium_engine::api::{PersistentVolumeClaim, Pod};
@@ -47,19 +47,7 @@ pub(crate) fn describe_persistent_volume_claim(
             m.finalizers.clone().unwrap_or_default().join(" ")
         ),
     );
-    let (capacity, modes) = if volume.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (
-            status
-                .capacity
-                .as_ref()
-                .and_then(|c| c.get("storage"))
-                .map(|q| q.0.clone())
-                .unwrap_or_default(),
-            access_modes(status.access_modes.as_ref()),
-        )
-    };
+    let (capacity, modes) = bound_capacity_and_modes(pvc);
     w.write(0, &format!("Capacity:\t{capacity}\n"));
     w.write(0, &format!("Access Modes:\t{modes}\n"));
     if let Some(mode) = spec.volume_mode.as_ref() {

@@ -132,6 +132,19 @@ fn stateful_set_status(sts: &StatefulSet) -> Result<(String, bool), String> {
 /// `rollout status`: the status line, then (watching) a new line each time the object
 /// changes as simulated time passes, until the rollout is done.
 pub fn status(ctx: &mut Ctx, key: &ObjectKey, req: &Request) -> i32 {
+    watch_rollout(ctx, key, req, status_line)
+}
+
+/// The watch loop of `rollout status` for any kind: prints `line(object)`, then lets simulated
+/// time pass a second at a time and prints again whenever the object changed, until the
+/// line says the rollout is done, fails, `--timeout` runs out or (without one) an hour of
+/// simulated time has passed.
+pub fn watch_rollout(
+    ctx: &mut Ctx,
+    key: &ObjectKey,
+    req: &Request,
+    line: impl Fn(&Object) -> Result<(String, bool), String>,
+) -> i32 {
     let read = |ctx: &Ctx| {
         ctx.cluster.api_ref().get(key).ok().map(|o| {
             let rv = o.metadata().resource_version.clone().unwrap_or_default();
@@ -144,10 +157,10 @@ pub fn status(ctx: &mut Ctx, key: &ObjectKey, req: &Request) -> i32 {
     let start = ctx.cluster.now().ms();
     let limit = req.timeout_ms.unwrap_or(WATCH_LIMIT_MS);
     loop {
-        match status_line(&obj) {
+        match line(&obj) {
             Err(e) => return pf::fail(ctx, &e),
-            Ok((line, done)) => {
-                ctx.out(&line);
+            Ok((text, done)) => {
+                ctx.out(&text);
                 if done || !req.watch {
                     return 0;
                 }
@@ -253,15 +266,13 @@ pub fn history(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     } else {
         String::new()
     };
-    pf::print_result(
+    say(
         ctx,
-        req.out,
-        obj.kind(),
-        obj.name(),
+        req,
+        obj,
         &format!("{with_revision}\n{body}"),
         DryRun::None,
         &obj.to_value(),
-        None,
     );
     0
 }
@@ -304,15 +315,13 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
         return pf::fail(ctx, "unable to find the specified revision");
     };
     if req.dry == DryRun::Client {
-        pf::print_result(
+        say(
             ctx,
-            req.out,
-            obj.kind(),
-            obj.name(),
+            req,
+            obj,
             &template_text(&template),
             DryRun::None,
             &obj.to_value(),
-            None,
         );
         return 0;
     }
@@ -321,32 +330,14 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
             "skipped rollback (current template already matches revision {})",
             req.revision
         );
-        pf::print_result(
-            ctx,
-            req.out,
-            obj.kind(),
-            obj.name(),
-            &msg,
-            DryRun::None,
-            &obj.to_value(),
-            None,
-        );
+        say(ctx, req, obj, &msg, DryRun::None, &obj.to_value());
         return 0;
     }
     let mut updated = obj.clone();
     set_template(&mut updated, template);
     match write(ctx, updated, req.dry) {
         Ok(written) => {
-            pf::print_result(
-                ctx,
-                req.out,
-                obj.kind(),
-                obj.name(),
-                "rolled back",
-                req.dry,
-                &written.to_value(),
-                None,
-            );
+            say(ctx, req, obj, "rolled back", req.dry, &written.to_value());
             0
         }
         Err(e) => pf::fail(
@@ -373,30 +364,12 @@ pub fn restart(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     let mut updated = obj.clone();
     set_template(&mut updated, template);
     if req.dry == DryRun::Client {
-        pf::print_result(
-            ctx,
-            req.out,
-            obj.kind(),
-            obj.name(),
-            "restarted",
-            req.dry,
-            &updated.to_value(),
-            None,
-        );
+        say(ctx, req, obj, "restarted", req.dry, &updated.to_value());
         return 0;
     }
     match write(ctx, updated, req.dry) {
         Ok(written) => {
-            pf::print_result(
-                ctx,
-                req.out,
-                obj.kind(),
-                obj.name(),
-                "restarted",
-                req.dry,
-                &written.to_value(),
-                None,
-            );
+            say(ctx, req, obj, "restarted", req.dry, &written.to_value());
             0
         }
         Err(e) => {
@@ -404,6 +377,18 @@ pub fn restart(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
             1
         }
     }
+}
+
+/// Prints `<kind>.<group>/<name> <msg>` (or the object in the `-o` format).
+fn say(
+    ctx: &mut Ctx,
+    req: &Request,
+    obj: &Object,
+    msg: &str,
+    dry: DryRun,
+    value: &serde_json::Value,
+) {
+    pf::print_result(ctx, req.out, obj.kind(), obj.name(), msg, dry, value, None);
 }
 
 fn set_template(obj: &mut Object, template: PodTemplateSpec) {
