@@ -3,6 +3,7 @@
 
 use super::{Kind, Object};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 /// Why a document could not be turned into an object.
@@ -47,24 +48,24 @@ pub fn decode_object(value: Value) -> Result<Object, DecodeError> {
     Object::from_value_strict(k, value)
 }
 
-/// Decodes one typed value, collecting unknown fields and reporting type errors with paths.
-pub fn strict<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
-    let mut unknown = Vec::new();
-    let result = {
-        let mut record = |path: serde_ignored::Path<'_>| unknown.push(format_ignored_path(&path));
-        let ignored = serde_ignored::Deserializer::new(&value, &mut record);
-        T::deserialize(ignored)
-    };
-    match result {
+/// Decodes one typed value, rejecting unknown fields and reporting type errors with paths.
+///
+/// Unknown fields are found by encoding the decoded value again and comparing: a field of the
+/// document that the typed value does not carry is one the type does not have (null values,
+/// which Go's decoder accepts for any field, are skipped). This costs a re-encoding per
+/// decoded manifest, but no second copy of the decoding code in the page's wasm (a
+/// field-tracking deserializer wrapper doubled it).
+pub fn strict<T: DeserializeOwned + Serialize>(value: Value) -> Result<T, DecodeError> {
+    match T::deserialize(&value) {
         Err(e) => {
             let message = e.to_string();
             let path = offending_path(&value, &message).unwrap_or_default();
             Err(DecodeError::WrongType(go_type_error(&path, &message)))
         }
         Ok(v) => {
-            // serde_ignored also reports the fields k8s-openapi consumes itself for the
-            // top-level apiVersion/kind; these are never unknown.
-            unknown.retain(|p| p != "apiVersion" && p != "kind");
+            let decoded = serde_json::to_value(&v).unwrap_or(Value::Null);
+            let mut unknown = Vec::new();
+            unknown_fields(&value, &decoded, &mut String::new(), &mut unknown);
             if unknown.is_empty() {
                 Ok(v)
             } else {
@@ -73,6 +74,38 @@ pub fn strict<T: DeserializeOwned>(value: Value) -> Result<T, DecodeError> {
                 Err(DecodeError::UnknownFields(unknown))
             }
         }
+    }
+}
+
+/// Paths (`spec.containers[0].imagee`) present in `input` but not in `decoded`.
+fn unknown_fields(input: &Value, decoded: &Value, path: &mut String, out: &mut Vec<String>) {
+    match (input, decoded) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in a {
+                if v.is_null() {
+                    continue;
+                }
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                match b.get(k) {
+                    None => out.push(path.clone()),
+                    Some(w) => unknown_fields(v, w, path, out),
+                }
+                path.truncate(len);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, (v, w)) in a.iter().zip(b.iter()).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                unknown_fields(v, w, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -148,25 +181,6 @@ fn offending_path(doc: &Value, message: &str) -> Option<String> {
         }
     }
     walk(doc, &mut Vec::new(), &matches, 0)
-}
-
-fn format_ignored_path(path: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}[{}]", format_ignored_path(parent), index),
-        Path::Map { parent, key } => {
-            let p = format_ignored_path(parent);
-            if p.is_empty() {
-                key.to_string()
-            } else {
-                format!("{p}.{key}")
-            }
-        }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => format_ignored_path(parent),
-    }
 }
 
 /// Turns a serde type error into Go's encoding/json wording, which is what the API server
