@@ -43,7 +43,7 @@ fn running(c: &Cluster) -> usize {
 fn main() {
     // PODS and NODES scale the benchmark (default 1,000 pods on 20 nodes).
     let (n_pods, n_nodes) = (env_or("PODS", 1000), env_or("NODES", 20));
-    let runs = 5;
+    let runs = env_or("RUNS", 5) as u64;
     let mut create_ms = Vec::new();
     let mut total_ms = Vec::new();
     for seed in 0..runs {

@@ -686,11 +686,14 @@ impl ApiServer {
         };
         let now = self.now.to_k8s_time();
         if let Some(key) = self.event_index.get(&idx).cloned() {
-            if let Some(Object::Event(e)) = self.store.get(&key).map(|o| (**o).clone()) {
-                let mut e = e;
-                e.count = Some(e.count.unwrap_or(1) + 1);
-                e.last_timestamp = Some(now);
-                let _ = self.update_status(Object::Event(e));
+            if self.store.get(&key).is_some() {
+                let _ = self.modify_status(&key, |o| {
+                    if let Object::Event(e) = o {
+                        e.count = Some(e.count.unwrap_or(1) + 1);
+                        e.last_timestamp = Some(now);
+                    }
+                });
+                self.touch_event(&key);
                 return;
             }
         }
@@ -729,9 +732,37 @@ impl ApiServer {
             component,
             format!("event {reason} {}/{}: {message}", ns, involved.name()),
         );
-        if let Ok(created) = self.create(Object::Event(event), &ns, false) {
-            self.event_index.insert(idx, created.key());
+        if let Some(key) = self.commit_event(event) {
+            self.event_index.insert(idx, key);
         }
+    }
+
+    /// Stores an event a component built: the recorders' events are well-formed by
+    /// construction, so the defaulting and validation of user writes are skipped (on a busy
+    /// cluster events are most of the writes). The namespace must exist and the object cap
+    /// holds, as for any create.
+    fn commit_event(&mut self, mut event: Event) -> Option<ObjectKey> {
+        let ns = event.metadata.namespace.clone().unwrap_or_default();
+        let ns_ok = self
+            .store
+            .get(&ObjectKey::new(Kind::Namespace, "", &ns))
+            .is_some_and(|n| n.metadata().deletion_timestamp.is_none());
+        if !ns_ok || self.object_count >= self.max_objects {
+            return None;
+        }
+        let rev = self.store.next_revision();
+        event.metadata.uid = Some(self.rng.uuid());
+        event.metadata.resource_version = Some(rev.to_string());
+        event.metadata.creation_timestamp = event.first_timestamp.clone();
+        let obj = Object::Event(event);
+        let key = obj.key();
+        if self.store.get(&key).is_some() {
+            return None;
+        }
+        self.object_count += 1;
+        self.touch_event(&key);
+        self.store.put(rev, obj);
+        Some(key)
     }
 }
 

@@ -5,6 +5,7 @@
 //! `kubectl exec` is what nginx answers afterwards.
 
 use super::images::{App, Base, ResolvedImage};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Errors of filesystem operations, worded like the C library's `strerror`.
@@ -24,8 +25,10 @@ pub enum FsError {
 /// normalised (`/usr/share/nginx/html/index.html`); `/` is always a directory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContainerFs {
-    pub files: BTreeMap<String, String>,
-    pub dirs: BTreeSet<String>,
+    /// Image files are `'static` text shared by every container of the image; only what a
+    /// container writes is its own.
+    pub files: BTreeMap<Cow<'static, str>, Cow<'static, str>>,
+    pub dirs: BTreeSet<Cow<'static, str>>,
 }
 
 /// Normalises `path` against `cwd`: resolves `.`, `..` and repeated slashes.
@@ -61,7 +64,7 @@ impl ContainerFs {
     /// An empty filesystem holding only `/`.
     pub fn new() -> ContainerFs {
         let mut fs = ContainerFs::default();
-        fs.dirs.insert("/".into());
+        fs.dirs.insert(Cow::Borrowed("/"));
         fs
     }
     pub fn is_dir(&self, path: &str) -> bool {
@@ -76,7 +79,7 @@ impl ContainerFs {
     /// The content of a file.
     pub fn read(&self, path: &str) -> Result<&str, FsError> {
         match self.files.get(path) {
-            Some(c) => Ok(c),
+            Some(c) => Ok(c.as_ref()),
             None if self.is_dir(path) => Err(FsError::IsDirectory),
             None => Err(FsError::NotFound),
         }
@@ -94,8 +97,29 @@ impl ContainerFs {
                 FsError::NotFound
             });
         }
-        self.files.insert(path.to_string(), content.to_string());
+        self.files.insert(
+            Cow::Owned(path.to_string()),
+            Cow::Owned(content.to_string()),
+        );
         Ok(())
+    }
+    /// Like [`ContainerFs::write`] for image content known at compile time (no copy).
+    pub fn write_static(&mut self, path: &'static str, content: &'static str) {
+        if self.is_dir(parent(path)) && !self.is_dir(path) {
+            self.files
+                .insert(Cow::Borrowed(path), Cow::Borrowed(content));
+        }
+    }
+    /// `mkdir -p` of a path known at compile time.
+    pub fn mkdir_static(&mut self, path: &'static str) {
+        let mut end = 0;
+        while let Some(i) = path[end + 1..].find('/') {
+            end += i + 1;
+            self.dirs.insert(Cow::Borrowed(&path[..end]));
+        }
+        if !path.is_empty() && path != "/" {
+            self.dirs.insert(Cow::Borrowed(path));
+        }
     }
     /// Appends to a file, creating it if needed.
     pub fn append(&mut self, path: &str, content: &str) -> Result<(), FsError> {
@@ -116,7 +140,7 @@ impl ContainerFs {
             if self.is_file(&cur) {
                 return Err(FsError::NotADirectory);
             }
-            self.dirs.insert(cur.clone());
+            self.dirs.insert(Cow::Owned(cur.clone()));
         }
         Ok(())
     }
@@ -138,7 +162,8 @@ impl ContainerFs {
             return Err(FsError::IsDirectory);
         }
         self.files.retain(|k, _| !k.starts_with(&prefix));
-        self.dirs.retain(|d| !d.starts_with(&prefix) && d != path);
+        self.dirs
+            .retain(|d| !d.starts_with(&prefix) && d.as_ref() != path);
         Ok(())
     }
     /// Names directly inside a directory, sorted.
@@ -158,8 +183,8 @@ impl ContainerFs {
         for p in self
             .files
             .keys()
-            .map(String::as_str)
-            .chain(self.dirs.iter().map(String::as_str))
+            .map(|k| k.as_ref())
+            .chain(self.dirs.iter().map(|d| d.as_ref()))
         {
             if let Some(rest) = p.strip_prefix(&prefix) {
                 if !rest.is_empty() && !rest.contains('/') {
@@ -242,17 +267,17 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
         "/srv",
         "/media",
     ];
-    fs.dirs.extend(standard.iter().map(|d| d.to_string()));
+    fs.dirs.extend(standard.iter().map(|d| Cow::Borrowed(*d)));
     if base == Base::Distroless {
         fs.dirs.retain(|d| {
             [
                 "/", "/dev", "/etc", "/proc", "/sys", "/var", "/var/run", "/run", "/tmp",
             ]
-            .contains(&d.as_str())
+            .contains(&d.as_ref())
         });
     }
     if let Some(rel) = os_release(base) {
-        let _ = fs.write("/etc/os-release", rel);
+        fs.write_static("/etc/os-release", rel);
     }
     let _ = fs.write(
         "/etc/hostname",
@@ -278,14 +303,23 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
     };
     let _ = fs.write("/etc/resolv.conf", &resolv);
     if base != Base::Distroless {
-        let _ = fs.write("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+        fs.write_static("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
     }
     if ctx.mount_service_account {
         let sa = "/var/run/secrets/kubernetes.io/serviceaccount";
-        let _ = fs.mkdir_p(sa);
-        let _ = fs.write(&format!("{sa}/token"), ctx.token);
-        let _ = fs.write(&format!("{sa}/namespace"), ctx.namespace);
-        let _ = fs.write(&format!("{sa}/ca.crt"), CA_CRT);
+        fs.mkdir_static(sa);
+        let _ = fs.write(
+            "/var/run/secrets/kubernetes.io/serviceaccount/token",
+            ctx.token,
+        );
+        let _ = fs.write(
+            "/var/run/secrets/kubernetes.io/serviceaccount/namespace",
+            ctx.namespace,
+        );
+        fs.write_static(
+            "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+            CA_CRT,
+        );
     }
     match image.entry.app {
         App::Nginx => {
@@ -299,23 +333,23 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
                 .nth(1)
                 .and_then(|m| m.parse().ok())
                 .unwrap_or(29);
-            let _ = fs.mkdir_p("/usr/share/nginx/html");
-            let _ = fs.mkdir_p("/etc/nginx/conf.d");
-            let _ = fs.mkdir_p("/var/log/nginx");
-            let _ = fs.mkdir_p("/var/cache/nginx");
+            fs.mkdir_static("/usr/share/nginx/html");
+            fs.mkdir_static("/etc/nginx/conf.d");
+            fs.mkdir_static("/var/log/nginx");
+            fs.mkdir_static("/var/cache/nginx");
             let index = if minor >= 21 {
                 NGINX_INDEX_NEW
             } else {
                 NGINX_INDEX_OLD
             };
-            let _ = fs.write("/usr/share/nginx/html/index.html", index);
-            let _ = fs.write("/usr/share/nginx/html/50x.html", NGINX_50X);
+            fs.write_static("/usr/share/nginx/html/index.html", index);
+            fs.write_static("/usr/share/nginx/html/50x.html", NGINX_50X);
             let old = minor < 19;
-            let _ = fs.write(
+            fs.write_static(
                 "/etc/nginx/nginx.conf",
                 if old { NGINX_CONF_OLD } else { NGINX_CONF },
             );
-            let _ = fs.write(
+            fs.write_static(
                 "/etc/nginx/conf.d/default.conf",
                 if old {
                     NGINX_DEFAULT_CONF_OLD
@@ -323,53 +357,53 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
                     NGINX_DEFAULT_CONF
                 },
             );
-            let _ = fs.write("/etc/nginx/mime.types", "\ntypes {\n    text/html                                        html htm shtml;\n    text/css                                         css;\n    application/javascript                           js;\n    application/json                                 json;\n    image/png                                        png;\n}\n");
+            fs.write_static("/etc/nginx/mime.types", "\ntypes {\n    text/html                                        html htm shtml;\n    text/css                                         css;\n    application/javascript                           js;\n    application/json                                 json;\n    image/png                                        png;\n}\n");
             if minor >= 19 && !image.entrypoint.is_empty() {
-                let _ = fs.mkdir_p("/docker-entrypoint.d");
-                let _ = fs.write(
+                fs.mkdir_static("/docker-entrypoint.d");
+                fs.write_static(
                     "/docker-entrypoint.sh",
                     "#!/bin/sh\n# vim:sw=4:ts=4:et\n\nset -e\n",
                 );
                 for s in [
-                    "10-listen-on-ipv6-by-default.sh",
-                    "15-local-resolvers.envsh",
-                    "20-envsubst-on-templates.sh",
-                    "30-tune-worker-processes.sh",
+                    "/docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+                    "/docker-entrypoint.d/15-local-resolvers.envsh",
+                    "/docker-entrypoint.d/20-envsubst-on-templates.sh",
+                    "/docker-entrypoint.d/30-tune-worker-processes.sh",
                 ] {
-                    let _ = fs.write(&format!("/docker-entrypoint.d/{s}"), "#!/bin/sh\n");
+                    fs.write_static(s, "#!/bin/sh\n");
                 }
             }
         }
         App::Httpd => {
-            let _ = fs.mkdir_p("/usr/local/apache2/htdocs");
-            let _ = fs.mkdir_p("/usr/local/apache2/conf");
-            let _ = fs.mkdir_p("/usr/local/apache2/logs");
-            let _ = fs.write(
+            fs.mkdir_static("/usr/local/apache2/htdocs");
+            fs.mkdir_static("/usr/local/apache2/conf");
+            fs.mkdir_static("/usr/local/apache2/logs");
+            fs.write_static(
                 "/usr/local/apache2/htdocs/index.html",
                 "<html><body><h1>It works!</h1></body></html>\n",
             );
-            let _ = fs.write("/usr/local/apache2/conf/httpd.conf", "ServerRoot \"/usr/local/apache2\"\nListen 80\nDocumentRoot \"/usr/local/apache2/htdocs\"\n");
+            fs.write_static("/usr/local/apache2/conf/httpd.conf", "ServerRoot \"/usr/local/apache2\"\nListen 80\nDocumentRoot \"/usr/local/apache2/htdocs\"\n");
         }
         App::AppJs => {
-            let _ = fs.write("/app.js", "const http = require('http');\nconst os = require('os');\nconsole.log(\"Test server starting...\");\nvar handler = function(request, response) {\n  response.writeHead(200);\n  response.end(\"Container Hostname: \" + os.hostname() + \"\\n\");\n};\nvar www = http.createServer(handler);\nwww.listen(8080);\n");
+            fs.write_static("/app.js", "const http = require('http');\nconst os = require('os');\nconsole.log(\"Test server starting...\");\nvar handler = function(request, response) {\n  response.writeHead(200);\n  response.end(\"Container Hostname: \" + os.hostname() + \"\\n\");\n};\nvar www = http.createServer(handler);\nwww.listen(8080);\n");
         }
         App::Redis => {
-            let _ = fs.mkdir_p("/data");
+            fs.mkdir_static("/data");
         }
         App::Mysql => {
-            let _ = fs.mkdir_p("/var/lib/mysql");
-            let _ = fs.mkdir_p("/etc/mysql/conf.d");
+            fs.mkdir_static("/var/lib/mysql");
+            fs.mkdir_static("/etc/mysql/conf.d");
         }
         App::Postgres => {
-            let _ = fs.mkdir_p("/var/lib/postgresql/data");
+            fs.mkdir_static("/var/lib/postgresql/data");
         }
         App::Mongo => {
-            let _ = fs.mkdir_p("/data/db");
+            fs.mkdir_static("/data/db");
         }
         App::Fluentd => {
-            let _ = fs.mkdir_p("/fluentd/etc");
-            let _ = fs.mkdir_p("/fluentd/log");
-            let _ = fs.write("/fluentd/etc/fluent.conf", "<source>\n  @type  forward\n  @id    input1\n  @label @mainstream\n  port  24224\n</source>\n\n<filter **>\n  @type stdout\n</filter>\n\n<label @mainstream>\n  <match docker.**>\n    @type file\n    @id   output_docker1\n    path         /fluentd/log/docker.*.log\n  </match>\n</label>\n");
+            fs.mkdir_static("/fluentd/etc");
+            fs.mkdir_static("/fluentd/log");
+            fs.write_static("/fluentd/etc/fluent.conf", "<source>\n  @type  forward\n  @id    input1\n  @label @mainstream\n  port  24224\n</source>\n\n<filter **>\n  @type stdout\n</filter>\n\n<label @mainstream>\n  <match docker.**>\n    @type file\n    @id   output_docker1\n    path         /fluentd/log/docker.*.log\n  </match>\n</label>\n");
         }
         _ => {}
     }

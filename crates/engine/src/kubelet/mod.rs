@@ -51,6 +51,8 @@ pub struct Kubelet {
     queue: BTreeSet<ObjectKey>,
     /// The node's image store (normalised references, `docker.io/library/nginx:1.14`).
     images: BTreeSet<String>,
+    /// Catalogue look-ups already made (an image resolves the same way every time).
+    resolved: BTreeMap<ImageRef, Result<Arc<ResolvedImage>, PullError>>,
     /// Images being pulled and when each pull ends.
     pulling: BTreeMap<String, SimTime>,
     /// Image pulls are serialised (kubelet's default `serializeImagePulls: true`).
@@ -61,7 +63,7 @@ pub struct Kubelet {
 
 /// What the kubelet decided about an image.
 enum ImageDecision {
-    Present(ResolvedImage),
+    Present(Arc<ResolvedImage>),
     Pull {
         reference: ImageRef,
         result: Result<(), PullError>,
@@ -72,6 +74,16 @@ enum ImageDecision {
 }
 
 impl Kubelet {
+    /// The catalogue's answer for an image reference, looked up once per kubelet.
+    fn resolve_image(&mut self, r: &ImageRef) -> Result<Arc<ResolvedImage>, PullError> {
+        if let Some(hit) = self.resolved.get(r) {
+            return hit.clone();
+        }
+        let answer = images::resolve(r).map(Arc::new);
+        self.resolved.insert(r.clone(), answer.clone());
+        answer
+    }
+
     /// A kubelet for `spec`, its image store holding what kubeadm and the CNI pre-pulled.
     pub fn new(spec: &NodeSpec, preset: &Preset) -> Kubelet {
         Kubelet {
@@ -86,6 +98,7 @@ impl Kubelet {
             pulling: BTreeMap::new(),
             pull_busy_until: SimTime::ZERO,
             service: service::NodeService::new(),
+            resolved: BTreeMap::new(),
         }
     }
 
@@ -620,7 +633,8 @@ impl Kubelet {
                                 Some(&node),
                             );
                             let full = reference.full();
-                            let base_ms = images::resolve(&reference)
+                            let base_ms = self
+                                .resolve_image(&reference)
                                 .map(|r| r.entry.pull_ms)
                                 .unwrap_or(1_200);
                             let jitter = 80 + api.rng().below("image-pull", 41);
@@ -744,7 +758,7 @@ impl Kubelet {
                     if self.pulling.get(&full).is_some_and(|d| *d <= now) {
                         self.pulling.remove(&full);
                     }
-                    match result.and_then(|_| images::resolve(&reference)) {
+                    match result.and_then(|_| self.resolve_image(&reference)) {
                         Ok(img) => {
                             self.images.insert(full);
                             let msg = format!(
@@ -948,7 +962,7 @@ impl Kubelet {
         let present = self.images.contains(&full);
         if policy == "Never" || (policy == "IfNotPresent" && present) {
             if present {
-                if let Ok(img) = images::resolve(&reference) {
+                if let Ok(img) = self.resolve_image(&reference) {
                     return ImageDecision::Present(img);
                 }
             }
@@ -957,7 +971,7 @@ impl Kubelet {
         if c.pull_backoff.in_backoff_since_update(now) {
             return ImageDecision::InBackOff;
         }
-        let result = images::resolve(&reference).map(|_| ());
+        let result = self.resolve_image(&reference).map(|_| ());
         ImageDecision::Pull { reference, result }
     }
 
@@ -967,7 +981,7 @@ impl Kubelet {
         &mut self,
         c: &mut ContainerRecord,
         cspec: &Container,
-        img: ResolvedImage,
+        img: Arc<ResolvedImage>,
         pod: &Pod,
         obj: &Arc<Object>,
         rec: &PodRecord,

@@ -59,7 +59,7 @@ pub struct ContainerRecord {
     pub last_state: Option<ContainerStateTerminated>,
     pub restart_count: i32,
     pub container_id: Option<String>,
-    pub image: Option<ResolvedImage>,
+    pub image: Option<std::sync::Arc<ResolvedImage>>,
     pub process: Option<Process>,
     pub fs: ContainerFs,
     pub log: ContainerLog,

@@ -67,8 +67,12 @@ pub fn container_files(
             format!("unable to upgrade connection: container not found ({container:?})")
         })?;
     Ok(Files {
-        files: fs.files.clone(),
-        dirs: fs.dirs.clone(),
+        files: fs
+            .files
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        dirs: fs.dirs.iter().map(|d| d.to_string()).collect(),
     })
 }
 
@@ -86,8 +90,12 @@ pub fn set_container_files(
     let fs = k.container_fs_mut(pod, container).ok_or_else(|| {
         format!("unable to upgrade connection: container not found ({container:?})")
     })?;
-    fs.files = files.files;
-    fs.dirs = files.dirs;
+    fs.files = files
+        .files
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    fs.dirs = files.dirs.into_iter().map(Into::into).collect();
     Ok(())
 }
 
