@@ -35,6 +35,7 @@ const FLAGS: &[FlagSpec] = &[
     value("cascade", None),
     boolean("save-config", None),
     value("kustomize", Some('k')),
+    boolean("record", None),
 ];
 
 /// Sets the last-applied annotation on a manifest as kubectl does: the object with its
@@ -106,6 +107,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     if manifests.is_empty() {
         return pf::fail(ctx, "no objects passed to apply");
+    }
+    // `--record` annotates before the last-applied configuration is taken, so the
+    // change-cause is part of it too.
+    let recorder = super::record::Recorder::from_flags(ctx, &parsed, "apply", &argv, FLAGS);
+    let mut manifests = manifests;
+    for m in &mut manifests {
+        recorder.record_value(&mut m.value);
     }
     let ns = ctx.namespace(&parsed);
     let enforce = parsed.has("namespace");

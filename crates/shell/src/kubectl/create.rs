@@ -6,6 +6,7 @@ use super::flags::{self, boolean, value, FlagSpec, Parsed};
 use super::generators::{self, GoValue};
 use super::manifest::{self, Manifest};
 use super::print_flags::{self as pf, DryRun, Output};
+use super::record::Recorder;
 use super::Ctx;
 use kubarium_engine::api::decode::decode_object;
 use kubarium_engine::{Kind, Object};
@@ -42,7 +43,12 @@ const FLAGS: &[FlagSpec] = &[
     value("schedule", None),
     value("restart", None),
     value("from", None),
+    // deployment generator
     value("image", None),
+    value("port", None),
+    value("replicas", Some('r')),
+    // deprecated, for `create -f`
+    boolean("record", None),
 ];
 
 /// `kubectl create ...`.
@@ -58,7 +64,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     let sub = parsed.args.first().map(String::as_str);
     match sub {
-        None if parsed.has("filename") => create_from_files(ctx, &parsed, dry, out),
+        None if parsed.has("filename") => {
+            let recorder = Recorder::from_flags(ctx, &parsed, "create", &argv, FLAGS);
+            create_from_files(ctx, &parsed, dry, out, &recorder)
+        }
         None => pf::usage_error(ctx, "create", "must specify one of -f and -k"),
         Some("namespace" | "ns") => {
             let Some(name) = single_name(ctx, &parsed, "create namespace") else {
@@ -71,6 +80,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Some("secret") => create_secret(ctx, &parsed, dry, out),
         Some("job") => create_job(ctx, &parsed, dry, out),
         Some("cronjob" | "cj") => create_cron_job(ctx, &parsed, dry, out),
+        Some("deployment" | "deploy") => create_deployment(ctx, &parsed, dry, out),
         Some(other) if parsed.has("filename") => {
             pf::usage_error(ctx, "create", &format!("Unexpected args: [{other}]"))
         }
@@ -78,7 +88,6 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             let known = [
                 "clusterrole",
                 "clusterrolebinding",
-                "deployment",
                 "ingress",
                 "poddisruptionbudget",
                 "priorityclass",
@@ -175,9 +184,20 @@ fn submit_generated(
 }
 
 /// `kubectl create -f ...`.
-fn create_from_files(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -> i32 {
+fn create_from_files(
+    ctx: &mut Ctx,
+    parsed: &Parsed,
+    dry: DryRun,
+    out: Output,
+    recorder: &Recorder,
+) -> i32 {
     let manifests = match manifest::load(ctx, &parsed.all("filename"), parsed.is_set("recursive")) {
-        Ok(m) => m,
+        Ok(mut m) => {
+            for one in &mut m {
+                recorder.record_value(&mut one.value);
+            }
+            m
+        }
         Err(e) => {
             ctx.err(format!("{e}\n"));
             return 1;
@@ -251,6 +271,58 @@ fn create_one(
         .create(object, &target_ns, dry == DryRun::Server)
         .map(|o| (*o).clone())
         .map_err(|e| api_error_with_source(&e, "creating", &m.source))
+}
+
+/// `kubectl create deployment NAME --image=IMAGE... [--replicas=N] [--port=P] [-- COMMAND]`.
+fn create_deployment(ctx: &mut Ctx, parsed: &Parsed, dry: DryRun, out: Output) -> i32 {
+    let Some(name) = single_name(ctx, parsed, "create deployment") else {
+        return 1;
+    };
+    let images: Vec<String> = parsed
+        .all("image")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    if images.is_empty() {
+        return pf::fail(ctx, "required flag(s) \"image\" not set");
+    }
+    let command = parsed.after_dash.clone().unwrap_or_default();
+    if images.len() > 1 && !command.is_empty() {
+        return pf::fail(ctx, "cannot specify multiple --image options and command");
+    }
+    let int_flag = |flag: &str, default: i64| -> Result<i64, String> {
+        match parsed.get(flag) {
+            None => Ok(default),
+            Some(v) => v.parse::<i32>().map(i64::from).map_err(|_| {
+                format!("invalid argument {v:?} for \"--{flag}\" flag: strconv.ParseInt: parsing {v:?}: invalid syntax")
+            }),
+        }
+    };
+    let (replicas, port) = match (int_flag("replicas", 1), int_flag("port", -1)) {
+        (Ok(r), Ok(p)) => (r, p),
+        (Err(e), _) | (_, Err(e)) => return pf::flag_error(ctx, "create deployment", &e),
+    };
+    let container_names = images
+        .iter()
+        .map(|i| {
+            generators::deployment_container_name(i, || {
+                ctx.cluster.api().rng().suffix("kubectl-create", 5)
+            })
+        })
+        .collect();
+    let d = generators::CreateDeployment {
+        name: name.clone(),
+        namespace: enforced_namespace(ctx, parsed),
+        images,
+        port: (port >= 0).then_some(port),
+        replicas,
+        command,
+        container_names,
+    };
+    let obj = generators::deployment(&d);
+    submit_generated(ctx, parsed, Kind::Deployment, &name, obj, dry, out)
 }
 
 /// Data sources of `create configmap|secret generic`, in kubectl's order of application:

@@ -289,6 +289,105 @@ pub fn run_pod(p: &RunPod) -> GoValue {
     ])
 }
 
+/// What `kubectl create deployment` builds from its flags.
+#[derive(Clone, Debug, Default)]
+pub struct CreateDeployment {
+    pub name: String,
+    pub namespace: Option<String>,
+    /// One container per image.
+    pub images: Vec<String>,
+    /// `--port`, set on the first container.
+    pub port: Option<i64>,
+    pub replicas: i64,
+    /// The command after `--`, given to every container.
+    pub command: Vec<String>,
+    /// Container names, one per image (see [`deployment_container_name`]).
+    pub container_names: Vec<String>,
+}
+
+/// A container's name from its image (`buildPodSpec`): the last path segment without tag
+/// or digest; `_` and `.` become `-` and then five random characters are appended, so
+/// `k8s.gcr.io/echoserver:1.4` is `echoserver` but `my_app` is `my-app-` + suffix.
+/// `suffix` supplies the random part only when it is needed.
+pub fn deployment_container_name(image: &str, suffix: impl FnOnce() -> String) -> String {
+    let mut name = image.rsplit('/').next().unwrap_or(image).to_string();
+    if let Some((n, _)) = name.split_once(':') {
+        name = n.to_string();
+    }
+    if let Some((n, _)) = name.split_once('@') {
+        name = n.to_string();
+    }
+    if name.contains(['_', '.']) {
+        name = format!("{}-{}", name.replace(['_', '.'], "-"), suffix());
+    }
+    name
+}
+
+/// `kubectl create deployment NAME --image=...`: label and selector `app: NAME`, Go's
+/// struct order (`strategy: {}`, `resources: {}` and `status: {}` always present).
+pub fn deployment(d: &CreateDeployment) -> GoValue {
+    let labels: BTreeMap<String, String> = [("app".to_string(), d.name.clone())].into();
+    let containers: Vec<GoValue> = d
+        .images
+        .iter()
+        .zip(&d.container_names)
+        .enumerate()
+        .map(|(i, (image, name))| {
+            let mut c = vec![("name", GoValue::str(name)), ("image", GoValue::str(image))];
+            if !d.command.is_empty() {
+                c.push((
+                    "command",
+                    GoValue::List(d.command.iter().map(GoValue::str).collect()),
+                ));
+            }
+            if let Some(port) = d.port.filter(|_| i == 0) {
+                c.push((
+                    "ports",
+                    GoValue::List(vec![GoValue::Struct(vec![(
+                        "containerPort",
+                        GoValue::Int(port),
+                    )])]),
+                ));
+            }
+            c.push(("resources", GoValue::Struct(vec![])));
+            GoValue::Struct(c)
+        })
+        .collect();
+    GoValue::Struct(vec![
+        ("kind", GoValue::str("Deployment")),
+        ("apiVersion", GoValue::str("apps/v1")),
+        (
+            "metadata",
+            object_meta(&d.name, d.namespace.as_deref(), &labels, &BTreeMap::new()),
+        ),
+        (
+            "spec",
+            GoValue::Struct(vec![
+                ("replicas", GoValue::Int(d.replicas)),
+                (
+                    "selector",
+                    GoValue::Struct(vec![("matchLabels", GoValue::string_map(&labels))]),
+                ),
+                (
+                    "template",
+                    GoValue::Struct(vec![
+                        (
+                            "metadata",
+                            GoValue::Struct(vec![("labels", GoValue::string_map(&labels))]),
+                        ),
+                        (
+                            "spec",
+                            GoValue::Struct(vec![("containers", GoValue::List(containers))]),
+                        ),
+                    ]),
+                ),
+                ("strategy", GoValue::Struct(vec![])),
+            ]),
+        ),
+        ("status", GoValue::Struct(vec![])),
+    ])
+}
+
 /// Standard base64 with padding (what Go's `[]byte` fields marshal to).
 pub fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -320,6 +419,30 @@ mod tests {
         assert_eq!(
             namespace("x").to_go_json(),
             "{\n    \"kind\": \"Namespace\",\n    \"apiVersion\": \"v1\",\n    \"metadata\": {\n        \"name\": \"x\"\n    },\n    \"spec\": {},\n    \"status\": {}\n}\n"
+        );
+    }
+
+    #[test]
+    fn deployment_yaml_matches_kubectl() {
+        let d = CreateDeployment {
+            name: "web".into(),
+            images: vec!["nginx:1.14".into()],
+            container_names: vec![deployment_container_name("nginx:1.14", String::new)],
+            port: Some(80),
+            replicas: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            crate::printers::yaml::to_yaml(&deployment(&d).to_value()),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    app: web\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app: web\n  strategy: {}\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - image: nginx:1.14\n        name: nginx\n        ports:\n        - containerPort: 80\n        resources: {}\nstatus: {}\n"
+        );
+        assert_eq!(
+            deployment_container_name("k8s.gcr.io/echoserver:1.4", || "x".into()),
+            "echoserver"
+        );
+        assert_eq!(
+            deployment_container_name("my_app.v2", || "abcde".into()),
+            "my-app-v2-abcde"
         );
     }
 

@@ -39,7 +39,7 @@ pub fn safe_encode(s: &str) -> String {
 /// Worked example: FNV-32a sum 4146384978 → digits "4146384978" → bytes 52 49 52 54 51 56
 /// 52 57 55 56 → modulo 27: 25 22 25 0 24 2 25 3 1 2 → `858b7d8fcd`.
 pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    let printed = serde_json::to_vec(template).unwrap_or_default();
+    let printed = serde_json::to_vec(&normalized(template)).unwrap_or_default();
     let mut h = fnv32a(printed, FNV32_OFFSET);
     if let Some(c) = collision_count {
         h = fnv32a((c as u32).to_le_bytes(), h);
@@ -71,10 +71,13 @@ pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
     normalized(&without_hash(a)) == normalized(&without_hash(b))
 }
 
-/// Empty label and annotation maps compare equal to absent ones (Go's DeepEqual after
-/// `delete` leaves an empty map, and the API drops empty maps on the way out).
+/// The template as the API server stores it: pod-spec defaults applied (a template that
+/// reached the store through a path without defaulting still compares equal to its
+/// defaulted copy in a ReplicaSet), and empty label and annotation maps the same as absent
+/// ones (Go's DeepEqual after `delete` leaves an empty map; the API drops empty maps).
 fn normalized(t: &PodTemplateSpec) -> PodTemplateSpec {
     let mut t = t.clone();
+    crate::api::workloads::default_template(&mut t);
     if let Some(m) = t.metadata.as_mut() {
         if m.labels.as_ref().is_some_and(|l| l.is_empty()) {
             m.labels = None;

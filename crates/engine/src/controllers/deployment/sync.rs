@@ -13,9 +13,12 @@ use k8s_openapi::api::apps::v1::{DeploymentStatus, ReplicaSetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use std::collections::BTreeMap;
 
-/// Longest `revision-history` annotation kept, in characters (the controller's
-/// `--deployment-controller-max-revision-history-length`... defaults to 2,000 in kube).
+/// Longest `revision-history` annotation kept, in characters (`maxRevHistoryLengthInChars`);
+/// the oldest entries go first.
 const MAX_REV_HISTORY_CHARS: usize = 2000;
+
+/// Hash collisions tolerated before the controller stops trying new names.
+const MAX_COLLISIONS: i32 = 16;
 
 /// The state of one sync: the API server and the Deployment as last written.
 pub(super) struct DeploymentSync<'a> {
@@ -318,7 +321,17 @@ impl DeploymentSync<'_> {
                         }
                         _ => {
                             // A hash collision with a ReplicaSet that is not ours: count it so
-                            // the next sync hashes differently.
+                            // the next sync hashes differently. (Bounded: a template that
+                            // never compares equal to its own ReplicaSet's would spin.)
+                            if collision_count.unwrap_or(0) >= MAX_COLLISIONS {
+                                self.api.trace(
+                                    COMPONENT,
+                                    format!(
+                                        "{name}: giving up after {MAX_COLLISIONS} hash collisions"
+                                    ),
+                                );
+                                return None;
+                            }
                             let mut status = self.d.status.clone().unwrap_or_default();
                             status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
                             self.write_status(status);
