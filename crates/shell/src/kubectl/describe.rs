@@ -8,6 +8,7 @@
 
 pub mod cron_job;
 pub mod daemon_set;
+pub mod deployment;
 pub mod job;
 pub mod persistent_volume;
 pub mod pod_template;
@@ -1417,6 +1418,11 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
         Object::Namespace(ns) => describe_namespace(ns),
         Object::ConfigMap(cm) => describe_config_map(cm, ev, &rc),
         Object::Secret(s) => describe_secret(s),
+        Object::Deployment(d) => {
+            let (new, old) =
+                kubarium_engine::controllers::deployment::replica_sets_of(ctx.cluster.api_ref(), d);
+            deployment::describe_deployment(d, new.as_ref(), &old, ev, &rc)
+        }
         Object::ReplicaSet(_) | Object::ReplicationController(_) => {
             let pods: Vec<Pod> = ctx
                 .cluster
