@@ -7,14 +7,17 @@
 //! exist and at least 8 are available at every step.
 //!
 //! ```text
-//!  step                                old (avail)   new (avail)   total
-//!  template changes                     10 (10)        0 (0)        10
-//!  scale up new: 13 − 10 = 3            10 (10)        3 (0)        13
-//!  scale down old: 13 − 8 − 3 = 2        8 (8)         3 (0)        11
-//!  … the 3 new pods become available …   8 (8)         3 (3)        11
-//!  scale up new: 13 − 11 = 2             8 (8)         5 (3)        13
-//!  scale down old: 11 avail − 8 = 3      5 (5)         5 (3)        10
-//!  … and so on until old = 0, new = 10 (10)
+//!  step                                   old (avail)   new (avail)   total
+//!  template changes                        10 (10)        0 (0)        10
+//!  scale up new: 13 − 10 = 3               10 (10)        3 (0)        13
+//!  scale down old: 13 − 8 − 3 unavail = 2   8 (8)         3 (0)        11
+//!  scale up new: 13 − 11 = 2                8 (8)         5 (0)        13
+//!  old stays: 13 − 8 − 5 unavail = 0        8 (8)         5 (0)        13
+//!  … the 5 new pods become available …      8 (8)         5 (5)        13
+//!  scale down old: 13 avail − 8 = 5         3 (3)         5 (5)         8
+//!  scale up new: min(13 − 8, 10 − 5) = 5    3 (3)        10 (5)        13
+//!  … the 5 newer pods become available …    3 (3)        10 (10)       13
+//!  scale down old: 13 avail − 8 = 5 → 0     0 (0)        10 (10)       10
 //! ```
 //!
 //! With both values 0 nothing could move, so validation rejects it; should both still

@@ -172,6 +172,11 @@ pub fn history(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
         }
         crate::kubectl::describe::tabbed_string(&table)
     };
+    // kubectl's text ends with a newline and the name printer adds another: a blank line.
+    let mut body = body;
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
     let with_revision = if req.revision > 0 {
         format!("with revision #{}", req.revision)
     } else {
