@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 /// Applies defaults to a newly created object.
 pub fn default_on_create(obj: &mut Object, rng: &mut Rng) {
+    super::ingress::default_ingress_kinds(obj);
     match obj {
         Object::Pod(p) => default_pod(p, rng),
         Object::ReplicationController(_)

@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod decode;
 pub mod defaults;
+pub mod ingress;
 pub mod quantity;
 pub mod selector;
 pub mod validation;
