@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod ingress;
 pub mod quantity;
 pub mod selector;
+pub mod service;
 pub mod validation;
 pub mod workloads;
 
@@ -25,6 +26,8 @@ pub use k8s_openapi::api::core::v1::{
 pub use k8s_openapi::api::discovery::v1::EndpointSlice;
 pub use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 pub use k8s_openapi::api::storage::v1::StorageClass;
+pub use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
+pub use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
@@ -143,6 +146,11 @@ kinds! {
     Ingress: Ingress = "networking.k8s.io/v1", "networking.k8s.io", "v1", "ingresses", "ingress", ["ing"], true;
     IngressClass: IngressClass = "networking.k8s.io/v1", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", [], false;
     StorageClass: StorageClass = "storage.k8s.io/v1", "storage.k8s.io", "v1", "storageclasses", "storageclass", ["sc"], false;
+    Role: Role = "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io", "v1", "roles", "role", [], true;
+    ClusterRole: ClusterRole = "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", [], false;
+    RoleBinding: RoleBinding = "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", [], true;
+    ClusterRoleBinding: ClusterRoleBinding = "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", [], false;
+    ValidatingWebhookConfiguration: ValidatingWebhookConfiguration = "admissionregistration.k8s.io/v1", "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "validatingwebhookconfiguration", [], false;
 }
 
 impl Kind {
