@@ -434,10 +434,19 @@ impl ApiServer {
                 exp
             }
         };
-        if let Some(old) = self.event_expiry.insert(key.clone(), expiry) {
-            self.event_expiry_queue.remove(&(old, key.clone()));
+        match self.event_expiry.get_mut(key) {
+            // Rewritten within the lease it already has: nothing moves.
+            Some(current) if *current == expiry => {}
+            Some(current) => {
+                let old = std::mem::replace(current, expiry);
+                self.event_expiry_queue.remove(&(old, key.clone()));
+                self.event_expiry_queue.insert((expiry, key.clone()));
+            }
+            None => {
+                self.event_expiry.insert(key.clone(), expiry);
+                self.event_expiry_queue.insert((expiry, key.clone()));
+            }
         }
-        self.event_expiry_queue.insert((expiry, key.clone()));
     }
 
     /// When the next event expires.

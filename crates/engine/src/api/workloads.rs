@@ -157,7 +157,10 @@ pub fn prepare_workload_update(new: &mut Object, old: &Object) {
         n.metadata
             .annotations
             .get_or_insert_with(BTreeMap::new)
-            .insert(DAEMON_SET_TEMPLATE_GENERATION.into(), generation.to_string());
+            .insert(
+                DAEMON_SET_TEMPLATE_GENERATION.into(),
+                generation.to_string(),
+            );
     }
 }
 

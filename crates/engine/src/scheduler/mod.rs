@@ -39,6 +39,9 @@ pub struct Scheduler {
     queue: SchedulingQueue,
     /// Pods with a deletion timestamp that still hold their node (preemption must wait).
     terminating: BTreeSet<ObjectKey>,
+    /// The node and `metadata.generation` each accounted pod was last accounted with: status
+    /// writes (most pod events) change neither, so the pod's requests are not recomputed.
+    accounted: BTreeMap<ObjectKey, (i64, String)>,
     /// The agenda woke us for the periodic flush of unschedulable pods.
     flush_due: bool,
     /// The flush wake-up already on the agenda.
@@ -172,9 +175,24 @@ impl Scheduler {
             self.terminating.remove(&key);
         }
         let released = match (node, gone) {
-            (_, true) => self.cache.remove_pod(&key),
-            (Some(n), false) => self.cache.set_pod(key.clone(), n, AssignedPod::of(pod)),
-            (None, false) => self.cache.remove_pod(&key),
+            (Some(n), false) => {
+                let generation = pod.metadata.generation.unwrap_or(0);
+                let same = self
+                    .accounted
+                    .get(&key)
+                    .is_some_and(|(g, on)| *g == generation && on == n);
+                if same {
+                    false
+                } else {
+                    self.accounted
+                        .insert(key.clone(), (generation, n.to_string()));
+                    self.cache.set_pod(key.clone(), n, AssignedPod::of(pod))
+                }
+            }
+            _ => {
+                self.accounted.remove(&key);
+                self.cache.remove_pod(&key)
+            }
         };
         if released {
             self.queue.move_to_active_if(|rejected| {
