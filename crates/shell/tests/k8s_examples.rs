@@ -1,12 +1,22 @@
 //! The Kubernetes documentation's example manifests (a snapshot in tests/k8s-examples/, listed
-//! in index.tsv) applied with `kubectl apply -f` on a fresh cluster. Every example made only of
-//! kinds Kubarium serves must apply cleanly: one `<kind>/<name> created` line per object.
+//! in index.tsv) applied with `kubectl apply -f` on a fresh cluster: one `<kind>/<name>
+//! created` line per object. At least 95 % must apply, and every one that does not is listed
+//! in [`KNOWN_FAILURES`] with the reason (the README repeats the list), so a regression fails.
 
 use kubarium_shell::{Session, SessionOptions};
 use std::path::Path;
 
-/// Kinds served so far; examples made only of these must apply.
-const SERVED: &[&str] = &["Pod", "Namespace", "ConfigMap", "Secret"];
+/// Examples that do not apply, and why.
+const KNOWN_FAILURES: &[(&str, &str)] = &[
+    (
+        "application/job/job-tmpl.yaml",
+        "a template: the docs expand $ITEM with sed first; as written a real cluster rejects the name too",
+    ),
+    (
+        "application/ssa/nginx-deployment-replicas-only.yaml",
+        "a server-side-apply patch (spec.replicas only) for an existing Deployment; on its own it is invalid, as on a real cluster",
+    ),
+];
 
 #[test]
 fn served_examples_apply_cleanly() {
@@ -24,9 +34,6 @@ fn served_examples_apply_cleanly() {
         };
         let notes = cols.next().unwrap_or("");
         let kinds: Vec<&str> = kinds.split(',').collect();
-        if !kinds.iter().all(|k| SERVED.contains(k)) {
-            continue;
-        }
         tried += 1;
         let text = std::fs::read_to_string(dir.join(path)).expect("example file");
         let mut session = Session::new(&SessionOptions::default()).expect("session");
@@ -49,20 +56,24 @@ fn served_examples_apply_cleanly() {
             .lines()
             .filter(|l| l.ends_with(" created"))
             .count();
-        if status != 0 || created != kinds.len() {
+        let known = KNOWN_FAILURES.iter().any(|(p, _)| *p == path);
+        let applied = status == 0 && created == kinds.len();
+        if applied == known {
             failures.push(format!(
-                "{path}: status {status}, output:\n{}",
+                "{path}: {}status {status}, output:\n{}",
+                if known { "listed as a known failure but applies now; " } else { "" },
                 out.combined()
             ));
         }
     }
+    assert_eq!(tried, 148, "index.tsv lists 148 examples");
     assert!(
-        tried >= 75,
-        "expected the Pod/Namespace/ConfigMap/Secret examples, found {tried}"
+        KNOWN_FAILURES.len() * 100 <= tried * 5,
+        "more than 5 % of the examples fail"
     );
     assert!(
         failures.is_empty(),
-        "{} of {tried} examples failed:\n{}",
+        "{} of {tried} examples differ from expectations:\n{}",
         failures.len(),
         failures.join("\n")
     );
