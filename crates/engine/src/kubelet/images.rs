@@ -177,6 +177,8 @@ pub enum App {
     /// An image whose default command is a shell or interpreter.
     Shell,
     Curl,
+    /// bind's `dig`, `host` and `nslookup` on a shell image (dnsutils images).
+    DnsUtils,
 }
 
 /// One repository of the catalogue.
@@ -287,8 +289,10 @@ pub static CATALOGUE: &[CatalogueEntry] = &[
     entry!("registry.k8s.io/hpa-example", ["latest"], 175_831_028, 11_000, [], ["apache2-foreground"], [], Debian, Httpd, &["amd64"]),
     entry!("registry.k8s.io/liveness", ["latest"], 1_822_187, 1_400, [], ["/server"], [], Distroless, Agnhost, &["amd64"]),
     entry!("registry.k8s.io/goproxy", ["0.1"], 2_464_320, 1_500, [], ["/goproxy"], [], Distroless, Agnhost, &["amd64"]),
-    entry!("registry.k8s.io/e2e-test-images/jessie-dnsutils", ["1.3", "1.5", "1.7"], 136_217_403, 8_500, [], ["bash"], [], Debian, Shell),
-    entry!("registry.k8s.io/dns/dnsutils", ["1.3"], 49_009_314, 4_000, [], ["sleep", "3600"], [], Debian, Shell),
+    entry!("registry.k8s.io/e2e-test-images/jessie-dnsutils", ["1.3", "1.5", "1.7"], 136_217_403, 8_500, [], ["bash"], [], Debian, DnsUtils),
+    entry!("registry.k8s.io/dns/dnsutils", ["1.3"], 49_009_314, 4_000, [], ["sleep", "3600"], [], Debian, DnsUtils),
+    entry!("docker.io/tutum/dnsutils", ["latest"], 80_179_212, 5_000, [], ["sleep", "3600"], [], Ubuntu, DnsUtils, &["amd64"]),
+    entry!("docker.io/infoblox/dnstools", ["latest"], 14_072_304, 2_000, [], ["/bin/sh"], [], Alpine, DnsUtils),
     entry!("docker.io/polinux/stress", ["latest", "1.0.4"], 4_041_495, 2_100, [], ["stress", "--help"], [], Alpine, Stress),
     entry!("docker.io/vish/stress", ["latest"], 2_134_513, 1_800, ["/stress", "-logtostderr"], [], [], Distroless, VishStress, &["amd64"]),
     entry!("docker.io/library/perl", ["latest", "5", "5.34", "5.34.0", "5.36", "5.38", "5.40", "5.42", "slim", "5.34-slim"], 335_842_113, 19_000,

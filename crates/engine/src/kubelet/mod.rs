@@ -6,6 +6,7 @@
 //! through the API server and asks for a wake-up at the next due instant.
 
 pub mod backoff;
+pub mod dns_tools;
 pub mod fs;
 pub mod images;
 pub mod logs;
@@ -59,6 +60,8 @@ pub struct Kubelet {
     pull_busy_until: SimTime,
     /// The node's machine and kubelet service (running, stopped, powered off).
     service: service::NodeService,
+    /// The node's own resolver set-up (`resolvConf`): the base of every pod's resolv.conf.
+    node_dns: crate::network::dns::ResolvConf,
 }
 
 /// What the kubelet decided about an image.
@@ -99,6 +102,7 @@ impl Kubelet {
             pull_busy_until: SimTime::ZERO,
             service: service::NodeService::new(),
             resolved: BTreeMap::new(),
+            node_dns: crate::network::dns::node_resolv_conf(preset.name),
         }
     }
 
@@ -1033,6 +1037,8 @@ impl Kubelet {
             mount_service_account: mounts_sa,
         };
         c.fs = fs::seed(&img, &ctx_fs);
+        let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
+        let _ = c.fs.write("/etc/resolv.conf", &resolv);
         c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &node);
         let ctx = Context {
             base: img.base,

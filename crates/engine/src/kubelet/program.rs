@@ -1266,12 +1266,10 @@ fn app_binaries(app: App) -> &'static [&'static str] {
             "node",
             "npm",
             "docker-entrypoint.sh",
-            "nslookup",
-            "dig",
-            "host",
             "curl",
         ],
         App::Curl => &["curl", "entrypoint.sh"],
+        App::DnsUtils => &["nslookup", "dig", "host", "nsupdate", "ping"],
     }
 }
 

@@ -49,6 +49,20 @@ impl Host for ContainerHost<'_> {
                     &mut write,
                 ))
             }
+            "nslookup" | "dig" | "host" => {
+                let out = kubarium_engine::kubelet::dns_tools::run(
+                    self.cluster,
+                    &self.pod,
+                    &self.container,
+                    argv,
+                )?;
+                io.out.stdout(&out.stdout);
+                io.out.stderr(&out.stderr);
+                if out.elapsed_ms > 0 {
+                    self.cluster.advance(out.elapsed_ms);
+                }
+                Some(out.status)
+            }
             _ => None,
         }
     }
