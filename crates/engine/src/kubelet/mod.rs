@@ -6,6 +6,8 @@
 //! through the API server and asks for a wake-up at the next due instant.
 
 pub mod backoff;
+pub mod config_env;
+pub mod config_volumes;
 pub mod dns_tools;
 pub mod fs;
 pub mod images;
@@ -38,6 +40,8 @@ use std::sync::Arc;
 
 /// The PLEG relist period: an exited container is noticed (and restarted) this much later.
 const RELIST_MS: u64 = 1_000;
+/// The pod worker's back-off after a failed sync (`workerBackOffPeriod`).
+const CONFIG_RETRY_MS: u64 = 10_000;
 /// How long a server takes to stop after SIGTERM.
 const SERVER_STOP_MS: u64 = 500;
 
@@ -624,7 +628,11 @@ impl Kubelet {
                     match decision {
                         ImageDecision::Present(img) => {
                             api.record_event_for(obj, Some(&field), "Normal", "Pulled", &format!("Container image \"{spec_image}\" already present on machine and can be accessed by the pod"), component, Some(&node));
-                            self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api);
+                            if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api) {
+                                // The pod worker retries a failed sync after its back-off.
+                                merge(due, now.plus_ms(CONFIG_RETRY_MS));
+                                return;
+                            }
                         }
                         ImageDecision::Pull { reference, result } => {
                             api.record_event_for(
@@ -781,7 +789,11 @@ impl Kubelet {
                                 Some(&node),
                             );
                             c.pull_error = None;
-                            self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api);
+                            if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api) {
+                                // The pod worker retries a failed sync after its back-off.
+                                merge(due, now.plus_ms(CONFIG_RETRY_MS));
+                                return;
+                            }
                         }
                         Err(e) => {
                             let err = e.message(&reference);
@@ -992,9 +1004,34 @@ impl Kubelet {
         pod_ip: &str,
         now: SimTime,
         api: &mut ApiServer,
-    ) {
+    ) -> bool {
         let field = c.field_path();
         let node = self.node.clone();
+        // API-backed volumes and the environment must resolve before the container is created
+        // (kuberuntime's generateContainerConfig); otherwise the sync fails and is retried.
+        if let Err(msg) =
+            config_volumes::mount(&mut ContainerFs::new(), api.store(), pod, cspec, pod_ip)
+        {
+            api.record_event_for(obj, None, "Warning", "FailedMount", &msg, "kubelet", Some(&node));
+            set_waiting(c, "ContainerCreating", None);
+            return false;
+        }
+        let config = match config_env::resolve(api.store(), pod, cspec) {
+            Ok(cfg) => cfg,
+            Err(msg) => {
+                api.record_event_for(
+                    obj,
+                    Some(&field),
+                    "Warning",
+                    "Failed",
+                    &format!("Error: {msg}"),
+                    "kubelet",
+                    Some(&node),
+                );
+                set_waiting(c, "CreateContainerConfigError", Some(msg));
+                return false;
+            }
+        };
         // A new instance: the previous one becomes lastState and its log the --previous log.
         if c.container_id.is_some() {
             if let Some(t) = c.state.terminated.take() {
@@ -1039,7 +1076,8 @@ impl Kubelet {
         c.fs = fs::seed(&img, &ctx_fs);
         let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
         let _ = c.fs.write("/etc/resolv.conf", &resolv);
-        c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &node);
+        let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip);
+        c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &node, &config);
         let ctx = Context {
             base: img.base,
             app: img.entry.app,
@@ -1146,6 +1184,7 @@ impl Kubelet {
                 c.phase = Phase::Running;
             }
         }
+        true
     }
 
     /// Marks the current instance terminated.
@@ -1529,6 +1568,7 @@ fn container_env(
     pod_ip: &str,
     host_ip: &str,
     node: &str,
+    config: &config_env::ConfigEnv,
 ) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     for (k, v) in &img.env {
@@ -1547,6 +1587,9 @@ fn container_env(
         ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
     ] {
         env.insert(k.into(), v.into());
+    }
+    for (k, v) in &config.from {
+        env.insert(k.clone(), v.clone());
     }
     for e in c.env.iter().flatten() {
         let value = if let Some(v) = &e.value {
@@ -1589,6 +1632,11 @@ fn container_env(
                     }
                 }
             }
+        } else if let Some(v) = config.values.get(&e.name) {
+            v.clone()
+        } else if e.value_from.is_some() {
+            // An optional reference to a missing ConfigMap, Secret or key: not set.
+            continue;
         } else {
             String::new()
         };
