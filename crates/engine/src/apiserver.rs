@@ -179,6 +179,8 @@ pub struct ApiServer {
     /// Hard cap on stored objects, so a runaway script cannot exhaust the page's memory.
     pub max_objects: usize,
     object_count: usize,
+    /// ClusterIP and NodePort allocation for Services.
+    pub(crate) service_allocator: crate::network::service_ip::ServiceAllocator,
 }
 
 /// Hard limit on objects in one cluster.
@@ -197,6 +199,7 @@ impl ApiServer {
             event_expiry_queue: BTreeSet::new(),
             max_objects: DEFAULT_MAX_OBJECTS,
             object_count: 0,
+            service_allocator: Default::default(),
         }
     }
 
@@ -284,6 +287,7 @@ impl ApiServer {
         let uid = self.rng.uuid();
         obj.metadata_mut().uid = Some(uid.clone());
         defaults::default_on_create(&mut obj, &mut self.rng);
+        self.admit_service(&mut obj, None)?;
         let errs = validation::validate(&obj);
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &name, errs));
@@ -320,6 +324,7 @@ impl ApiServer {
             }
         }
         self.object_count += 1;
+        self.commit_service(None, Some(&obj));
         if kind != Kind::Event {
             self.trace("apiserver", format!("create {key}"));
         } else {
@@ -351,6 +356,7 @@ impl ApiServer {
         }
         carry_status(&mut obj, &old);
         crate::api::workloads::prepare_workload_update(&mut obj, &old);
+        self.admit_service(&mut obj, Some(&old))?;
         let spec_changed = spec_of(&obj) != spec_of(&old);
         {
             let om = old.metadata();
@@ -380,6 +386,7 @@ impl ApiServer {
         if obj == *old.as_ref() {
             return Ok(old);
         }
+        self.commit_service(Some(&old), Some(&obj));
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
         if kind == Kind::Event {
@@ -640,6 +647,7 @@ impl ApiServer {
         }
         let rev = self.store.next_revision();
         let old = self.store.remove(rev, key)?;
+        self.commit_service(Some(&old), None);
         self.object_count = self.object_count.saturating_sub(1);
         Some(old)
     }

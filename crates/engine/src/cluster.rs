@@ -100,6 +100,7 @@ impl Cluster {
             });
             let _ = c.api.create(obj, "", false);
         }
+        crate::network::cluster_services::install(&mut c.api, &preset);
         let network = Cidr::parse(preset.pod_network).unwrap_or(Cidr {
             base: 0xAC10_0000,
             prefix: 16,

@@ -43,6 +43,16 @@ pub struct Preset {
     pub container_runtime: &'static str,
     /// How old the cluster is when the learner arrives, in seconds of simulated time.
     pub age_secs: u64,
+    /// Where LoadBalancer Services get their external address; `None` leaves EXTERNAL-IP
+    /// `<pending>`, as on a bare-metal cluster without a load-balancer implementation.
+    pub load_balancer: Option<LoadBalancerSource>,
+}
+
+/// A simulated load-balancer implementation for `type: LoadBalancer` Services.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadBalancerSource {
+    /// A MetalLB layer-2 address pool: addresses handed out lowest first, inclusive range.
+    MetalLb { first: &'static str, last: &'static str },
 }
 
 /// The Kubernetes version Kubarium emulates.
@@ -76,10 +86,18 @@ impl Preset {
             kernel_version: "6.8.0-85-generic",
             container_runtime: "containerd://2.1.4",
             age_secs: 600,
+            load_balancer: None,
         };
         match name {
-            // 000_…: Vagrant VMs, m-k8s 2 CPU / 3 GiB, workers 1 CPU / 2.5 GiB, Calico 172.16.0.0/16.
-            "vagrant" => Some(common(
+            // 000_…: Vagrant VMs, m-k8s 2 CPU / 3 GiB, workers 1 CPU / 2.5 GiB, Calico 172.16.0.0/16;
+            // on-premises LoadBalancers through MetalLB (the seed's metallb-system), with the
+            // book's pool 192.168.1.11–192.168.1.13.
+            "vagrant" => Some(Preset {
+                load_balancer: Some(LoadBalancerSource::MetalLb {
+                    first: "192.168.1.11",
+                    last: "192.168.1.13",
+                }),
+                ..common(
                 "vagrant",
                 vec![
                     node("m-k8s", "192.168.1.10", 2, 3072, true),
@@ -89,7 +107,8 @@ impl Preset {
                 ],
                 Cni::Calico,
                 "172.16.0.0/16",
-            )),
+            )
+            }),
             // 004_…: master.example.com and two 2-CPU workers on 10.0.0.0/24, weave-net.
             "academy" => Some(common(
                 "academy",

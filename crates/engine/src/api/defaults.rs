@@ -21,6 +21,7 @@ pub fn default_on_create(obj: &mut Object, rng: &mut Rng) {
         | Object::DaemonSet(_)
         | Object::StatefulSet(_) => super::workloads::default_workload(obj),
         Object::Job(_) | Object::CronJob(_) => super::batch::default_batch(obj),
+        Object::Service(_) | Object::Endpoints(_) => super::service::default_service_kinds(obj),
         Object::Namespace(ns) => {
             let name = ns.metadata.name.clone().unwrap_or_default();
             ns.metadata

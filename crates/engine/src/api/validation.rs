@@ -259,6 +259,7 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     }
     super::workloads::validate_workload(obj, &mut errs);
     super::batch::validate_batch(obj, &mut errs);
+    super::service::validate_service_kinds(obj, &mut errs);
     super::ingress::validate_ingress_kinds(obj, &mut errs);
     if let Object::ConfigMap(cm) = obj {
         for k in cm

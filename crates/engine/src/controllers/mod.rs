@@ -11,6 +11,8 @@
 
 pub mod daemon_set;
 pub mod deployment;
+pub mod endpoint_slice;
+pub mod endpoints;
 pub mod garbage_collector;
 pub mod history;
 pub mod namespace;
@@ -19,6 +21,7 @@ pub mod owner;
 pub mod pod_control;
 pub mod replica_set;
 pub mod root_ca_publisher;
+pub mod service_lb;
 pub mod stateful_set;
 pub mod taint_eviction;
 
@@ -69,6 +72,9 @@ impl Default for ControllerManager {
             Box::new(daemon_set::DaemonSetController::default()),
             Box::new(stateful_set::StatefulSetController),
             Box::new(taint_eviction::TaintEvictionController::new()),
+            Box::new(endpoints::EndpointsController::default()),
+            Box::new(endpoint_slice::EndpointSliceController::default()),
+            Box::new(service_lb::ServiceLoadBalancerController),
         ])
     }
 }

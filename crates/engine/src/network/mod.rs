@@ -1,5 +1,7 @@
 //! The pod network (CNI) and, later, Services, kube-proxy and DNS.
 
+pub mod cluster_services;
 pub mod dns;
 pub mod ipam;
 pub mod request;
+pub mod service_ip;
