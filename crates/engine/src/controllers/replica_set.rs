@@ -13,7 +13,6 @@ use crate::api::{Kind, Object, ObjectKey, Pod};
 use crate::apiserver::ApiServer;
 use crate::store::WatchEvent;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -395,9 +394,13 @@ fn next_availability_check(spec: &Spec, pods: &[Arc<Object>], now_ms: i64) -> Ac
 /// 4. lower `controller.kubernetes.io/pod-deletion-cost` first;
 /// 5. pods on nodes crowded with related pods first (rank = related active pods on the node);
 /// 6. ready for a shorter time first — compared on a log₂ scale of nanoseconds
-///    (LogarithmicScaleDown), ties broken by UID;
+///    (LogarithmicScaleDown);
 /// 7. more container restarts first;
-/// 8. newer first, again on the log₂ scale with the UID tie-break.
+/// 8. newer first, again on the log₂ scale; then UID.
+///
+/// Go compares pairs and, within one ready-time bucket, goes straight to the UID; a pairwise
+/// rule like that is not a total order, so here every pod gets one key and pods in the same
+/// ready bucket are told apart by restarts and age before the UID.
 ///
 /// Worked example: three Running, ready pods of one ReplicaSet, two on `w1-k8s` and one on
 /// `w2-k8s`, all equally old: the two on `w1-k8s` have rank 2 and go before the one on
@@ -413,20 +416,49 @@ pub fn deletion_order(
             *on_node.entry(node_of(p).to_string()).or_default() += 1;
         }
     }
-    let mut ranked: Vec<(i32, &Arc<Object>)> = pods
+    // Each pod gets a sort key: Go compares pairs (`ActivePodsWithRanks.Less`), which is not
+    // a total order once log-scale buckets and UID tie-breaks mix; Rust's sort needs one.
+    let mut keyed: Vec<(DeletionKey, &Arc<Object>)> = pods
         .iter()
-        .filter(|p| p.as_::<Pod>().is_some())
-        .map(|p| {
-            let pod = p.as_::<Pod>().expect("filtered to pods");
-            (on_node.get(node_of(pod)).copied().unwrap_or(0), p)
+        .filter_map(|p| {
+            let pod = p.as_::<Pod>()?;
+            let rank = on_node.get(node_of(pod)).copied().unwrap_or(0);
+            Some((deletion_key(pod, rank, now_ms), p))
         })
         .collect();
-    ranked.sort_by(|(ri, a), (rj, b)| {
-        let (a, b) = (a.as_::<Pod>().expect("pod"), b.as_::<Pod>().expect("pod"));
-        compare_for_deletion(a, *ri, b, *rj, now_ms)
-            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
-    });
-    ranked.into_iter().map(|(_, p)| p.clone()).collect()
+    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    keyed.into_iter().map(|(_, p)| p.clone()).collect()
+}
+
+/// Where a pod sorts for deletion; smaller goes first. The tiers of
+/// [`deletion_order`], as one tuple.
+type DeletionKey = (bool, u8, bool, i32, i32, i64, i32, i64, String, String);
+
+fn deletion_key(p: &Pod, rank: i32, now_ms: i64) -> DeletionKey {
+    let ready = is_pod_ready(p);
+    // Not ready, or ready with no known time: "empty time" sorts before any bucket.
+    let ready_bucket = if ready {
+        ready_since_ms(p).map_or(i64::MIN, |t| log_rank(t, now_ms))
+    } else {
+        0
+    };
+    let created_bucket = p
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map_or(i64::MIN, |t| log_rank(t.0.as_millisecond(), now_ms));
+    (
+        !node_of(p).is_empty(),
+        phase_ordinal(p),
+        ready,
+        deletion_cost(p),
+        -rank,
+        ready_bucket,
+        -max_restarts(p),
+        created_bucket,
+        uid(p).to_string(),
+        p.metadata.name.clone().unwrap_or_default(),
+    )
 }
 
 fn node_of(p: &Pod) -> &str {
@@ -473,72 +505,6 @@ fn log_rank(t_ms: i64, now_ms: i64) -> i64 {
 
 fn uid(p: &Pod) -> &str {
     p.metadata.uid.as_deref().unwrap_or("")
-}
-
-/// `Less` of `ActivePodsWithRanks`: `Less` means "delete first".
-fn compare_for_deletion(a: &Pod, ra: i32, b: &Pod, rb: i32, now_ms: i64) -> Ordering {
-    let (na, nb) = (node_of(a), node_of(b));
-    if na != nb && (na.is_empty() || nb.is_empty()) {
-        return if na.is_empty() {
-            Ordering::Less
-        } else {
-            Ordering::Greater
-        };
-    }
-    let by = phase_ordinal(a).cmp(&phase_ordinal(b));
-    if by != Ordering::Equal {
-        return by;
-    }
-    let (ready_a, ready_b) = (is_pod_ready(a), is_pod_ready(b));
-    if ready_a != ready_b {
-        return if !ready_a {
-            Ordering::Less
-        } else {
-            Ordering::Greater
-        };
-    }
-    let by = deletion_cost(a).cmp(&deletion_cost(b));
-    if by != Ordering::Equal {
-        return by;
-    }
-    if ra != rb {
-        return rb.cmp(&ra);
-    }
-    if ready_a && ready_b {
-        if let (Some(ta), Some(tb)) = (ready_since_ms(a), ready_since_ms(b)) {
-            if ta != tb {
-                let diff = log_rank(ta, now_ms) - log_rank(tb, now_ms);
-                return if diff == 0 {
-                    uid(a).cmp(uid(b))
-                } else {
-                    diff.cmp(&0)
-                };
-            }
-        }
-    }
-    let by = max_restarts(b).cmp(&max_restarts(a));
-    if by != Ordering::Equal {
-        return by;
-    }
-    let created = |p: &Pod| {
-        p.metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0.as_millisecond())
-    };
-    match (created(a), created(b)) {
-        (Some(ta), Some(tb)) if ta != tb => {
-            let diff = log_rank(ta, now_ms) - log_rank(tb, now_ms);
-            if diff == 0 {
-                uid(a).cmp(uid(b))
-            } else {
-                diff.cmp(&0)
-            }
-        }
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-        _ => Ordering::Equal,
-    }
 }
 
 #[cfg(test)]
