@@ -2,6 +2,7 @@
 
 pub mod cluster_services;
 pub mod dns;
+pub mod ingress;
 pub mod ipam;
 pub mod request;
 pub mod service_ip;

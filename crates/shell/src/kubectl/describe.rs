@@ -9,6 +9,7 @@
 pub mod cron_job;
 pub mod daemon_set;
 pub mod deployment;
+pub mod ingress;
 pub mod job;
 pub mod persistent_volume;
 pub mod pod_template;
@@ -1452,6 +1453,8 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
         }
         Object::Job(j) => job::describe_job(j, ev, &rc),
         Object::CronJob(cj) => cron_job::describe_cron_job(cj, ev, &rc),
+        Object::Ingress(i) => ingress::describe_ingress_in(ctx, i, ev, &rc),
+        Object::IngressClass(ic) => ingress::describe_ingress_class(ic, ev, &rc),
         #[allow(unreachable_patterns)]
         other => describe_generic(other, ev, &rc),
     }

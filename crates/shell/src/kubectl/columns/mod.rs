@@ -11,11 +11,13 @@ pub mod controller_revision;
 pub mod daemon_set;
 pub mod deployment;
 pub mod event;
+pub mod ingress;
 pub mod job;
 pub mod namespace;
 pub mod node;
 pub mod persistent_volume;
 pub mod pod;
+pub mod rbac;
 pub mod replica_set;
 pub mod secret;
 pub mod stateful_set;
@@ -167,6 +169,26 @@ pub fn printer_for(kind: Kind) -> Printer {
         Kind::CronJob => Printer {
             columns: cron_job::COLUMNS,
             row: cron_job::row,
+        },
+        Kind::Ingress => Printer {
+            columns: ingress::COLUMNS,
+            row: ingress::row,
+        },
+        Kind::IngressClass => Printer {
+            columns: ingress::CLASS_COLUMNS,
+            row: ingress::class_row,
+        },
+        Kind::Role | Kind::ClusterRole => Printer {
+            columns: rbac::ROLE_COLUMNS,
+            row: rbac::role_row,
+        },
+        Kind::RoleBinding | Kind::ClusterRoleBinding => Printer {
+            columns: rbac::BINDING_COLUMNS,
+            row: rbac::binding_row,
+        },
+        Kind::ValidatingWebhookConfiguration => Printer {
+            columns: rbac::WEBHOOK_COLUMNS,
+            row: rbac::webhook_row,
         },
         #[allow(unreachable_patterns)]
         _ => Printer {
