@@ -56,6 +56,10 @@ pub struct Cluster {
     pub(crate) controllers: ControllerManager,
     pub(crate) kubelets: BTreeMap<String, Kubelet>,
     pub(crate) ipam: Ipam,
+    /// kube-proxy on every node (Service rules and the connection state they keep).
+    pub(crate) kube_proxy: crate::network::kube_proxy::KubeProxy,
+    /// Running `kubectl port-forward`s.
+    pub port_forwards: crate::network::port_forward::PortForwards,
     agenda: Agenda<Wake>,
     /// Agenda items that are not background housekeeping (see [`Wake::is_background`]).
     foreground: usize,
@@ -85,6 +89,11 @@ impl Cluster {
             controllers: ControllerManager::default(),
             kubelets: BTreeMap::new(),
             ipam: Ipam::default(),
+            kube_proxy: crate::network::kube_proxy::KubeProxy::new(
+                crate::network::kube_proxy::Mode::from_preset(preset.proxy_mode),
+                preset.nodes.iter().map(|n| n.name.as_str()),
+            ),
+            port_forwards: Default::default(),
             agenda: Agenda::default(),
             foreground: 0,
             event_ttl_wake: None,
@@ -277,6 +286,7 @@ impl Cluster {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let events = self.api.store.drain_log();
             for ev in &events {
+                self.kube_proxy.observe(&self.api.store, ev);
                 self.controllers.observe(&self.api, ev);
                 self.scheduler.observe(ev);
                 if ev.key.kind == Kind::Pod {

@@ -4,5 +4,7 @@ pub mod cluster_services;
 pub mod dns;
 pub mod ingress;
 pub mod ipam;
+pub mod kube_proxy;
+pub mod port_forward;
 pub mod request;
 pub mod service_ip;

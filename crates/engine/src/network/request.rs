@@ -1,13 +1,24 @@
-//! Requests across the simulated network, hop by hop: a client (a node or a pod) connects to
-//! an address and port; the program listening there answers. Each hop is recorded so the UI
-//! can animate it.
+//! Requests across the simulated network, hop by hop: a client (a node, a pod, or the
+//! learner's machine outside the cluster) connects to an address and port; kube-proxy's rules
+//! on the node the packet enters turn Service addresses into an endpoint; the program
+//! listening there answers. Each hop is recorded so the UI can animate it.
 //!
-//! This first version reaches pod IPs, node IPs (host-network pods, hostPorts) and node
-//! names; Services, kube-proxy and DNS come with the networking issue.
+//! What reaches what, as on a real kubeadm cluster:
+//! - a **ClusterIP** works from nodes and pods (the node's `KUBE-SERVICES` chain catches it in
+//!   OUTPUT or PREROUTING); from outside the cluster nothing routes to it and the client times
+//!   out. A service port without endpoints is rejected at once ("Couldn't connect").
+//! - a **NodePort** works on every node's address, from anywhere, and is balanced by the
+//!   kube-proxy of the node it arrives at.
+//! - **externalIPs** and **load-balancer IPs** are caught by every node's rules; from outside,
+//!   an external IP must be one of the nodes' addresses to be reached at all, and a
+//!   load-balancer IP is forwarded by the (simulated) load balancer to a node.
+//! - `127.0.0.1:PORT` on the learner's machine reaches a pod while `kubectl port-forward`
+//!   listens there.
 
 use crate::api::{Kind, Pod};
 use crate::cluster::Cluster;
 use crate::kubelet::program::Server;
+use crate::network::kube_proxy::{Entry, Mode};
 use crate::ObjectKey;
 use std::net::Ipv4Addr;
 
@@ -46,6 +57,7 @@ pub struct HttpResponse {
 pub enum RequestError {
     #[error("Could not resolve host: {0}")]
     CouldNotResolve(String),
+    /// A RST or an ICMP port-unreachable came back at once.
     #[error("connection refused")]
     Refused { ip: Ipv4Addr, port: u16 },
     /// Nothing answers at this address (no route, or packets dropped): the client times out.
@@ -53,7 +65,9 @@ pub enum RequestError {
     Timeout { ip: Ipv4Addr, port: u16 },
 }
 
-/// One hop of a request, for the topology view.
+/// One hop of a request, for the topology view: `from` and `to` name things the diagram
+/// draws (`node/w1-k8s`, `pod/web-1`, `svc/default/web`, `external`, `lb/10.0.0.200`,
+/// `kubectl port-forward`), `note` says what happened there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hop {
     pub from: String,
@@ -61,17 +75,51 @@ pub struct Hop {
     pub note: String,
 }
 
+/// Who sends a packet: a process inside the cluster or the learner's machine outside it.
+#[derive(Clone, Debug)]
+enum Sender<'a> {
+    Inside(&'a Origin),
+    External,
+}
+
+/// Where a connection ended up.
+#[derive(Clone, Debug)]
+struct Route {
+    pod: ObjectKey,
+    node: String,
+    /// The source address the server sees.
+    client_ip: Ipv4Addr,
+    /// The port the connection reached on the pod.
+    port: u16,
+}
+
+/// The reply to one ICMP echo request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PingReply {
+    /// An echo reply with this TTL; `hops` routers forwarded it (for the round-trip time).
+    Reply { ttl: u8, hops: u8 },
+    /// Silence: the address exists nowhere (an iptables-mode ClusterIP, an unused IP).
+    Lost,
+}
+
 impl Cluster {
-    /// Resolves a host name as a node's `/etc/hosts` would (node names, localhost) or parses
-    /// an IPv4 address.
+    /// Resolves a host name as the client would (`/etc/hosts`, then DNS through the search
+    /// list) or parses an IPv4 address; the first address.
     pub fn resolve_host(&self, origin: &Origin, host: &str) -> Option<Ipv4Addr> {
+        crate::network::dns::resolve(self, origin, host)
+            .ok()
+            .and_then(|v| v.first().copied())
+    }
+
+    /// The learner's machine outside the cluster resolves node names through its hosts file
+    /// (as the seeds' Vagrant and course set-ups write it), and addresses as they are.
+    pub fn resolve_host_external(&self, host: &str) -> Option<Ipv4Addr> {
         if let Ok(ip) = host.parse::<Ipv4Addr>() {
             return Some(ip);
         }
-        if host == "localhost" {
+        if host.eq_ignore_ascii_case("localhost") {
             return Some(Ipv4Addr::LOCALHOST);
         }
-        let _ = origin;
         self.preset()
             .nodes
             .iter()
@@ -79,39 +127,78 @@ impl Cluster {
             .and_then(|n| n.ip.parse().ok())
     }
 
-    /// Sends an HTTP request and returns the response or the connection error, with the hops.
+    /// The address the learner's machine has on the nodes' network (the host side of the
+    /// Vagrant host-only network, `.1`).
+    pub fn external_client_ip(&self) -> Ipv4Addr {
+        let ip: Ipv4Addr = self
+            .preset()
+            .control_plane()
+            .ip
+            .parse()
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
+        Ipv4Addr::from((u32::from(ip) & 0xffff_ff00) | 1)
+    }
+
+    /// Sends an HTTP request from inside the cluster and returns the response or the
+    /// connection error, with the hops.
     pub fn http_request(
         &mut self,
         origin: &Origin,
         req: &HttpRequest,
     ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
+        let Some(ip) = self.resolve_host(origin, &req.host) else {
+            return (
+                Err(RequestError::CouldNotResolve(req.host.clone())),
+                Vec::new(),
+            );
+        };
+        self.http_to(Sender::Inside(origin), ip, req)
+    }
+
+    /// Sends an HTTP request from the learner's machine outside the cluster (a browser on the
+    /// host of the Vagrant VMs): NodePorts, external IPs and load balancers answer, ClusterIPs
+    /// and pod IPs do not.
+    pub fn http_request_external(
+        &mut self,
+        req: &HttpRequest,
+    ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
+        let Some(ip) = self.resolve_host_external(&req.host) else {
+            return (
+                Err(RequestError::CouldNotResolve(req.host.clone())),
+                Vec::new(),
+            );
+        };
+        self.http_to(Sender::External, ip, req)
+    }
+
+    fn http_to(
+        &mut self,
+        sender: Sender<'_>,
+        ip: Ipv4Addr,
+        req: &HttpRequest,
+    ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
         let mut hops = Vec::new();
-        let Some(mut ip) = self.resolve_host(origin, &req.host) else {
-            return (Err(RequestError::CouldNotResolve(req.host.clone())), hops);
+        let from = self.sender_name(&sender);
+        let route = match self.connect(&sender, ip, req.port, &mut hops) {
+            Ok(r) => r,
+            Err(e) => {
+                self.api().trace(
+                    "network",
+                    format!("{from} -> {ip}:{} {}", req.port, describe_error(&e)),
+                );
+                return (Err(e), hops);
+            }
         };
-        let from = match origin {
-            Origin::Node(n) => n.clone(),
-            Origin::Pod(k) => format!("pod/{}", k.name),
-        };
-        if ip.is_loopback() {
-            ip = match origin {
-                Origin::Node(n) => self.node_ip(n).unwrap_or(ip),
-                Origin::Pod(k) => self.pod_ip(k).unwrap_or(ip),
-            };
-        }
-        let Some(target) = self.find_listener(ip, req.port) else {
-            return (Err(self.unreachable(ip, req.port)), hops);
-        };
-        let (pod_key, node) = target;
-        hops.push(Hop {
-            from: from.clone(),
-            to: format!("pod/{}", pod_key.name),
-            note: format!("{ip}:{}", req.port),
-        });
+        let Route {
+            pod: pod_key,
+            node,
+            client_ip,
+            port,
+        } = route;
         let now = self.now();
         let answer = self
             .kubelet(&node)
-            .and_then(|k| k.http_answer(&pod_key, req.port, &req.path, now));
+            .and_then(|k| k.http_answer(&pod_key, port, &req.path, now));
         let Some((container, server, status)) = answer else {
             return (Err(RequestError::Refused { ip, port: req.port }), hops);
         };
@@ -129,7 +216,6 @@ impl Cluster {
             now.unix_secs(),
             Some(pod_key.clone()),
         );
-        let client_ip = self.client_ip(origin);
         let body_len = if req.method == "HEAD" {
             0
         } else {
@@ -169,11 +255,556 @@ impl Cluster {
         self.api().trace(
             "network",
             format!(
-                "{from} -> {ip}:{} {} {} {}",
-                req.port, req.method, req.path, response.status
+                "{from} -> {ip}:{} {} {} {} (pod/{})",
+                req.port, req.method, req.path, response.status, pod_key.name
             ),
         );
         (Ok(response), hops)
+    }
+
+    /// Opens a TCP connection to `ip:port` and reports where it landed (or why not). Used by
+    /// `curl` and by anything else that only needs to know whether a port answers.
+    pub fn tcp_connect(
+        &mut self,
+        origin: &Origin,
+        ip: Ipv4Addr,
+        port: u16,
+    ) -> (Result<ObjectKey, RequestError>, Vec<Hop>) {
+        let mut hops = Vec::new();
+        let r = self
+            .connect(&Sender::Inside(origin), ip, port, &mut hops)
+            .map(|r| r.pod);
+        (r, hops)
+    }
+
+    fn sender_name(&self, sender: &Sender<'_>) -> String {
+        match sender {
+            Sender::Inside(Origin::Node(n)) => format!("node/{n}"),
+            Sender::Inside(Origin::Pod(k)) => format!("pod/{}", k.name),
+            Sender::External => "external".into(),
+        }
+    }
+
+    /// The node whose netfilter sees a packet of `sender` first (its OUTPUT chain for a node's
+    /// own process, PREROUTING for a pod on it); none for the learner's machine.
+    fn sender_node(&self, sender: &Sender<'_>) -> Option<String> {
+        match sender {
+            Sender::Inside(Origin::Node(n)) => Some(n.clone()),
+            Sender::Inside(Origin::Pod(k)) => self.pod_node(k),
+            Sender::External => None,
+        }
+    }
+
+    /// The source address of `sender` before any NAT.
+    fn sender_ip(&self, sender: &Sender<'_>) -> Ipv4Addr {
+        match sender {
+            Sender::Inside(o) => self.client_ip(o),
+            Sender::External => self.external_client_ip(),
+        }
+    }
+
+    /// The node an address belongs to.
+    fn node_with_ip(&self, ip: Ipv4Addr) -> Option<String> {
+        let ip_s = ip.to_string();
+        self.preset()
+            .nodes
+            .iter()
+            .find(|n| n.ip == ip_s)
+            .map(|n| n.name.clone())
+    }
+
+    fn connect(
+        &mut self,
+        sender: &Sender<'_>,
+        ip: Ipv4Addr,
+        port: u16,
+        hops: &mut Vec<Hop>,
+    ) -> Result<Route, RequestError> {
+        let from = self.sender_name(sender);
+        let mut dst = ip;
+        // Loopback: a port-forward on the learner's machine, else the sender's own address.
+        if ip.is_loopback() {
+            let host = match sender {
+                Sender::Inside(Origin::Node(n)) => Some(n.clone()),
+                _ => None,
+            };
+            if let Some(host) = host {
+                if let Some(route) = self.via_port_forward(&host, ip, port, &from, hops)? {
+                    return Ok(route);
+                }
+            }
+            dst = match sender {
+                Sender::Inside(Origin::Node(n)) => self.node_ip(n).unwrap_or(ip),
+                Sender::Inside(Origin::Pod(k)) => {
+                    // Inside a pod, localhost is the pod itself.
+                    let key = k.clone();
+                    let node = self.pod_node(&key).unwrap_or_default();
+                    if self.pod_listens(&key, &node, port) {
+                        hops.push(Hop {
+                            from: from.clone(),
+                            to: format!("pod/{}", key.name),
+                            note: format!("{ip}:{port}"),
+                        });
+                        return Ok(Route {
+                            pod: key,
+                            node,
+                            client_ip: Ipv4Addr::LOCALHOST,
+                            port,
+                        });
+                    }
+                    return Err(RequestError::Refused { ip, port });
+                }
+                Sender::External => return Err(RequestError::Refused { ip, port }),
+            };
+        }
+        self.kube_proxy.sync(&self.api.store);
+        let map = self.kube_proxy.map().clone();
+        let dst_node = self.node_with_ip(dst);
+        let sender_node = self.sender_node(sender);
+        // Which node's kube-proxy rules handle the packet, and which service port they match.
+        let mut service: Option<(usize, Entry, String)> = None;
+        match (&sender_node, sender) {
+            (Some(n), _) => {
+                if let Some((i, entry)) = map.by_vip(dst, port, "TCP") {
+                    service = Some((i, entry, n.clone()));
+                }
+            }
+            (None, Sender::External) => {
+                if let Some((i, entry)) = map.by_vip(dst, port, "TCP") {
+                    match entry {
+                        // Nothing outside the cluster routes to the service network.
+                        Entry::ClusterIp => {}
+                        // Routed only when the address is one of the nodes'.
+                        Entry::ExternalIp => {
+                            if let Some(n) = &dst_node {
+                                service = Some((i, entry, n.clone()));
+                            }
+                        }
+                        Entry::LoadBalancer => {
+                            let node = self.load_balancer_node(&map.ports[i].name);
+                            if let Some(n) = node {
+                                hops.push(Hop {
+                                    from: from.clone(),
+                                    to: format!("lb/{dst}"),
+                                    note: format!("{dst}:{port}"),
+                                });
+                                hops.push(Hop {
+                                    from: format!("lb/{dst}"),
+                                    to: format!("node/{n}"),
+                                    note: "load balancer forwards to a node".into(),
+                                });
+                                service = Some((i, entry, n));
+                            }
+                        }
+                        Entry::NodePort => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+        if service.is_none() {
+            if let (Some(n), Some(i)) = (&dst_node, map.by_node_port(port, "TCP")) {
+                let node_up = self.node_service(n).is_some_and(|s| s.is_powered());
+                if node_up {
+                    if sender_node.as_deref() != Some(n.as_str()) {
+                        hops.push(Hop {
+                            from: from.clone(),
+                            to: format!("node/{n}"),
+                            note: format!("{dst}:{port}"),
+                        });
+                    }
+                    service = Some((i, Entry::NodePort, n.clone()));
+                }
+            }
+        }
+        if let Some((i, entry, node)) = service {
+            return self.through_service(sender, &from, i, entry, &node, dst, port, hops);
+        }
+        // No service rule matched: plain routing.
+        if map.is_cluster_ip(dst) {
+            // In IPVS mode the ClusterIP is a local address of kube-ipvs0 with nothing
+            // listening on this port; with iptables rules it goes nowhere.
+            let ipvs = sender_node
+                .as_deref()
+                .is_some_and(|n| self.kube_proxy.mode(n) == Mode::Ipvs);
+            return Err(if ipvs {
+                RequestError::Refused { ip, port }
+            } else {
+                RequestError::Timeout { ip, port }
+            });
+        }
+        if matches!(sender, Sender::External) && dst_node.is_none() {
+            // Pod IPs and anything else inside are not routed from the learner's machine.
+            return Err(RequestError::Timeout { ip, port });
+        }
+        if let Some(n) = &dst_node {
+            if !self.node_service(n).is_some_and(|s| s.is_powered()) {
+                return Err(RequestError::Timeout { ip, port });
+            }
+        }
+        let Some((pod, node)) = self.find_listener(dst, port) else {
+            return Err(self.unreachable(dst, port));
+        };
+        hops.push(Hop {
+            from,
+            to: format!("pod/{}", pod.name),
+            note: self.tunnel_note(sender_node.as_deref(), &node, dst, port),
+        });
+        Ok(Route {
+            client_ip: self.sender_ip(sender),
+            pod,
+            node,
+            port,
+        })
+    }
+
+    /// A connection caught by a service rule on `node`: the endpoint its proxy mode picks,
+    /// then on to that endpoint.
+    #[allow(clippy::too_many_arguments)]
+    fn through_service(
+        &mut self,
+        sender: &Sender<'_>,
+        from: &str,
+        index: usize,
+        entry: Entry,
+        node: &str,
+        dst: Ipv4Addr,
+        port: u16,
+        hops: &mut Vec<Hop>,
+    ) -> Result<Route, RequestError> {
+        let map = self.kube_proxy.map().clone();
+        let sp = &map.ports[index];
+        let svc = format!("svc/{}/{}", sp.namespace, sp.service);
+        let internal_sender = self.sender_node(sender).as_deref() == Some(node)
+            && matches!(sender, Sender::Inside(_));
+        let external_traffic = entry != Entry::ClusterIp;
+        // Local traffic policies narrow the candidates to this node's endpoints; traffic
+        // from the node itself or its pods to "external" addresses is short-circuited to
+        // the cluster-wide set, as the KUBE-EXT chain does.
+        let local_only = (external_traffic && sp.external_local && !internal_sender)
+            || (!external_traffic && sp.internal_local);
+        let candidates: Vec<_> = if local_only {
+            sp.endpoints
+                .iter()
+                .filter(|e| e.node.as_deref() == Some(node))
+                .cloned()
+                .collect()
+        } else {
+            sp.endpoints.clone()
+        };
+        if sp.endpoints.is_empty() {
+            // iptables: the filter table's REJECT; IPVS: no destination, nothing listens.
+            hops.push(Hop {
+                from: from.to_string(),
+                to: svc,
+                note: format!("{dst}:{port} has no endpoints: rejected"),
+            });
+            return Err(RequestError::Refused { ip: dst, port });
+        }
+        if candidates.is_empty() {
+            // "has no local endpoints": DROP.
+            return Err(RequestError::Timeout { ip: dst, port });
+        }
+        let client = self.sender_ip(sender);
+        let now_ms = self.now().ms();
+        let choice = {
+            let Cluster {
+                kube_proxy, api, ..
+            } = self;
+            kube_proxy.choose(node, index, &candidates, client, now_ms, api.rng())
+        };
+        let Some(choice) = choice else {
+            return Err(RequestError::Refused { ip: dst, port });
+        };
+        let mode = self.kube_proxy.mode(node);
+        let rules = match (mode, entry) {
+            (Mode::Iptables, Entry::NodePort) => {
+                format!(
+                    "KUBE-NODEPORTS → {} → {}",
+                    sp.ext_chain(),
+                    choice.path[1..].join(" → ")
+                )
+            }
+            (Mode::Iptables, Entry::ExternalIp | Entry::LoadBalancer) => {
+                format!(
+                    "KUBE-SERVICES → {} → {}",
+                    sp.ext_chain(),
+                    choice.path[1..].join(" → ")
+                )
+            }
+            _ => choice.path.join(" → "),
+        };
+        let arrived = self.sender_node(sender).as_deref() != Some(node);
+        hops.push(Hop {
+            from: if arrived {
+                format!("node/{node}")
+            } else {
+                from.to_string()
+            },
+            to: svc.clone(),
+            note: format!("{dst}:{port} on {node} ({}: {rules})", mode.as_str()),
+        });
+        let ep = choice.endpoint;
+        let Some((pod, ep_node)) = self.find_listener(ep.ip, ep.port) else {
+            return Err(self.unreachable_endpoint(ep.ip, ep.port, dst, port));
+        };
+        hops.push(Hop {
+            from: svc,
+            to: format!("pod/{}", pod.name),
+            note: format!(
+                "DNAT {}{}",
+                ep.addr(),
+                if ep_node != node {
+                    format!(
+                        ", {}",
+                        self.tunnel_note(Some(node), &ep_node, ep.ip, ep.port)
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        });
+        // NodePort, external and load-balancer traffic is masqueraded (KUBE-EXT marks it);
+        // ClusterIP traffic only when it comes from outside the pod network.
+        let masquerade = external_traffic && !(sp.external_local && !internal_sender);
+        let client_ip = if masquerade || !self.from_pod_network(client) {
+            self.node_tunnel_ip(node).unwrap_or(client)
+        } else {
+            client
+        };
+        Ok(Route {
+            pod,
+            node: ep_node,
+            client_ip,
+            port: ep.port,
+        })
+    }
+
+    /// The node a cloud load balancer hands a connection to: a ready worker, the same one
+    /// for a service until the set of nodes changes.
+    fn load_balancer_node(&self, service_port: &str) -> Option<String> {
+        let nodes: Vec<&crate::preset::NodeSpec> = self
+            .preset()
+            .nodes
+            .iter()
+            .filter(|n| !n.control_plane)
+            .filter(|n| self.node_service(&n.name).is_some_and(|s| s.is_powered()))
+            .collect();
+        if nodes.is_empty() {
+            return None;
+        }
+        let h = crate::network::kube_proxy::chain_name::sha256(service_port.as_bytes());
+        Some(nodes[h[0] as usize % nodes.len()].name.clone())
+    }
+
+    fn from_pod_network(&self, ip: Ipv4Addr) -> bool {
+        crate::network::ipam::Cidr::parse(self.preset().pod_network).is_some_and(|c| c.contains(ip))
+    }
+
+    /// How a packet gets from `from_node` to `to_node`: the CNI's tunnel.
+    fn tunnel_note(
+        &self,
+        from_node: Option<&str>,
+        to_node: &str,
+        ip: Ipv4Addr,
+        port: u16,
+    ) -> String {
+        match from_node {
+            Some(f) if f != to_node => {
+                let dev = match self.preset().cni {
+                    crate::preset::Cni::Calico => "tunl0 (IPIP)",
+                    crate::preset::Cni::WeaveNet => "weave",
+                };
+                format!("{ip}:{port} via {dev} to {to_node}")
+            }
+            _ => format!("{ip}:{port}"),
+        }
+    }
+
+    /// A request to `127.0.0.1:port` on `host` while `kubectl port-forward` listens there.
+    fn via_port_forward(
+        &mut self,
+        host: &str,
+        ip: Ipv4Addr,
+        port: u16,
+        from: &str,
+        hops: &mut Vec<Hop>,
+    ) -> Result<Option<Route>, RequestError> {
+        let Some(fwd) = self.port_forwards.find(host, ip, port).cloned() else {
+            return Ok(None);
+        };
+        hops.push(Hop {
+            from: from.to_string(),
+            to: "kubectl port-forward".into(),
+            note: format!("{ip}:{port}"),
+        });
+        let node = self.pod_node(&fwd.pod);
+        let running = self.pod_running(&fwd.pod);
+        let Some(node) = node.filter(|_| running) else {
+            // The pod is gone: kubectl loses the connection and stops listening.
+            self.port_forwards.stop(fwd.id);
+            return Err(RequestError::Refused { ip, port });
+        };
+        self.port_forwards.count_connection(fwd.id);
+        hops.push(Hop {
+            from: "kubectl port-forward".into(),
+            to: format!("pod/{}", fwd.pod.name),
+            note: format!("kube-apiserver → kubelet on {node} → port {}", fwd.pod_port),
+        });
+        if !self.pod_listens(&fwd.pod, &node, fwd.pod_port) {
+            return Err(RequestError::Refused { ip, port });
+        }
+        Ok(Some(Route {
+            pod: fwd.pod.clone(),
+            node,
+            client_ip: Ipv4Addr::LOCALHOST,
+            port: fwd.pod_port,
+        }))
+    }
+
+    fn pod_running(&self, key: &ObjectKey) -> bool {
+        self.api_ref()
+            .store()
+            .get(key)
+            .and_then(|o| o.as_::<Pod>().cloned())
+            .is_some_and(|p| {
+                p.metadata.deletion_timestamp.is_none()
+                    && p.status.and_then(|s| s.phase).as_deref() == Some("Running")
+            })
+    }
+
+    fn pod_listens(&self, key: &ObjectKey, node: &str, port: u16) -> bool {
+        self.kubelet(node)
+            .is_some_and(|k| k.http_answer(key, port, "/", self.now()).is_some())
+    }
+
+    fn pod_node(&self, key: &ObjectKey) -> Option<String> {
+        self.api_ref()
+            .store()
+            .get(key)?
+            .as_::<Pod>()?
+            .spec
+            .as_ref()?
+            .node_name
+            .clone()
+    }
+
+    /// Sends one ICMP echo request from inside the cluster to `ip`.
+    pub fn ping(&mut self, origin: &Origin, ip: Ipv4Addr) -> PingReply {
+        self.kube_proxy.sync(&self.api.store);
+        let sender_node = self.sender_node(&Sender::Inside(origin));
+        let from_pod = matches!(origin, Origin::Pod(_));
+        if ip.is_loopback() {
+            return PingReply::Reply { ttl: 64, hops: 0 };
+        }
+        if let Some(n) = self.node_with_ip(ip) {
+            if !self.node_service(&n).is_some_and(|s| s.is_powered()) {
+                return PingReply::Lost;
+            }
+            let own = sender_node.as_deref() == Some(n.as_str());
+            let hops = u8::from(from_pod && !own);
+            return PingReply::Reply {
+                ttl: 64 - hops,
+                hops: hops + u8::from(!own),
+            };
+        }
+        if self.kube_proxy.map().is_cluster_ip(ip) {
+            // Only IPVS binds ClusterIPs to an interface (kube-ipvs0) of the node.
+            let ipvs = sender_node
+                .as_deref()
+                .is_some_and(|n| self.kube_proxy.mode(n) == Mode::Ipvs);
+            return if ipvs {
+                PingReply::Reply {
+                    ttl: 64 - u8::from(from_pod),
+                    hops: u8::from(from_pod),
+                }
+            } else {
+                PingReply::Lost
+            };
+        }
+        if let Some(tunnel_node) = self
+            .preset()
+            .nodes
+            .iter()
+            .map(|n| n.name.clone())
+            .find(|n| self.node_tunnel_ip(n) == Some(ip))
+        {
+            let own = sender_node.as_deref() == Some(tunnel_node.as_str());
+            let hops = u8::from(from_pod && !own);
+            return PingReply::Reply {
+                ttl: 64 - hops,
+                hops: hops + u8::from(!own),
+            };
+        }
+        let ip_s = ip.to_string();
+        let target = self
+            .api_ref()
+            .store()
+            .list(Kind::Pod, None)
+            .filter_map(|o| o.as_::<Pod>())
+            .find(|p| {
+                p.status.as_ref().and_then(|s| s.pod_ip.as_deref()) == Some(ip_s.as_str())
+                    && !p
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.host_network)
+                        .unwrap_or(false)
+            })
+            .and_then(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()));
+        let Some(target_node) = target else {
+            return PingReply::Lost;
+        };
+        if !self
+            .node_service(&target_node)
+            .is_some_and(|s| s.is_powered())
+        {
+            return PingReply::Lost;
+        }
+        let same = sender_node.as_deref() == Some(target_node.as_str());
+        // Routers on the way back: the target's node, and the sender's node when the sender
+        // is a pod on another node.
+        let routers = match (from_pod, same) {
+            (true, true) => 1,
+            (true, false) => 2,
+            (false, true) => 0,
+            (false, false) => 1,
+        };
+        PingReply::Reply {
+            ttl: 64 - routers,
+            hops: routers + u8::from(!same),
+        }
+    }
+
+    /// The address of a node's CNI interface (Calico's tunl0, weave's bridge): the first
+    /// address of its pod block.
+    pub fn node_tunnel_ip(&self, node: &str) -> Option<Ipv4Addr> {
+        self.ipam.block(node).map(|b| Ipv4Addr::from(b.base))
+    }
+
+    /// The pod address block of a node.
+    pub fn node_pod_cidr(&self, node: &str) -> Option<crate::network::ipam::Cidr> {
+        self.ipam.block(node)
+    }
+
+    /// kube-proxy's mode on a node.
+    pub fn kube_proxy_mode(&self, node: &str) -> Mode {
+        self.kube_proxy.mode(node)
+    }
+
+    /// The synced service map kube-proxy programs on every node.
+    pub fn kube_proxy_map(&mut self) -> std::sync::Arc<crate::network::kube_proxy::ServiceMap> {
+        self.kube_proxy.sync(&self.api.store);
+        self.kube_proxy.map().clone()
+    }
+
+    /// Rebuilds kube-proxy's service map from the store, changed or not (benchmarks).
+    pub fn kube_proxy_full_sync(&mut self) {
+        self.kube_proxy.full_sync(&self.api.store);
+    }
+
+    /// kube-proxy's state on a node (its mode, a configuration error from its last start).
+    pub fn kube_proxy_node(&self, node: &str) -> Option<&crate::network::kube_proxy::NodeProxy> {
+        self.kube_proxy.node(node)
     }
 
     fn node_ip(&self, node: &str) -> Option<Ipv4Addr> {
@@ -195,16 +826,12 @@ impl Cluster {
             .ok()
     }
 
-    /// The source address the server sees: a pod's own IP, or for a node the address of its
+    /// The source address a client uses: a pod's own IP, or for a node the address of its
     /// tunnel interface (the first address of its pod block).
     fn client_ip(&self, origin: &Origin) -> Ipv4Addr {
         match origin {
             Origin::Pod(k) => self.pod_ip(k).unwrap_or(Ipv4Addr::UNSPECIFIED),
-            Origin::Node(n) => self
-                .ipam
-                .block(n)
-                .map(|b| Ipv4Addr::from(b.base))
-                .unwrap_or(Ipv4Addr::UNSPECIFIED),
+            Origin::Node(n) => self.node_tunnel_ip(n).unwrap_or(Ipv4Addr::UNSPECIFIED),
         }
     }
 
@@ -262,6 +889,29 @@ impl Cluster {
         } else {
             RequestError::Timeout { ip, port }
         }
+    }
+
+    /// Like [`Cluster::unreachable`] for an endpoint behind a service address: the client
+    /// sees the service's address in the error.
+    fn unreachable_endpoint(
+        &self,
+        ep: Ipv4Addr,
+        ep_port: u16,
+        ip: Ipv4Addr,
+        port: u16,
+    ) -> RequestError {
+        match self.unreachable(ep, ep_port) {
+            RequestError::Refused { .. } => RequestError::Refused { ip, port },
+            _ => RequestError::Timeout { ip, port },
+        }
+    }
+}
+
+fn describe_error(e: &RequestError) -> String {
+    match e {
+        RequestError::CouldNotResolve(h) => format!("could not resolve {h}"),
+        RequestError::Refused { .. } => "refused".into(),
+        RequestError::Timeout { .. } => "timed out".into(),
     }
 }
 
