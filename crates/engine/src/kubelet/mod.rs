@@ -624,6 +624,27 @@ impl Kubelet {
                         // comes when that pull ends (its wake-up is on the agenda).
                         return;
                     }
+                    // The volume manager mounts API-backed volumes before anything is pulled.
+                    if let Err(msg) = config_volumes::mount(
+                        &mut ContainerFs::new(),
+                        api.store(),
+                        pod,
+                        cspec,
+                        pod_ip,
+                    ) {
+                        api.record_event_for(
+                            obj,
+                            None,
+                            "Warning",
+                            "FailedMount",
+                            &msg,
+                            component,
+                            Some(&node),
+                        );
+                        set_waiting(c, "ContainerCreating", None);
+                        merge(due, now.plus_ms(CONFIG_RETRY_MS));
+                        return;
+                    }
                     let decision = self.decide_image(c, cspec, now);
                     match decision {
                         ImageDecision::Present(img) => {
@@ -1007,15 +1028,8 @@ impl Kubelet {
     ) -> bool {
         let field = c.field_path();
         let node = self.node.clone();
-        // API-backed volumes and the environment must resolve before the container is created
-        // (kuberuntime's generateContainerConfig); otherwise the sync fails and is retried.
-        if let Err(msg) =
-            config_volumes::mount(&mut ContainerFs::new(), api.store(), pod, cspec, pod_ip)
-        {
-            api.record_event_for(obj, None, "Warning", "FailedMount", &msg, "kubelet", Some(&node));
-            set_waiting(c, "ContainerCreating", None);
-            return false;
-        }
+        // The environment must resolve before the container is created (kuberuntime's
+        // generateContainerConfig); otherwise the sync fails and is retried.
         let config = match config_env::resolve(api.store(), pod, cspec) {
             Ok(cfg) => cfg,
             Err(msg) => {
