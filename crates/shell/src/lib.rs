@@ -1,6 +1,7 @@
 //! kubarium-shell: the learner's terminal. A bash subset, `kubectl` and the other commands
 //! the seeds use, printing exactly what the real tools print, against a simulated cluster.
 
+pub mod addons;
 pub mod bash;
 pub mod commands;
 pub mod completion;

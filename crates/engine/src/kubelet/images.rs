@@ -327,7 +327,9 @@ pub static CATALOGUE: &[CatalogueEntry] = &[
     entry!("docker.io/calico/kube-controllers", ["*"], 35_142_011, 4_000, [], ["/usr/bin/kube-controllers"], [], Distroless, System),
     entry!("ghcr.io/weaveworks/launcher/weave-kube", ["*"], 30_924_173, 4_000, [], ["/home/weave/launch.sh"], [], Alpine, System),
     entry!("ghcr.io/weaveworks/launcher/weave-npc", ["*"], 12_814_131, 2_500, [], ["/usr/bin/launch.sh"], [], Alpine, System),
-    entry!("registry.k8s.io/ingress-nginx/controller", ["v1.11.3", "v1.12.1", "v1.13.0", "v1.14.0"], 104_543_210, 7_000, ["/usr/bin/dumb-init", "--"], ["/nginx-ingress-controller"], [], Alpine, System),
+    entry!("registry.k8s.io/ingress-nginx/controller", ["v1.0.3", "v1.11.3", "v1.12.1", "v1.13.0", "v1.14.0", "v1.15.1"], 104_543_210, 7_000, ["/usr/bin/dumb-init", "--"], ["/nginx-ingress-controller"], [], Alpine, System),
+    // The admission webhook's certificate Jobs of ingress-nginx (`create`, `patch`).
+    entry!("registry.k8s.io/ingress-nginx/kube-webhook-certgen", ["v1.0", "v1.1.1", "v1.4.1", "v1.5.2", "v1.6.9"], 18_219_020, 2_500, ["/kube-webhook-certgen"], [], [], Distroless, System),
 ];
 
 /// An image of the catalogue at one tag: everything the runtime needs to start it.
@@ -417,6 +419,9 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
             size = 68_000_000 + (minor as u64 % 10) * 420_129;
         }
         set_env(&mut env, "NGINX_VERSION", &version);
+    }
+    if entry.name == "registry.k8s.io/ingress-nginx/controller" {
+        set_env(&mut env, crate::network::ingress::release::RELEASE_ENV, &r.tag);
     }
     if entry.app == App::Mysql && r.tag.starts_with("5.7") {
         set_env(&mut env, "MYSQL_MAJOR", "5.7");

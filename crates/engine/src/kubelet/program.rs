@@ -839,6 +839,9 @@ pub enum Server {
     Java,
     Pause,
     System(String),
+    /// The ingress-nginx controller: nginx on 80/443 routing by Ingress rules
+    /// (`network::ingress`), the admission webhook on 8443, health on 10254.
+    IngressNginx,
     /// `sleep infinity`, `tail -f /dev/null`, a shell with stdin: alive but serving nothing.
     Idle,
 }
@@ -871,6 +874,7 @@ impl Server {
                 "kube-proxy" => vec![10249, 10256],
                 _ => vec![],
             },
+            Server::IngressNginx => vec![80, 443, 8443, 10254],
             Server::Stress | Server::Pause | Server::Idle => vec![],
         }
     }
@@ -1256,6 +1260,8 @@ fn app_binaries(app: App) -> &'static [&'static str] {
             "launch.sh",
             "metrics-server",
             "nginx-ingress-controller",
+            "wait-shutdown",
+            "kube-webhook-certgen",
             "dumb-init",
             "iptables",
         ],
@@ -2735,7 +2741,15 @@ impl Process {
             }
             "java" => serve(Server::Java, vec![(0, "  .   ____          _            __ _ _".into()), (3_000, format!("{}  INFO 1 --- [           main] o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat started on port 8761 (http) with context path '/'", format_date(t0.plus_ms(3000), "%Y-%m-%dT%H:%M:%S.000Z")))], 3_000),
             "pause" => serve(Server::Pause, Vec::new(), 0),
-            "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kube-proxy" | "coredns" | "start_runit" | "kube-controllers" | "launch.sh" | "metrics-server" | "nginx-ingress-controller" | "calico" => {
+            "nginx-ingress-controller" => {
+                let release = env.get(crate::network::ingress::release::RELEASE_ENV).cloned().unwrap_or_default();
+                let banner = crate::network::ingress::release::banner(&release);
+                if args.iter().any(|a| a == "--version") {
+                    return Self::ok(banner);
+                }
+                serve(Server::IngressNginx, banner.lines().map(|l| (0, l.to_string())).collect(), 0)
+            }
+            "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kube-proxy" | "coredns" | "start_runit" | "kube-controllers" | "launch.sh" | "metrics-server" | "calico" => {
                 serve(Server::System(name.to_string()), Vec::new(), 0)
             }
             // A program of the image Kubarium does not model: it runs and succeeds quietly.

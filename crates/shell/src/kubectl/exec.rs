@@ -49,6 +49,16 @@ impl Host for ContainerHost<'_> {
                     &mut write,
                 ))
             }
+            "nginx-ingress-controller" => {
+                let env = kubelet_api::container_env(self.cluster, &self.pod, &self.container)
+                    .ok()?
+                    .into_iter()
+                    .collect();
+                let (status, out) =
+                    kubarium_engine::network::ingress::release::exec(&env, &argv[1..])?;
+                io.out.stdout(&out);
+                Some(status)
+            }
             "nslookup" | "dig" | "host" => {
                 let out = kubarium_engine::kubelet::dns_tools::run(
                     self.cluster,

@@ -76,9 +76,9 @@ impl Manifest {
 }
 
 /// Bundled copies of well-known addon manifests (`kubectl apply -f https://...`): the page
-/// works offline, so a URL can only be served from here. None are bundled yet.
-pub fn bundled_url(_url: &str) -> Option<&'static str> {
-    None
+/// works offline, so a URL can only be served from here (see [`crate::addons`]).
+pub fn bundled_url(url: &str) -> Option<&'static str> {
+    crate::addons::lookup(url)
 }
 
 /// Reads every `-f` argument. `Err` is the complete message kubectl prints (without the

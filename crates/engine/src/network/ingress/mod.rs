@@ -21,7 +21,10 @@
 //! Wildcard hosts (`*.example.com`) match exactly one DNS label, as the Ingress API
 //! specifies.
 
+pub mod controller;
 pub mod nginx_regex;
+pub mod pem;
+pub mod release;
 
 use k8s_openapi::api::networking::v1::{Ingress, IngressServiceBackend};
 use nginx_regex::Regex;
