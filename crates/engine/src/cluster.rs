@@ -134,9 +134,7 @@ impl Cluster {
                 },
             );
         }
-        for pod in system::system_pods(&preset, &mut c.api) {
-            let _ = c.api.create(Object::Pod(pod), "kube-system", false);
-        }
+        system::install(&preset, &mut c.api);
         for spec in &preset.nodes {
             system::node_startup_events(&mut c.api, &spec.name);
         }

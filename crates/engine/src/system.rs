@@ -1,7 +1,12 @@
-//! What kubeadm and the CNI install: node objects, control-plane static pods, CoreDNS,
-//! kube-proxy and the CNI's per-node pods.
+//! What kubeadm and the CNI install: node objects, kube-system's and kube-public's
+//! ConfigMaps and ServiceAccounts, the control plane's static pods, CoreDNS, kube-proxy and
+//! the CNI's workloads.
 
-use crate::api::{Node, Pod};
+pub mod addons;
+pub mod config_maps;
+pub mod static_pods;
+
+use crate::api::{Node, Object, ObjectMeta, ServiceAccount};
 use crate::apiserver::ApiServer;
 use crate::preset::{Cni, NodeSpec, Preset, KUBERNETES_VERSION};
 use crate::sim::Rng;
@@ -72,227 +77,88 @@ pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str, rng: &mut R
     crate::api::decode::strict(node).unwrap_or_default()
 }
 
-struct SystemPod {
-    name: String,
-    node: Option<String>,
-    labels: Value,
-    image: &'static str,
-    cpu: Option<&'static str>,
-    memory: Option<&'static str>,
-    memory_limit: Option<&'static str>,
-    /// A second container (weave-net's weave-npc): name, image, cpu and memory requests.
-    sidecar: Option<(&'static str, &'static str, &'static str, &'static str)>,
-    host_network: bool,
-    owner: Option<(&'static str, String)>,
-    priority_class: &'static str,
-    control_plane_toleration: bool,
-    command: Vec<String>,
-}
+/// The ServiceAccounts of kube-system besides `default`: one per controller of
+/// kube-controller-manager (kubeadm runs it with `--use-service-account-credentials`, so each
+/// controller gets its own on first start), and the addons' and the CNI's.
+const CONTROLLER_SERVICE_ACCOUNTS: &[&str] = &[
+    "attachdetach-controller",
+    "bootstrap-signer",
+    "certificate-controller",
+    "clusterrole-aggregation-controller",
+    "cronjob-controller",
+    "daemon-set-controller",
+    "deployment-controller",
+    "disruption-controller",
+    "endpoint-controller",
+    "endpointslice-controller",
+    "endpointslicemirroring-controller",
+    "ephemeral-volume-controller",
+    "expand-controller",
+    "generic-garbage-collector",
+    "horizontal-pod-autoscaler",
+    "job-controller",
+    "legacy-service-account-token-cleaner",
+    "namespace-controller",
+    "node-controller",
+    "persistent-volume-binder",
+    "pod-garbage-collector",
+    "pv-protection-controller",
+    "pvc-protection-controller",
+    "replicaset-controller",
+    "replication-controller",
+    "resourcequota-controller",
+    "root-ca-cert-publisher",
+    "service-account-controller",
+    "service-cidrs-controller",
+    "statefulset-controller",
+    "token-cleaner",
+    "ttl-after-finished-controller",
+    "ttl-controller",
+    "validatingadmissionpolicy-status-controller",
+];
 
-/// The pods of kube-system: static control-plane pods, CoreDNS, kube-proxy and the CNI.
-pub fn system_pods(preset: &Preset, api: &mut ApiServer) -> Vec<Pod> {
-    let cp = preset.control_plane().name.clone();
-    let mut pods = Vec::new();
-    let stat = |component: &str,
-                image: &'static str,
-                cpu: &'static str,
-                memory: Option<&'static str>| SystemPod {
-        name: format!("{component}-{cp}"),
-        node: Some(cp.clone()),
-        labels: json!({"component": component, "tier": "control-plane"}),
-        image,
-        cpu: Some(cpu),
-        memory,
-        host_network: true,
-        owner: Some(("Node", cp.clone())),
-        priority_class: "system-node-critical",
-        control_plane_toleration: false,
-        command: vec![component.to_string()],
-        memory_limit: None,
-        sidecar: None,
-    };
-    pods.push(stat(
-        "etcd",
-        "registry.k8s.io/etcd:3.6.5-0",
-        "100m",
-        Some("100Mi"),
-    ));
-    pods.push(stat(
-        "kube-apiserver",
-        "registry.k8s.io/kube-apiserver:v1.37.0",
-        "250m",
-        None,
-    ));
-    pods.push(stat(
-        "kube-controller-manager",
-        "registry.k8s.io/kube-controller-manager:v1.37.0",
-        "200m",
-        None,
-    ));
-    pods.push(stat(
-        "kube-scheduler",
-        "registry.k8s.io/kube-scheduler:v1.37.0",
-        "100m",
-        None,
-    ));
-    let rs_hash = api.rng().suffix("system-hash", 10);
-    for _ in 0..2 {
-        pods.push(SystemPod {
-            name: format!("coredns-{rs_hash}-{}", api.rng().suffix("pod-name", 5)),
-            node: None,
-            labels: json!({"k8s-app": "kube-dns", "pod-template-hash": rs_hash}),
-            image: "registry.k8s.io/coredns/coredns:v1.12.1",
-            cpu: Some("100m"),
-            memory: Some("70Mi"),
-            memory_limit: Some("170Mi"),
-            sidecar: None,
-            host_network: false,
-            owner: Some(("ReplicaSet", format!("coredns-{rs_hash}"))),
-            priority_class: "system-cluster-critical",
-            control_plane_toleration: true,
-            command: vec![],
-        });
-    }
-    let (cni_name, cni_image, cni_cpu, cni_memory, cni_sidecar) = match preset.cni {
-        Cni::Calico => (
+/// The kube-system ServiceAccounts of a preset, sorted by name.
+pub fn service_accounts(preset: &Preset) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = CONTROLLER_SERVICE_ACCOUNTS.to_vec();
+    names.extend(["coredns", "kube-proxy"]);
+    match preset.cni {
+        Cni::Calico => names.extend([
+            "calico-cni-plugin",
+            "calico-kube-controllers",
             "calico-node",
-            "docker.io/calico/node:v3.30.3",
-            "250m",
-            None,
-            None,
-        ),
-        Cni::WeaveNet => (
-            "weave-net",
-            "ghcr.io/weaveworks/launcher/weave-kube:2.8.1",
-            "50m",
-            Some("100Mi"),
-            Some((
-                "weave-npc",
-                "ghcr.io/weaveworks/launcher/weave-npc:2.8.1",
-                "50m",
-                "100Mi",
-            )),
-        ),
-    };
-    let ds_hash = api.rng().suffix("system-hash", 10);
-    for n in &preset.nodes {
-        for (ds, image, cpu, memory, sidecar, labels) in [
-            (
-                "kube-proxy",
-                "registry.k8s.io/kube-proxy:v1.37.0",
-                None,
-                None,
-                None,
-                json!({"k8s-app": "kube-proxy", "controller-revision-hash": ds_hash, "pod-template-generation": "1"}),
-            ),
-            (
-                cni_name,
-                cni_image,
-                Some(cni_cpu),
-                cni_memory,
-                cni_sidecar,
-                json!({"k8s-app": cni_name, "name": cni_name, "controller-revision-hash": ds_hash, "pod-template-generation": "1"}),
-            ),
-        ] {
-            pods.push(SystemPod {
-                name: format!("{ds}-{}", api.rng().suffix("pod-name", 5)),
-                node: Some(n.name.clone()),
-                labels,
-                image,
-                cpu,
-                memory,
-                memory_limit: None,
-                sidecar,
-                host_network: true,
-                owner: Some(("DaemonSet", ds.to_string())),
-                priority_class: "system-node-critical",
-                control_plane_toleration: true,
-                command: vec![],
-            });
-        }
+        ]),
+        Cni::WeaveNet => names.push("weave-net"),
     }
-    if preset.cni == Cni::Calico {
-        pods.push(SystemPod {
-            name: format!(
-                "calico-kube-controllers-{}-{}",
-                api.rng().suffix("system-hash", 10),
-                api.rng().suffix("pod-name", 5)
-            ),
-            node: None,
-            labels: json!({"k8s-app": "calico-kube-controllers"}),
-            image: "docker.io/calico/kube-controllers:v3.30.3",
-            cpu: None,
-            memory: None,
-            memory_limit: None,
-            sidecar: None,
-            host_network: false,
-            owner: Some(("ReplicaSet", "calico-kube-controllers".to_string())),
-            priority_class: "system-cluster-critical",
-            control_plane_toleration: true,
-            command: vec![],
-        });
-    }
-    pods.into_iter()
-        .filter_map(|p| system_pod(p, api))
-        .collect()
+    names.sort_unstable();
+    names
 }
 
-fn system_pod(p: SystemPod, api: &mut ApiServer) -> Option<Pod> {
-    let mut container = json!({"name": p.name.split('-').take_while(|s| s.len() != 5 && s.len() != 10).collect::<Vec<_>>().join("-"), "image": p.image});
-    if container["name"].as_str().unwrap_or("").is_empty() {
-        container["name"] = json!("main");
+/// Sets up kube-system and kube-public as `kubeadm init`, its addons and the CNI manifest
+/// leave them, once the nodes are registered: the ConfigMaps and ServiceAccounts first (pods
+/// mount and run as them), then the control plane's mirror pods, then the kube-proxy and CNI
+/// DaemonSets and the CoreDNS (and calico-kube-controllers) Deployments with their pods.
+pub fn install(preset: &Preset, api: &mut ApiServer) {
+    let since = serde_json::to_value(api.now().to_k8s_time())
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let token = config_maps::BootstrapToken::draw(api.rng());
+    for (ns, cm) in config_maps::config_maps(preset, &since, &token) {
+        let _ = api.create(cm, ns, false);
     }
-    if let Some(component) = p.labels.get("component").and_then(Value::as_str) {
-        container["name"] = json!(component);
-        container["command"] = json!(p.command);
+    for name in service_accounts(preset) {
+        let sa = ServiceAccount {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("kube-system".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let _ = api.create(Object::ServiceAccount(sa), "kube-system", false);
     }
-    if let Some(app) = p.labels.get("k8s-app").and_then(Value::as_str) {
-        container["name"] = json!(match app {
-            "kube-dns" => "coredns",
-            other => other,
-        });
-    }
-    let mut requests = serde_json::Map::new();
-    if let Some(c) = p.cpu {
-        requests.insert("cpu".into(), json!(c));
-    }
-    if let Some(m) = p.memory {
-        requests.insert("memory".into(), json!(m));
-    }
-    if !requests.is_empty() {
-        container["resources"] = json!({"requests": requests});
-    }
-    if let Some(limit) = p.memory_limit {
-        container["resources"]["limits"] = json!({"memory": limit});
-    }
-    let mut containers = vec![container];
-    if let Some((name, image, cpu, memory)) = p.sidecar {
-        containers.push(json!({"name": name, "image": image, "resources": {"requests": {"cpu": cpu, "memory": memory}}}));
-    }
-    let mut spec = json!({
-        "containers": containers,
-        "priorityClassName": p.priority_class,
-        "priority": if p.priority_class == "system-node-critical" { 2000001000 } else { 2000000000 },
-    });
-    if p.host_network {
-        spec["hostNetwork"] = json!(true);
-    }
-    if let Some(n) = &p.node {
-        spec["nodeName"] = json!(n);
-    }
-    if p.control_plane_toleration {
-        spec["tolerations"] = json!([
-            {"key": "CriticalAddonsOnly", "operator": "Exists"},
-            {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"},
-        ]);
-    }
-    let mut meta = json!({"name": p.name, "namespace": "kube-system", "labels": p.labels});
-    if let Some((kind, name)) = &p.owner {
-        let api_version = if *kind == "Node" { "v1" } else { "apps/v1" };
-        meta["ownerReferences"] = json!([{"apiVersion": api_version, "kind": kind, "name": name, "uid": api.rng().uuid(), "controller": true, "blockOwnerDeletion": *kind != "Node"}]);
-    }
-    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec});
-    crate::api::decode::strict(pod).ok()
+    static_pods::create(preset, api);
+    addons::create_all(preset, api);
 }
 
 /// The conditions a healthy kubelet reports (and the CNI's NetworkUnavailable for Calico).

@@ -144,7 +144,8 @@ mod garbage_collector {
                 "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner",
                     "uid": uid}]}}),
         );
-        // A reference to an owner this cluster never had is left alone (see owner_state).
+        // A reference to an owner that does not exist dangles from the start: the live
+        // lookup finds nothing, so the dependent goes at once.
         create(
             &mut c,
             "default",
@@ -152,6 +153,22 @@ mod garbage_collector {
                 "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "ghost",
                     "uid": "00000000-0000-0000-0000-000000000000"}]}}),
         );
+        assert!(c
+            .api_ref()
+            .get(&key(Kind::Secret, "unknown-owner"))
+            .is_err());
+        // An owner of a kind this cluster does not serve cannot be looked up: left alone.
+        create(
+            &mut c,
+            "default",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "unserved-owner",
+                "ownerReferences": [{"apiVersion": "example.com/v1", "kind": "Widget", "name": "w",
+                    "uid": "00000000-0000-0000-0000-000000000001"}]}}),
+        );
+        assert!(c
+            .api_ref()
+            .get(&key(Kind::Secret, "unserved-owner"))
+            .is_ok());
         assert!(c.api_ref().get(&key(Kind::Secret, "dependent")).is_ok());
         delete(
             &mut c,
@@ -159,7 +176,6 @@ mod garbage_collector {
             PropagationPolicy::Background,
         );
         assert!(c.api_ref().get(&key(Kind::Secret, "dependent")).is_err());
-        assert!(c.api_ref().get(&key(Kind::Secret, "unknown-owner")).is_ok());
     }
 
     #[test]

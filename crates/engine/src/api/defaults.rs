@@ -108,7 +108,13 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
     spec.enable_service_links.get_or_insert(true);
     spec.preemption_policy
         .get_or_insert_with(|| "PreemptLowerPriority".into());
-    spec.priority.get_or_insert(0);
+    // Priority admission: the two built-in classes; no global default class.
+    let priority = match spec.priority_class_name.as_deref() {
+        Some("system-node-critical") => 2_000_001_000,
+        Some("system-cluster-critical") => 2_000_000_000,
+        _ => 0,
+    };
+    spec.priority.get_or_insert(priority);
     // ServiceAccount admission.
     let sa = spec
         .service_account_name

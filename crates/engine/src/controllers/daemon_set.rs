@@ -692,6 +692,27 @@ fn node_plans<'a>(ds: &DaemonSet, nodes: &'a [Node], pods: &'a [DaemonPod]) -> V
         .collect()
 }
 
+/// The template a daemon pod is made from (`CreatePodTemplate`): the DaemonSet's, with the
+/// daemon tolerations, the template generation and the revision hash as labels.
+pub fn daemon_pod_template(
+    ds: &DaemonSet,
+    hash: &str,
+    generation: Option<&str>,
+) -> PodTemplateSpec {
+    let mut template = ds.spec.template.clone();
+    add_daemon_tolerations(template.spec.get_or_insert_with(Default::default));
+    let labels = template
+        .metadata
+        .get_or_insert_with(Default::default)
+        .labels
+        .get_or_insert_with(Default::default);
+    if let Some(g) = generation {
+        labels.insert(POD_TEMPLATE_GENERATION.into(), g.to_string());
+    }
+    labels.insert(CONTROLLER_REVISION_HASH.into(), hash.to_string());
+    template
+}
+
 /// Deletes and creates what the plan says (`syncNodes`), with the controller's events.
 fn sync_nodes(
     api: &mut ApiServer,
@@ -702,17 +723,7 @@ fn sync_nodes(
     generation: Option<&str>,
 ) {
     if !plan.create_on.is_empty() {
-        let mut template = ds.spec.template.clone();
-        add_daemon_tolerations(template.spec.get_or_insert_with(Default::default));
-        let labels = template
-            .metadata
-            .get_or_insert_with(Default::default)
-            .labels
-            .get_or_insert_with(Default::default);
-        if let Some(g) = generation {
-            labels.insert(POD_TEMPLATE_GENERATION.into(), g.to_string());
-        }
-        labels.insert(CONTROLLER_REVISION_HASH.into(), hash.to_string());
+        let template = daemon_pod_template(ds, hash, generation);
         let prefix = pod_control::pods_prefix(obj.name());
         for node in plan
             .create_on

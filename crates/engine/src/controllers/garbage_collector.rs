@@ -16,7 +16,7 @@
 //!   `blockOwnerDeletion: true` is left;
 //! - a dependent: when none of its owners exists any more (or only ones waiting for their
 //!   dependents), delete it; when some still exist, remove the references to the others
-//!   (see [`owner_state`] for owners this cluster never saw);
+//!   (an owner is looked up by kind, namespace and name, and counts only if its uid matches);
 //! - an object being deleted whose finalizers all went (an update emptied them): remove it,
 //!   as the API server does when the last finalizer of a deleted object is taken off.
 
@@ -39,9 +39,6 @@ struct Graph {
     dependents: BTreeMap<String, BTreeSet<ObjectKey>>,
     /// Dependent key → the owner uids it was indexed under.
     owners: BTreeMap<ObjectKey, Vec<String>>,
-    /// Uids of owners deleted while they still had dependents: references to them dangle.
-    /// Forgotten once no dependent refers to them any more.
-    gone: BTreeSet<String>,
 }
 
 impl Graph {
@@ -59,7 +56,6 @@ impl Graph {
                 set.remove(key);
                 if set.is_empty() {
                     self.dependents.remove(uid);
-                    self.gone.remove(uid);
                 }
             }
         }
@@ -122,24 +118,13 @@ enum OwnerState {
     Absent,
     /// The owner is being deleted in the foreground and waits for its dependents.
     WaitingForDependents,
-    /// The owner's kind is not served, or the owner was never seen in this cluster: nothing
-    /// can be said.
+    /// The owner's kind is not served: nothing can be said.
     Unknown,
 }
 
-/// Classifies one owner reference. `gone` holds the uids of owners deleted in this cluster.
-///
-/// Kubernetes also collects dependents whose owner uid it never saw (a live lookup finds
-/// nothing). The sandbox does not: the preset's system pods name controllers it does not
-/// model (the kube-proxy and calico-node DaemonSets, the coredns ReplicaSet, mirror pods'
-/// node uids), and collecting them would empty kube-system. Only references to owners that
-/// existed here and were deleted count as dangling.
-fn owner_state(
-    api: &ApiServer,
-    gone: &BTreeSet<String>,
-    dependent: &Object,
-    r: &OwnerReference,
-) -> OwnerState {
+/// Classifies one owner reference by a live lookup of the owner: no object of that kind and
+/// name, or one with another uid (deleted and re-created), means the reference dangles.
+fn owner_state(api: &ApiServer, dependent: &Object, r: &OwnerReference) -> OwnerState {
     let Some(key) = owner_key(dependent, r) else {
         return OwnerState::Unknown;
     };
@@ -151,8 +136,7 @@ fn owner_state(
                 OwnerState::Solid
             }
         }
-        _ if gone.contains(&r.uid) => OwnerState::Absent,
-        _ => OwnerState::Unknown,
+        _ => OwnerState::Absent,
     }
 }
 
@@ -238,8 +222,7 @@ impl GarbageCollector {
         if refs.is_empty() {
             return;
         }
-        let gone = self.with_graph(api, |g| g.gone.clone());
-        let states: Vec<OwnerState> = refs.iter().map(|r| owner_state(api, &gone, d, r)).collect();
+        let states: Vec<OwnerState> = refs.iter().map(|r| owner_state(api, d, r)).collect();
         if states.contains(&OwnerState::Unknown) {
             return;
         }
@@ -332,11 +315,7 @@ impl Controller for GarbageCollector {
         if ev.event_type == WatchEventType::Deleted {
             let dependents = self.with_graph(api, |g| {
                 g.set(&ev.key, Vec::new());
-                let deps = g.dependents_of(&uid);
-                if !deps.is_empty() {
-                    g.gone.insert(uid.clone());
-                }
-                deps
+                g.dependents_of(&uid)
             });
             // Its dependents may have lost their last owner.
             out.extend(dependents);

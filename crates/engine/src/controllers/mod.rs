@@ -21,6 +21,7 @@ pub mod owner;
 pub mod pod_control;
 pub mod replica_set;
 pub mod root_ca_publisher;
+pub mod service_account;
 pub mod service_lb;
 pub mod stateful_set;
 pub mod taint_eviction;
@@ -69,14 +70,13 @@ impl Default for ControllerManager {
             Box::new(deployment::DeploymentController),
             Box::new(garbage_collector::GarbageCollector::default()),
             Box::new(namespace::NamespaceController::default()),
+            Box::new(service_account::ServiceAccountController),
             Box::new(daemon_set::DaemonSetController::default()),
             Box::new(stateful_set::StatefulSetController),
             Box::new(taint_eviction::TaintEvictionController::new()),
             Box::new(endpoints::EndpointsController::default()),
             Box::new(endpoint_slice::EndpointSliceController::default()),
             Box::new(service_lb::ServiceLoadBalancerController),
-            Box::new(crate::network::ingress::controller::IngressNginxController::default()),
-            Box::new(crate::network::ingress::controller::WebhookCertgen),
         ])
     }
 }
