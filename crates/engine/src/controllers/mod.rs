@@ -77,6 +77,8 @@ impl Default for ControllerManager {
             Box::new(endpoints::EndpointsController::default()),
             Box::new(endpoint_slice::EndpointSliceController::default()),
             Box::new(service_lb::ServiceLoadBalancerController),
+            Box::new(crate::network::ingress::controller::IngressNginxController::default()),
+            Box::new(crate::network::ingress::controller::WebhookCertgen),
         ])
     }
 }
