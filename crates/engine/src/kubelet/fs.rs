@@ -209,6 +209,7 @@ pub struct PodContext<'a> {
 
 const NGINX_INDEX_NEW: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n<style>\nhtml { color-scheme: light dark; }\nbody { width: 35em; margin: 0 auto;\nfont-family: Tahoma, Verdana, Arial, sans-serif; }\n</style>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n\n<p>For online documentation and support please refer to\n<a href=\"http://nginx.org/\">nginx.org</a>.<br/>\nCommercial support is available at\n<a href=\"http://nginx.com/\">nginx.com</a>.</p>\n\n<p><em>Thank you for using nginx.</em></p>\n</body>\n</html>\n";
 
+const MARVEL_INDEX: &str = "<html>\n<head>\n  <title>marvel heroes</title>\n</head>\n<body>\n  <center>\n     <br>\n    <p style=\"color:red;\">Marvel Entertainment/Marvel Studios</p>\n  </center>\n</body>\n</html>\n";
 const NGINX_INDEX_OLD: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n<style>\n    body {\n        width: 35em;\n        margin: 0 auto;\n        font-family: Tahoma, Verdana, Arial, sans-serif;\n    }\n</style>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n\n<p>For online documentation and support please refer to\n<a href=\"http://nginx.org/\">nginx.org</a>.<br/>\nCommercial support is available at\n<a href=\"http://nginx.com/\">nginx.com</a>.</p>\n\n<p><em>Thank you for using nginx.</em></p>\n</body>\n</html>\n";
 
 const NGINX_50X: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n<style>\nhtml { color-scheme: light dark; }\nbody { width: 35em; margin: 0 auto;\nfont-family: Tahoma, Verdana, Arial, sans-serif; }\n</style>\n</head>\n<body>\n<h1>An error occurred.</h1>\n<p>Sorry, the page you are looking for is currently unavailable.<br/>\nPlease try again later.</p>\n<p>If you are the system administrator of this resource then you should check\nthe error log for details.</p>\n<p><em>Faithfully yours, nginx.</em></p>\n</body>\n</html>\n";
@@ -343,6 +344,10 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
                 NGINX_INDEX_OLD
             };
             fs.write_static("/usr/share/nginx/html/index.html", index);
+            if image.entry.name == "docker.io/smlinux/marvel" {
+                // The page seed 004 shows through its Ingress.
+                fs.write_static("/usr/share/nginx/html/index.html", MARVEL_INDEX);
+            }
             fs.write_static("/usr/share/nginx/html/50x.html", NGINX_50X);
             let old = minor < 19;
             fs.write_static(
