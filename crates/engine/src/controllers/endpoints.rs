@@ -36,7 +36,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// `endpoints.kubernetes.io/last-change-trigger-time`: when the change the Endpoints (or
 /// EndpointSlice) reflects happened.
 pub const LAST_CHANGE_TRIGGER_TIME: &str = "endpoints.kubernetes.io/last-change-trigger-time";
-/// Set on Endpoints the controller manages, so the mirroring controller skips them.
+/// Set on Endpoints that must not be mirrored into EndpointSlices (the API server's own
+/// `kubernetes` Endpoints).
 pub const LABEL_SKIP_MIRROR: &str = "endpointslice.kubernetes.io/skip-mirror";
 /// Marks the Endpoints and EndpointSlices of headless Services.
 pub const LABEL_HEADLESS: &str = "service.kubernetes.io/headless";
@@ -362,18 +363,10 @@ impl Controller for EndpointsController {
             .and_then(|o| o.as_::<Service>().cloned());
         let gone = svc.is_none();
         let Some(svc) = svc.filter(|s| s.metadata.deletion_timestamp.is_none()) else {
-            // The Service is gone: so are its Endpoints (only those this controller made).
+            // The Service is gone: so are its Endpoints.
             self.index.set(key, BTreeSet::new());
-            if gone {
-                let managed = api.store().get(&ep_key).is_some_and(|o| {
-                    o.metadata()
-                        .labels
-                        .as_ref()
-                        .is_some_and(|l| l.contains_key(LABEL_SKIP_MIRROR))
-                });
-                if managed && key.name != "kubernetes" {
-                    let _ = api.delete(&ep_key, &Default::default(), false);
-                }
+            if gone && api.store().get(&ep_key).is_some() {
+                let _ = api.delete(&ep_key, &Default::default(), false);
             }
             return Action::Done;
         };
@@ -395,7 +388,6 @@ impl Controller for EndpointsController {
         let has_ports = spec.ports.as_ref().is_some_and(|p| !p.is_empty());
         let subsets = endpoint_subsets(&backends, has_ports, headless, tolerate);
         let mut labels = svc.metadata.labels.clone().unwrap_or_default();
-        labels.insert(LABEL_SKIP_MIRROR.into(), "true".into());
         if headless {
             labels.insert(LABEL_HEADLESS.into(), String::new());
         } else {
@@ -408,7 +400,8 @@ impl Controller for EndpointsController {
         let subsets = (!subsets.is_empty()).then_some(subsets);
         if let Some(old) = &existing {
             let same_subsets = old.subsets.clone().filter(|s| !s.is_empty()) == subsets;
-            if same_subsets && old.metadata.labels.as_ref() == Some(&labels) {
+            let old_labels = old.metadata.labels.clone().unwrap_or_default();
+            if same_subsets && old_labels == labels {
                 return Action::Done;
             }
         }
@@ -429,7 +422,7 @@ impl Controller for EndpointsController {
             subsets: None,
         });
         ep.subsets = subsets;
-        ep.metadata.labels = Some(labels);
+        ep.metadata.labels = (!labels.is_empty()).then_some(labels);
         ep.metadata.annotations = (!annotations.is_empty()).then_some(annotations);
         let result = if existing.is_some() {
             ep.metadata.resource_version = None;

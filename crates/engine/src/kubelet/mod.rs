@@ -16,6 +16,7 @@ pub mod probes;
 pub mod program;
 pub mod runtime;
 pub mod service;
+pub mod service_env;
 pub mod status;
 
 use crate::api::{quantity, Kind, Object, ObjectKey, Pod};
@@ -1092,6 +1093,7 @@ impl Kubelet {
         let _ = c.fs.write("/etc/resolv.conf", &resolv);
         let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip);
         c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &node, &config);
+        service_env::inject(&mut c.env, api.store(), pod, cspec, &config.from);
         let ctx = Context {
             base: img.base,
             app: img.entry.app,

@@ -47,6 +47,11 @@ const FLAGS: &[FlagSpec] = &[
     value("image", None),
     value("port", None),
     value("replicas", Some('r')),
+    // service generators
+    value("tcp", None),
+    value("clusterip", None),
+    value("node-port", None),
+    value("external-name", None),
     // deprecated, for `create -f`
     boolean("record", None),
 ];
@@ -81,6 +86,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Some("job") => create_job(ctx, &parsed, dry, out),
         Some("cronjob" | "cj") => create_cron_job(ctx, &parsed, dry, out),
         Some("deployment" | "deploy") => create_deployment(ctx, &parsed, dry, out),
+        Some("service" | "svc") => super::expose::create_service(ctx, &parsed, dry, out),
         Some(other) if parsed.has("filename") => {
             pf::usage_error(ctx, "create", &format!("Unexpected args: [{other}]"))
         }

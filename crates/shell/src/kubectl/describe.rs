@@ -9,11 +9,13 @@
 pub mod cron_job;
 pub mod daemon_set;
 pub mod deployment;
+pub mod endpoints;
 pub mod ingress;
 pub mod job;
 pub mod persistent_volume;
 pub mod pod_template;
 pub mod replicas;
+pub mod service;
 pub mod stateful_set;
 
 use super::columns::{self, RowContext};
@@ -1451,6 +1453,21 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
                 _ => String::new(),
             }
         }
+        Object::Service(s) => {
+            let slices: Vec<k8s_openapi::api::discovery::v1::EndpointSlice> = ctx
+                .cluster
+                .api_ref()
+                .list(Kind::EndpointSlice, Some(obj.namespace()))
+                .iter()
+                .filter_map(|o| o.as_::<k8s_openapi::api::discovery::v1::EndpointSlice>().cloned())
+                .filter(|e| {
+                    e.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/service-name"))
+                        == Some(&obj.name().to_string())
+                })
+                .collect();
+            service::describe_service(s, &slices, ev, &rc)
+        }
+        Object::Endpoints(e) => endpoints::describe_endpoints(e, ev, &rc),
         Object::Job(j) => job::describe_job(j, ev, &rc),
         Object::CronJob(cj) => cron_job::describe_cron_job(cj, ev, &rc),
         Object::Ingress(i) => ingress::describe_ingress_in(ctx, i, ev, &rc),

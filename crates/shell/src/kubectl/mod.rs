@@ -12,6 +12,7 @@ pub mod describe;
 pub mod drain;
 pub mod errors;
 pub mod exec;
+pub mod expose;
 pub mod flags;
 pub mod generators;
 pub mod get;
@@ -148,6 +149,7 @@ pub fn run(
         "replace" => apply::run_replace(&mut ctx, &rest),
         "delete" => delete::run(&mut ctx, &rest),
         "scale" => scale::run(&mut ctx, &rest),
+        "expose" => expose::run(&mut ctx, &rest),
         "label" => label::run(&mut ctx, &rest, label::Which::Labels),
         "annotate" => label::run(&mut ctx, &rest, label::Which::Annotations),
         "logs" => logs::run(&mut ctx, &rest),

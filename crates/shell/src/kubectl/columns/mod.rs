@@ -10,6 +10,8 @@ pub mod cron_job;
 pub mod controller_revision;
 pub mod daemon_set;
 pub mod deployment;
+pub mod endpoint_slice;
+pub mod endpoints;
 pub mod event;
 pub mod ingress;
 pub mod job;
@@ -20,6 +22,7 @@ pub mod pod;
 pub mod rbac;
 pub mod replica_set;
 pub mod secret;
+pub mod service;
 pub mod stateful_set;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -169,6 +172,18 @@ pub fn printer_for(kind: Kind) -> Printer {
         Kind::CronJob => Printer {
             columns: cron_job::COLUMNS,
             row: cron_job::row,
+        },
+        Kind::Service => Printer {
+            columns: service::COLUMNS,
+            row: service::row,
+        },
+        Kind::Endpoints => Printer {
+            columns: endpoints::COLUMNS,
+            row: endpoints::row,
+        },
+        Kind::EndpointSlice => Printer {
+            columns: endpoint_slice::COLUMNS,
+            row: endpoint_slice::row,
         },
         Kind::Ingress => Printer {
             columns: ingress::COLUMNS,
