@@ -57,6 +57,7 @@ pub fn run(
             &mut term.ssh,
         )),
         Some("vagrant") => Some(crate::tools::vagrant::run(cluster, &argv[1..], io.out)),
+        Some("openssl") => Some(crate::tools::openssl::run(cluster, &argv[1..], io)),
         _ => None,
     }
 }

@@ -137,9 +137,16 @@ pub fn blocks(text: &str) -> Vec<(String, Vec<u8>)> {
 /// A stand-in RSA private key of `bits` bits (PKCS#8 framing, as OpenSSL 3 writes it);
 /// `random` supplies the key material.
 pub fn private_key(bits: u32, random: &mut dyn FnMut(usize) -> Vec<u8>) -> String {
-    // A PKCS#8 RSA key is about 1.2 bytes of DER per bit/8 (1218 bytes for 2048 bits).
-    let len = (bits as usize / 8) * 119 / 100 + 2;
-    frame("PRIVATE KEY", &random(len))
+    // A PKCS#8 RSA key holds about 19 bytes of DER per 32 bits of modulus (1,217 bytes,
+    // `MIIEvQ...`, for 2048 bits).
+    let len = bits as usize * 19 / 32 + 1;
+    // SEQUENCE, version 0, rsaEncryption: the first bytes every PKCS#8 RSA key has.
+    let mut der = vec![
+        0x30, 0x82, (len >> 8) as u8, len as u8, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a,
+        0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    der.extend(random(len.saturating_sub(der.len())));
+    frame("PRIVATE KEY", &der)
 }
 
 /// A stand-in certificate carrying `info`, padded to the size of a real one.
@@ -154,8 +161,10 @@ pub fn certificate(info: &CertInfo, random: &mut dyn FnMut(usize) -> Vec<u8>) ->
         info.key_bits,
         info.dns_names.join(",")
     );
-    let mut der = record.into_bytes();
     let target = 750 + info.key_bits as usize / 8;
+    // A DER SEQUENCE header first, as in every certificate (`MII...` in base64).
+    let mut der = vec![0x30, 0x82, (target >> 8) as u8, target as u8];
+    der.extend(record.into_bytes());
     if der.len() < target {
         der.extend(random(target - der.len()));
     }
@@ -164,6 +173,7 @@ pub fn certificate(info: &CertInfo, random: &mut dyn FnMut(usize) -> Vec<u8>) ->
 
 /// Reads a stand-in certificate's record back (`None` for anything else).
 pub fn parse_certificate(der: &[u8]) -> Option<CertInfo> {
+    let der = der.get(4..)?;
     let end = der.windows(2).position(|w| w == b"\n\n")?;
     let text = std::str::from_utf8(&der[..end + 1]).ok()?;
     let body = text.strip_prefix(MAGIC)?;
