@@ -192,6 +192,10 @@ fn apply_one(
                     .api()
                     .create(object, &target_ns, dry == DryRun::Server)
                     .map_err(|e| api_error_with_source(&e, "creating", &m.source))?;
+                // Warnings the API server sends with the response.
+                for w in kubarium_engine::api::ingress::warnings(&o) {
+                    ctx.err(format!("Warning: {w}\n"));
+                }
                 (*o).clone()
             };
             pf::print_result(
@@ -252,6 +256,9 @@ fn apply_one(
             .api()
             .update(object, dry == DryRun::Server)
             .map_err(|e| patch_error(&e))?;
+        for w in kubarium_engine::api::ingress::warnings(&o) {
+            ctx.err(format!("Warning: {w}\n"));
+        }
         (*o).clone()
     };
     pf::print_result(

@@ -272,11 +272,16 @@ fn create_one(
     if dry == DryRun::Client {
         return Ok(object);
     }
-    ctx.cluster
+    let created = ctx
+        .cluster
         .api()
         .create(object, &target_ns, dry == DryRun::Server)
-        .map(|o| (*o).clone())
-        .map_err(|e| api_error_with_source(&e, "creating", &m.source))
+        .map_err(|e| api_error_with_source(&e, "creating", &m.source))?;
+    // Warnings the API server sends with the response (deprecated Ingress annotations).
+    for w in kubarium_engine::api::ingress::warnings(&created) {
+        ctx.err(format!("Warning: {w}\n"));
+    }
+    Ok((*created).clone())
 }
 
 /// `kubectl create deployment NAME --image=IMAGE... [--replicas=N] [--port=P] [-- COMMAND]`.
