@@ -238,6 +238,7 @@ fn httpd_writes_a_common_log_line_per_request() {
         port: 80,
         path: "/".into(),
         user_agent: "curl/8.5.0".into(),
+        ..Default::default()
     };
     let (resp, _) = c.http_request(&Origin::Node("master.example.com".into()), &req);
     assert_eq!(resp.expect("response").status, 200);

@@ -58,6 +58,9 @@ pub fn run(
         )),
         Some("vagrant") => Some(crate::tools::vagrant::run(cluster, &argv[1..], io.out)),
         Some("openssl") => Some(crate::tools::openssl::run(cluster, &argv[1..], io)),
-        _ => None,
+        _ => {
+            let node = cluster.client_hostname().to_string();
+            crate::tools::node_network_command(cluster, &node, argv, io.out)
+        }
     }
 }

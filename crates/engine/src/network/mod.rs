@@ -3,6 +3,7 @@
 pub mod cluster_services;
 pub mod dns;
 pub mod ingress;
+pub mod interfaces;
 pub mod ipam;
 pub mod kube_proxy;
 pub mod port_forward;

@@ -32,13 +32,44 @@ pub enum Origin {
 }
 
 /// An HTTP request.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct HttpRequest {
     pub method: String,
+    /// The host of the URL: what the client resolves and connects to.
     pub host: String,
     pub port: u16,
     pub path: String,
     pub user_agent: String,
+    /// Extra request headers (`curl -H`), e.g. a `Host:` override or a `Cookie:`.
+    pub headers: Vec<(String, String)>,
+    /// `https://`: TLS on the connection (servers that only speak plain HTTP fail it).
+    pub https: bool,
+    /// `curl -k`: accept any server certificate.
+    pub insecure: bool,
+}
+
+impl HttpRequest {
+    /// A header's value (the last one given), case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    /// The `Host` header the server sees: a `-H Host:` override, else the URL's authority
+    /// (with the port unless it is the scheme's default).
+    pub fn host_header(&self) -> String {
+        if let Some(h) = self.header("Host") {
+            return h.to_string();
+        }
+        let default = if self.https { 443 } else { 80 };
+        if self.port == default {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// An HTTP response as the server sent it.
@@ -155,6 +186,16 @@ impl Cluster {
         self.http_to(Sender::Inside(origin), ip, req)
     }
 
+    /// Sends an HTTP request to an address the client already knows (`curl --resolve`).
+    pub fn http_request_at(
+        &mut self,
+        origin: &Origin,
+        ip: Ipv4Addr,
+        req: &HttpRequest,
+    ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
+        self.http_to(Sender::Inside(origin), ip, req)
+    }
+
     /// Sends an HTTP request from the learner's machine outside the cluster (a browser on the
     /// host of the Vagrant VMs): NodePorts, external IPs and load balancers answer, ClusterIPs
     /// and pod IPs do not.
@@ -202,6 +243,18 @@ impl Cluster {
         let Some((container, server, status)) = answer else {
             return (Err(RequestError::Refused { ip, port: req.port }), hops);
         };
+        if server == Server::IngressNginx && (port == 80 || port == 443) {
+            return self.ingress_nginx_serve(
+                &pod_key,
+                &node,
+                &container,
+                client_ip,
+                port,
+                req,
+                req.header("Cookie"),
+                hops,
+            );
+        }
         let files = self
             .kubelet(&node)
             .and_then(|k| k.container_fs(&pod_key, &container))
