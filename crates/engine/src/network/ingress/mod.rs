@@ -25,6 +25,7 @@ pub mod controller;
 pub mod nginx_regex;
 pub mod pem;
 pub mod release;
+pub mod serve;
 
 use k8s_openapi::api::networking::v1::{Ingress, IngressServiceBackend};
 use nginx_regex::Regex;
