@@ -215,6 +215,14 @@ impl Controller for EndpointSliceController {
                     None,
                     EndpointSlice {
                         metadata: ObjectMeta {
+                            // The API server would fill the name from generateName; drawing
+                            // it from the controller's own stream keeps the random names of
+                            // everything else (pods) where they were.
+                            name: Some(format!(
+                                "{}-{}",
+                                key.name,
+                                api.rng().suffix("endpointslice-name", 5)
+                            )),
                             generate_name: Some(format!("{}-", key.name)),
                             namespace: Some(key.namespace.clone()),
                             labels: Some(labels.clone()),
