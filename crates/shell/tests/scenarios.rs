@@ -88,6 +88,9 @@ fn render(s: &Scenario, actual: &[String]) -> String {
 }
 
 fn normalise(s: &str) -> String {
+    // The file's lines lose a CR before LF (`str::lines`); nginx's own pages end lines in
+    // CRLF, as on the wire.
+    let s = s.replace("\r\n", "\n");
     let t = s.trim_end_matches('\n');
     if t.is_empty() {
         String::new()
