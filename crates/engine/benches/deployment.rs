@@ -79,7 +79,7 @@ fn run_until(c: &mut Cluster, done: impl Fn(&Cluster) -> bool) -> u64 {
 
 fn main() {
     let (replicas, nodes) = (env_or("REPLICAS", 1000), env_or("NODES", 20));
-    let runs = 5;
+    let runs = env_or("RUNS", 5) as u64;
     let (mut apply_ms, mut update_ms) = (Vec::new(), Vec::new());
     for seed in 0..runs {
         let mut c = Cluster::new(Preset::synthetic(nodes, 8, 32768), seed);

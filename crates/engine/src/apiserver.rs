@@ -354,6 +354,10 @@ impl ApiServer {
                 }
             }
         }
+        // A replaced object is defaulted like a new one (the API server defaults every decoded
+        // request), so a template edited by `kubectl set` or `replace` is stored complete.
+        obj.metadata_mut().uid = old.metadata().uid.clone();
+        defaults::default_on_create(&mut obj, &mut self.rng);
         carry_status(&mut obj, &old);
         crate::api::workloads::prepare_workload_update(&mut obj, &old);
         self.admit_service(&mut obj, Some(&old))?;

@@ -311,6 +311,9 @@ impl Cluster {
                     }
                 }
             }
+            for (index, key, at) in self.controllers.take_wakes() {
+                self.schedule(at, Wake::Controller { index, key });
+            }
             let mut worked = !events.is_empty();
             // The watch events hold the objects; release them before the components write,
             // so status writes can change objects in place.

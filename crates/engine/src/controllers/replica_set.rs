@@ -135,12 +135,9 @@ impl Controller for ReplicaSetController {
         }
         // Re-read: the counts describe the pods after this sync's creates and deletes.
         let uid = obj.metadata().uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Object>> = api
-            .store()
-            .list(Kind::Pod, Some(key.namespace.as_str()))
-            .filter(|p| owner::is_controlled_by(p, &uid))
+        let pods: Vec<Arc<Object>> = owner::owned_pods(api, &key.namespace, &uid)
+            .into_iter()
             .filter(|p| p.as_::<Pod>().is_some_and(is_pod_active))
-            .cloned()
             .collect();
         let now_ms = api.now().unix_ms() as i64;
         let status = compute_status(&spec, &pods, now_ms, failure.as_deref());
@@ -215,10 +212,11 @@ fn related_pods(api: &ApiServer, obj: &Object) -> Vec<Arc<Object>> {
             }
         }
     }
-    api.store()
-        .list(Kind::Pod, Some(ns))
-        .filter(|p| owners.iter().any(|u| owner::is_controlled_by(p, u)))
-        .cloned()
+    owners.sort();
+    owners.dedup();
+    owners
+        .iter()
+        .flat_map(|u| owner::owned_pods(api, ns, u))
         .collect()
 }
 

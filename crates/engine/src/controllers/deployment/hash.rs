@@ -11,6 +11,7 @@
 
 use crate::sim::rng::SUFFIX_ALPHABET;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The label (and selector) key that ties a ReplicaSet and its pods to one template.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
@@ -57,18 +58,36 @@ pub fn without_hash(template: &PodTemplateSpec) -> PodTemplateSpec {
     t
 }
 
-/// Whether two templates are the same apart from the `pod-template-hash` label.
+/// Whether two templates are the same apart from the `pod-template-hash` label
+/// (`EqualIgnoreHash`). Stored templates are defaulted by the API server on every write, so
+/// they compare field by field; empty label and annotation maps equal absent ones.
 pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
-    let label = |t: &PodTemplateSpec| {
-        t.metadata
-            .as_ref()
-            .and_then(|m| m.labels.as_ref())
-            .is_some_and(|l| l.contains_key(POD_TEMPLATE_HASH))
-    };
-    if !label(a) && !label(b) {
-        return normalized(a) == normalized(b);
+    if a.spec != b.spec {
+        return false;
     }
-    normalized(&without_hash(a)) == normalized(&without_hash(b))
+    let empty = ObjectMeta::default();
+    let (ma, mb) = (
+        a.metadata.as_ref().unwrap_or(&empty),
+        b.metadata.as_ref().unwrap_or(&empty),
+    );
+    let labels = |m: &ObjectMeta| -> Vec<(String, String)> {
+        m.labels
+            .iter()
+            .flatten()
+            .filter(|(k, _)| k.as_str() != POD_TEMPLATE_HASH)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    let annotations = |m: &ObjectMeta| m.annotations.clone().filter(|a| !a.is_empty());
+    if labels(ma) != labels(mb) || annotations(ma) != annotations(mb) {
+        return false;
+    }
+    let rest = |m: &ObjectMeta| ObjectMeta {
+        labels: None,
+        annotations: None,
+        ..m.clone()
+    };
+    rest(ma) == rest(mb)
 }
 
 /// The template as the API server stores it: pod-spec defaults applied (a template that
