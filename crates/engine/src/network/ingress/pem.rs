@@ -142,8 +142,28 @@ pub fn private_key(bits: u32, random: &mut dyn FnMut(usize) -> Vec<u8>) -> Strin
     let len = bits as usize * 19 / 32 + 1;
     // SEQUENCE, version 0, rsaEncryption: the first bytes every PKCS#8 RSA key has.
     let mut der = vec![
-        0x30, 0x82, (len >> 8) as u8, len as u8, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a,
-        0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+        0x30,
+        0x82,
+        (len >> 8) as u8,
+        len as u8,
+        0x02,
+        0x01,
+        0x00,
+        0x30,
+        0x0d,
+        0x06,
+        0x09,
+        0x2a,
+        0x86,
+        0x48,
+        0x86,
+        0xf7,
+        0x0d,
+        0x01,
+        0x01,
+        0x01,
+        0x05,
+        0x00,
     ];
     der.extend(random(len.saturating_sub(der.len())));
     frame("PRIVATE KEY", &der)
