@@ -244,7 +244,12 @@ impl Controller for IngressNginxController {
             Kind::IngressClass | Kind::Pod | Kind::Service => {
                 let relevant = match ev.object.as_ref() {
                     Object::Pod(p) => flags_of(p).is_some(),
-                    Object::Service(_) => !controller_pods(api).is_empty(),
+                    // Only a published Service matters; without an IngressClass there is no
+                    // ingress controller to ask (and no pod list to walk per Service event).
+                    Object::Service(_) => {
+                        api.store().list(Kind::IngressClass, None).next().is_some()
+                            && !controller_pods(api).is_empty()
+                    }
                     _ => true,
                 };
                 if relevant {
