@@ -147,10 +147,12 @@ impl Session {
         self.watching.is_some()
     }
 
-    /// Ctrl+C: stops a running `watch`. Returns whether one was running.
+    /// Ctrl+C: stops a running `watch` and a `kubectl port-forward` holding the terminal.
+    /// Returns whether one was running.
     pub fn interrupt(&mut self) -> bool {
         self.frame = None;
-        self.watching.take().is_some()
+        let forwards = self.cluster.port_forwards.stop_foreground();
+        self.watching.take().is_some() || forwards > 0
     }
 
     /// The newest `watch` screen since the last call (it starts by clearing the screen).

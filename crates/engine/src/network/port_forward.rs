@@ -36,7 +36,9 @@ pub struct PortForwards {
 /// Why a port-forward could not start listening.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ListenError {
-    #[error("unable to listen on port {0}: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 127.0.0.1:{0}: bind: address already in use unable to create listener: Error listen tcp6 [::1]:{0}: bind: address already in use]")]
+    /// Another listener holds the port (kubectl's wording, for both its IPv4 and IPv6
+    /// listeners).
+    #[error("Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 127.0.0.1:{0}: bind: address already in use unable to create listener: Error listen tcp6 [::1]:{0}: bind: address already in use]")]
     InUse(u16),
 }
 

@@ -94,6 +94,10 @@ pub enum RequestError {
     /// Nothing answers at this address (no route, or packets dropped): the client times out.
     #[error("connection timed out")]
     Timeout { ip: Ipv4Addr, port: u16 },
+    /// The connection was accepted and closed without a reply (a `kubectl port-forward`
+    /// whose pod is gone).
+    #[error("empty reply from server")]
+    EmptyReply { ip: Ipv4Addr, port: u16 },
 }
 
 /// One hop of a request, for the topology view: `from` and `to` name things the diagram
@@ -694,9 +698,15 @@ impl Cluster {
         let node = self.pod_node(&fwd.pod);
         let running = self.pod_running(&fwd.pod);
         let Some(node) = node.filter(|_| running) else {
-            // The pod is gone: kubectl loses the connection and stops listening.
+            // The pod is gone: kubectl accepted the connection, fails to open the stream to
+            // the pod, and exits ("lost connection to pod").
             self.port_forwards.stop(fwd.id);
-            return Err(RequestError::Refused { ip, port });
+            hops.push(Hop {
+                from: "kubectl port-forward".into(),
+                to: format!("pod/{}", fwd.pod.name),
+                note: "lost connection to pod".into(),
+            });
+            return Err(RequestError::EmptyReply { ip, port });
         };
         self.port_forwards.count_connection(fwd.id);
         hops.push(Hop {
@@ -965,6 +975,7 @@ fn describe_error(e: &RequestError) -> String {
         RequestError::CouldNotResolve(h) => format!("could not resolve {h}"),
         RequestError::Refused { .. } => "refused".into(),
         RequestError::Timeout { .. } => "timed out".into(),
+        RequestError::EmptyReply { .. } => "empty reply".into(),
     }
 }
 

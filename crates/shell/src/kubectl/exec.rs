@@ -49,6 +49,36 @@ impl Host for ContainerHost<'_> {
                     &mut write,
                 ))
             }
+            "wget" => {
+                let origin = kubarium_engine::network::request::Origin::Pod(self.pod.clone());
+                let (vfs, cwd) = (&mut *io.vfs, io.cwd);
+                let mut write = |path: &str, text: &str| {
+                    let abs = vfs.resolve(cwd, path);
+                    vfs.write(&abs, text).map_err(|e| e.to_string())
+                };
+                Some(crate::tools::wget::run(
+                    self.cluster,
+                    &origin,
+                    &argv[1..],
+                    io.out,
+                    &mut write,
+                ))
+            }
+            "ping" => {
+                let origin = kubarium_engine::network::request::Origin::Pod(self.pod.clone());
+                let base = kubelet_api::image_base(self.cluster, &self.pod, &self.container);
+                let flavor = match base.as_deref() {
+                    Some("busybox") | Some("alpine") => crate::tools::ping::Flavor::Busybox,
+                    _ => crate::tools::ping::Flavor::Iputils,
+                };
+                Some(crate::tools::ping::run(
+                    self.cluster,
+                    &origin,
+                    flavor,
+                    &argv[1..],
+                    io.out,
+                ))
+            }
             "nginx-ingress-controller" => {
                 let env = kubelet_api::container_env(self.cluster, &self.pod, &self.container)
                     .ok()?

@@ -23,6 +23,7 @@ pub mod logs;
 pub mod manifest;
 pub mod merge;
 pub mod node;
+pub mod port_forward;
 pub mod print_flags;
 pub mod record;
 pub mod rollout;
@@ -154,6 +155,7 @@ pub fn run(
         "annotate" => label::run(&mut ctx, &rest, label::Which::Annotations),
         "logs" => logs::run(&mut ctx, &rest),
         "exec" => exec::run(&mut ctx, &rest),
+        "port-forward" => port_forward::run(&mut ctx, &rest),
         "cordon" => node::run_cordon(&mut ctx, &rest, true),
         "uncordon" => node::run_cordon(&mut ctx, &rest, false),
         "taint" => node::run_taint(&mut ctx, &rest),

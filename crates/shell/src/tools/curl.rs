@@ -225,8 +225,12 @@ pub fn run(
             ),
         };
         if hops.iter().any(|h| h.to == "kubectl port-forward") {
-            // kubectl, running in the background of this terminal, reports the connection.
-            out.stdout(format!("Handling connection for {}\n", url.port));
+            // kubectl, running in the background of this terminal, reports the connection
+            // (on the terminal, not into curl's output).
+            out.stderr(format!("Handling connection for {}\n", url.port));
+            if hops.iter().any(|h| h.note == "lost connection to pod") {
+                out.stderr("error: lost connection to pod\n");
+            }
         }
         let resp = match result {
             Ok(r) => r,
@@ -418,6 +422,7 @@ fn connect_error(
     out: &mut Output,
 ) -> i32 {
     let show = !opts.silent || opts.show_error;
+    let host = url.host.clone();
     let (code, msg, verbose): (i32, String, String) = match e {
         RequestError::CouldNotResolve(h) => {
             let msg = match version {
@@ -440,12 +445,12 @@ fn connect_error(
             match version {
                 Version::V7_29 => (
                     7,
-                    format!("Failed connect to {ip}:{port}; Connection refused"),
-                    format!("* Connection refused\n* Failed connect to {ip}:{port}; Connection refused\n* Closing connection 0\n"),
+                    format!("Failed connect to {host}:{port}; Connection refused"),
+                    format!("* Connection refused\n* Failed connect to {host}:{port}; Connection refused\n* Closing connection 0\n"),
                 ),
                 _ => {
                     let m = format!(
-                        "Failed to connect to {ip} port {port} after 0 ms: Couldn't connect to server"
+                        "Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server"
                     );
                     let close = if version == Version::V8_5 {
                         "* Closing connection\n"
@@ -460,6 +465,11 @@ fn connect_error(
                 }
             }
         }
+        RequestError::EmptyReply { .. } => (
+            52,
+            "Empty reply from server".to_string(),
+            "* Empty reply from server\n* Closing connection\n".to_string(),
+        ),
         RequestError::Timeout { ip, port } => {
             let limit = match (opts.connect_timeout_ms, opts.max_time_ms) {
                 (Some(c), Some(m)) => Some(c.min(m)),
@@ -475,7 +485,7 @@ fn connect_error(
                         Version::V7_29 => format!("Connection timed out after {spent} milliseconds"),
                         _ if by_max_time => format!("Connection timed out after {spent} milliseconds"),
                         _ => format!(
-                            "Failed to connect to {ip} port {port} after {spent} ms: Timeout was reached"
+                            "Failed to connect to {host} port {port} after {spent} ms: Timeout was reached"
                         ),
                     };
                     let close = match version {
@@ -491,12 +501,12 @@ fn connect_error(
                     match version {
                         Version::V7_29 => (
                             7,
-                            format!("Failed connect to {ip}:{port}; Connection timed out"),
-                            format!("* Connection timed out\n* Failed connect to {ip}:{port}; Connection timed out\n* Closing connection 0\n"),
+                            format!("Failed connect to {host}:{port}; Connection timed out"),
+                            format!("* Connection timed out\n* Failed connect to {host}:{port}; Connection timed out\n* Closing connection 0\n"),
                         ),
                         _ => {
                             let m = format!(
-                                "Failed to connect to {ip} port {port} after {spent} ms: Couldn't connect to server"
+                                "Failed to connect to {host} port {port} after {spent} ms: Couldn't connect to server"
                             );
                             (
                                 7,
@@ -515,7 +525,6 @@ fn connect_error(
     if show {
         out.stderr(format!("curl: ({code}) {msg}\n"));
     }
-    let _ = url;
     code
 }
 

@@ -125,7 +125,7 @@ fn show(
         };
         let master = i.master.map(|m| format!(" master {m}")).unwrap_or_default();
         let mode = if addresses { "" } else { " mode DEFAULT" };
-        let qlen = if i.qlen { " qlen 1000" } else { "" };
+        let qlen = if i.qlen { " qlen 1000" } else { " " };
         let mut text = format!(
             "{}: {name}: <{}> mtu {} qdisc {}{master} state {}{mode} group default{qlen}\n",
             i.index, i.flags, i.mtu, i.qdisc, i.state

@@ -8,6 +8,7 @@ pub mod ping;
 pub mod ssh;
 pub mod systemctl;
 pub mod vagrant;
+pub mod wget;
 
 /// The network commands of a node's shell (`ip`, `iptables`, `iptables-save`, `ipvsadm`,
 /// `ping`), run on `node`; `None` when `argv` is none of them.
