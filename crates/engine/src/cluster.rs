@@ -216,7 +216,7 @@ impl Cluster {
             }
             self.api.now = self.api.now.max(due);
             self.run_due();
-            self.settle();
+            self.settle_instant();
         }
         self.api.now = target;
         self.settle();
@@ -230,7 +230,7 @@ impl Cluster {
             Some(due) => {
                 self.api.now = self.api.now.max(due);
                 self.run_due();
-                self.settle();
+                self.settle_instant();
                 true
             }
             None => false,
@@ -267,8 +267,20 @@ impl Cluster {
         self.agenda.next_due()
     }
 
-    /// Dispatches changes and lets components act until quiet, all at the current instant.
+    /// Dispatches changes and lets components act until quiet, all at the current instant,
+    /// including controller work that was waiting for its batch window to close (see
+    /// [`crate::controllers::DEPENDENT_BATCH_MS`]): after a command, or when the clock stops,
+    /// everything a real cluster would have done within milliseconds is done.
     pub fn settle(&mut self) {
+        self.settle_instant();
+        while self.controllers.flush_batched() {
+            self.settle_instant();
+        }
+    }
+
+    /// Like [`Cluster::settle`], but controller syncs woken by dependents wait for their batch
+    /// window, which is what makes time steps cheap while many pods change.
+    fn settle_instant(&mut self) {
         self.settle_components();
         // One agenda entry at the earliest event expiry (events written within a minute share
         // an etcd lease, so there are few distinct instants).

@@ -136,6 +136,18 @@ impl ControllerManager {
         }
     }
 
+    /// Queues every key still waiting for its batch window now; true if there were any.
+    /// (Their agenda wake-ups stay and find nothing new: a reconcile is idempotent.)
+    pub fn flush_batched(&mut self) -> bool {
+        if self.batched.is_empty() {
+            return false;
+        }
+        for (i, key) in std::mem::take(&mut self.batched).into_keys() {
+            self.queues[i].insert(key);
+        }
+        true
+    }
+
     /// Batch wake-ups to put on the agenda (see [`ControllerManager::observe`]).
     pub fn take_wakes(&mut self) -> Vec<(usize, ObjectKey, SimTime)> {
         std::mem::take(&mut self.wakes)
