@@ -564,13 +564,23 @@ pub fn render_save(t: &Table, chain: Option<&str>) -> String {
             let _ = writeln!(out, "-N {c}");
         }
     }
+    let by_chain = rules_by_chain(t);
     for c in &chains {
-        for r in t.rules.iter().filter(|r| &r.chain == c) {
+        for r in by_chain.get(c.as_str()).into_iter().flatten() {
             out.push_str(&save_rule(r));
             out.push('\n');
         }
     }
     out
+}
+
+/// The rules of each chain, in order (one pass, so listing a table stays linear).
+fn rules_by_chain(t: &Table) -> std::collections::BTreeMap<&str, Vec<&Rule>> {
+    let mut m: std::collections::BTreeMap<&str, Vec<&Rule>> = std::collections::BTreeMap::new();
+    for r in &t.rules {
+        m.entry(r.chain.as_str()).or_default().push(r);
+    }
+    m
 }
 
 /// `iptables-save` for one table (`*nat` … `COMMIT`).
@@ -584,8 +594,9 @@ pub fn render_iptables_save(t: &Table) -> String {
         };
         let _ = writeln!(out, ":{c} {policy} [0:0]");
     }
+    let by_chain = rules_by_chain(t);
     for c in chain_order(t) {
-        for r in t.rules.iter().filter(|r| r.chain == c) {
+        for r in by_chain.get(c.as_str()).into_iter().flatten() {
             out.push_str(&save_rule(r));
             out.push('\n');
         }
@@ -704,6 +715,13 @@ pub fn render_list(t: &Table, chain: Option<&str>, opts: ListOptions) -> String 
         None => chain_order(t),
     };
     let mut out = String::new();
+    let by_chain = rules_by_chain(t);
+    let mut references: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for r in &t.rules {
+        if let Target::Jump(c) = &r.target {
+            *references.entry(c.as_str()).or_default() += 1;
+        }
+    }
     for (i, c) in chains.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -711,11 +729,7 @@ pub fn render_list(t: &Table, chain: Option<&str>, opts: ListOptions) -> String 
         if t.builtin.contains(&c.as_str()) {
             let _ = writeln!(out, "Chain {c} (policy ACCEPT)");
         } else {
-            let refs = t
-                .rules
-                .iter()
-                .filter(|r| r.target == Target::Jump(c.clone()))
-                .count();
+            let refs = references.get(c.as_str()).copied().unwrap_or(0);
             let _ = writeln!(
                 out,
                 "Chain {c} ({refs} reference{})",
@@ -726,7 +740,7 @@ pub fn render_list(t: &Table, chain: Option<&str>, opts: ListOptions) -> String 
             out.push_str("num  ");
         }
         out.push_str("target     prot opt source               destination         \n");
-        for (n, r) in t.rules.iter().filter(|r| &r.chain == c).enumerate() {
+        for (n, r) in by_chain.get(c.as_str()).into_iter().flatten().enumerate() {
             if opts.line_numbers {
                 let _ = write!(out, "{:<4} ", n + 1);
             }
