@@ -224,7 +224,15 @@ impl Cluster {
     ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
         let mut hops = Vec::new();
         let from = self.sender_name(&sender);
-        let route = match self.connect(&sender, ip, req.port, &mut hops) {
+        let route = self.connect(&sender, ip, req.port, &mut hops);
+        // Each hop goes to the trace (component `network/hop`) for the topology view.
+        for h in &hops {
+            self.api().trace(
+                "network/hop",
+                format!("{} -> {} | {}", h.from, h.to, h.note),
+            );
+        }
+        let route = match route {
             Ok(r) => r,
             Err(e) => {
                 self.api().trace(

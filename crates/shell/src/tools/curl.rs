@@ -154,6 +154,9 @@ pub fn run(
         }
     };
     let Some(first_url) = opts.url.clone() else {
+        if !args.is_empty() {
+            out.stderr("curl: (2) no URL specified\n");
+        }
         out.stderr("curl: try 'curl --help' or 'curl --manual' for more information\n");
         return 2;
     };
