@@ -467,7 +467,12 @@ impl Cluster {
             }
             _ => {}
         }
-        if service.is_none() {
+        // IPVS has no localhost NodePorts (iptables mode allows them via route_localnet).
+        let localhost_ipvs = ip.is_loopback()
+            && sender_node
+                .as_deref()
+                .is_some_and(|n| self.kube_proxy.mode(n) == Mode::Ipvs);
+        if service.is_none() && !localhost_ipvs {
             if let (Some(n), Some(i)) = (&dst_node, map.by_node_port(port, "TCP")) {
                 let node_up = self.node_service(n).is_some_and(|s| s.is_powered());
                 if node_up {

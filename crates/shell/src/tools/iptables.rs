@@ -177,10 +177,8 @@ fn verbose_list(plain: &str, line_numbers: bool) -> String {
                     .map(|(i, _)| i + 3)
                     .unwrap_or(rest.len());
                 let (head, tail) = rest.split_at(split.min(rest.len()));
-                out.push_str(&format!(
-                    "{num}    0     0 {head} *      *      {}\n",
-                    tail.trim_start_matches(' ')
-                ));
+                // `in` and `out`: an inversion mark and `%-6s ` each.
+                out.push_str(&format!("{num}    0     0 {head} *      *      {tail}\n"));
             }
         }
     }
