@@ -636,8 +636,8 @@ impl Cluster {
         });
         // NodePort, external and load-balancer traffic is masqueraded (KUBE-EXT marks it);
         // ClusterIP traffic only when it comes from outside the pod network.
-        let masquerade = external_traffic && !(sp.external_local && !internal_sender);
-        let client_ip = if masquerade || !self.from_pod_network(client) {
+        let masquerade = external_traffic && (!sp.external_local || internal_sender);
+        let client_ip = if masquerade || !self.in_pod_network(client) {
             self.node_tunnel_ip(node).unwrap_or(client)
         } else {
             client
@@ -667,7 +667,7 @@ impl Cluster {
         Some(nodes[h[0] as usize % nodes.len()].name.clone())
     }
 
-    fn from_pod_network(&self, ip: Ipv4Addr) -> bool {
+    fn in_pod_network(&self, ip: Ipv4Addr) -> bool {
         crate::network::ipam::Cidr::parse(self.preset().pod_network).is_some_and(|c| c.contains(ip))
     }
 
