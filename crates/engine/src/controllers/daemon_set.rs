@@ -22,12 +22,13 @@ use crate::api::{ControllerRevision, DaemonSet, Kind, Node, Object, ObjectKey, P
 use crate::apiserver::ApiServer;
 use crate::scheduler::plugins::node_affinity::spec_matches_node;
 use crate::scheduler::plugins::taint_toleration::find_untolerated_taint;
-use crate::store::WatchEvent;
+use crate::store::{WatchEvent, WatchEventType};
 use k8s_openapi::api::core::v1::{
     Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PodSpec,
     PodTemplateSpec, Toleration,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -43,7 +44,17 @@ const FAILED_POD_BACKOFF_MS: (u64, u64) = (1_000, 900_000);
 pub struct DaemonSetController {
     /// (DaemonSet uid, node) → (current delay, when it was last raised), in ms.
     failed_pod_backoff: BTreeMap<(String, String), (u64, u64)>,
+    /// Per node, its labels and taints as last seen (`keys_for` only sees the new object):
+    /// other node updates, such as kubelet heartbeats, do not concern daemons
+    /// (`shouldIgnoreNodeUpdate`).
+    node_placement: RefCell<BTreeMap<String, NodePlacement>>,
 }
+
+/// What of a node decides where daemons run.
+type NodePlacement = (
+    Option<BTreeMap<String, String>>,
+    Option<Vec<k8s_openapi::api::core::v1::Taint>>,
+);
 
 /// Adds the tolerations every daemon pod gets (`AddOrUpdateDaemonPodTolerations`), so node
 /// problems and cordoning do not keep or drive daemons off their nodes. A toleration the
@@ -87,7 +98,16 @@ pub fn add_daemon_tolerations(spec: &mut PodSpec) {
 /// gives `(false, true)` for a template without a matching toleration: no new pod there.
 pub fn node_should_run(template: &PodTemplateSpec, node: &Node) -> (bool, bool) {
     let name = node.metadata.name.as_deref().unwrap_or("");
-    let mut spec = template.spec.clone().unwrap_or_default();
+    // Only what places a pod (not its containers: this runs per node and per sync).
+    let full = template.spec.as_ref();
+    let mut spec = PodSpec {
+        node_name: full.and_then(|s| s.node_name.clone()),
+        node_selector: full.and_then(|s| s.node_selector.clone()),
+        affinity: full.and_then(|s| s.affinity.clone()),
+        tolerations: full.and_then(|s| s.tolerations.clone()),
+        host_network: full.and_then(|s| s.host_network),
+        ..Default::default()
+    };
     if spec
         .node_name
         .as_deref()
@@ -454,8 +474,29 @@ impl Controller for DaemonSetController {
         super::own_key(ev, Kind::DaemonSet, out);
         owner::keys_for_dependent(api, ev, Kind::Pod, Kind::DaemonSet, selector_of, out);
         match ev.key.kind {
-            // Any node change may change where daemons belong.
-            Kind::Node => out.extend(api.store().list(Kind::DaemonSet, None).map(|d| d.key())),
+            // A node added or removed, or whose labels or taints changed, may change where
+            // daemons belong.
+            Kind::Node => {
+                let mut seen = self.node_placement.borrow_mut();
+                if ev.event_type == WatchEventType::Deleted {
+                    seen.remove(&ev.key.name);
+                } else {
+                    let placement = ev.object.as_::<Node>().map(|n| {
+                        (
+                            n.metadata.labels.clone(),
+                            n.spec.as_ref().and_then(|s| s.taints.clone()),
+                        )
+                    });
+                    let Some(placement) = placement else { return };
+                    if ev.event_type == WatchEventType::Modified
+                        && seen.get(&ev.key.name) == Some(&placement)
+                    {
+                        return;
+                    }
+                    seen.insert(ev.key.name.clone(), placement);
+                }
+                out.extend(api.store().list(Kind::DaemonSet, None).map(|d| d.key()));
+            }
             Kind::ControllerRevision => {
                 if let Some(k) = owner::controller_key(&ev.object, Kind::DaemonSet) {
                     out.push(k);
@@ -533,12 +574,7 @@ impl Controller for DaemonSetController {
         }
         // Pods for nodes that no longer exist never get scheduled: delete them.
         for p in &pods {
-            if !p.scheduled
-                && !p.deleting
-                && !nodes
-                    .iter()
-                    .any(|n| n.metadata.name.as_deref() == Some(p.node.as_str()))
-            {
+            if !p.scheduled && !p.deleting && !nodes.iter().any(|n| n.name() == p.node.as_str()) {
                 plan.delete.push(p.name.clone());
             }
         }
@@ -619,7 +655,7 @@ impl DaemonSetController {
         hash: &str,
         generation: Option<&str>,
         now_ms: i64,
-    ) -> (Vec<DaemonPod>, Vec<Node>) {
+    ) -> (Vec<DaemonPod>, Vec<Arc<Object>>) {
         let uid = ds.metadata.uid.clone().unwrap_or_default();
         let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
         let pods = api
@@ -654,10 +690,12 @@ impl DaemonSetController {
                 })
             })
             .collect();
+        // The store's nodes, shared rather than copied (this runs several times per sync).
         let nodes = api
             .store()
             .list(Kind::Node, None)
-            .filter_map(|n| n.as_::<Node>().cloned())
+            .filter(|n| n.as_::<Node>().is_some())
+            .cloned()
             .collect();
         (pods, nodes)
     }
@@ -676,9 +714,14 @@ fn allows_surge(ds: &DaemonSet) -> bool {
 
 /// Every node with its eligibility and its daemon pods, in node-name order (Kubernetes
 /// walks a map here; Kubarium's order is deterministic).
-fn node_plans<'a>(ds: &DaemonSet, nodes: &'a [Node], pods: &'a [DaemonPod]) -> Vec<NodePlan<'a>> {
+fn node_plans<'a>(
+    ds: &DaemonSet,
+    nodes: &'a [Arc<Object>],
+    pods: &'a [DaemonPod],
+) -> Vec<NodePlan<'a>> {
     nodes
         .iter()
+        .filter_map(|o| o.as_::<Node>())
         .map(|n| {
             let name = n.metadata.name.as_deref().unwrap_or("");
             let (should_run, should_continue) = node_should_run(&ds.spec.template, n);
