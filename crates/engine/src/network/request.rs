@@ -98,6 +98,10 @@ pub enum RequestError {
     /// whose pod is gone).
     #[error("empty reply from server")]
     EmptyReply { ip: Ipv4Addr, port: u16 },
+    /// A TLS client met a server that speaks plain HTTP (`curl https://` to nginx's port
+    /// 80): the handshake fails on the server's HTTP answer.
+    #[error("TLS handshake failed: wrong version number")]
+    TlsWrongVersion { ip: Ipv4Addr, port: u16 },
 }
 
 /// One hop of a request, for the topology view: `from` and `to` name things the diagram
@@ -255,6 +259,12 @@ impl Cluster {
         let Some((container, server, status)) = answer else {
             return (Err(RequestError::Refused { ip, port: req.port }), hops);
         };
+        if req.https && server != Server::IngressNginx {
+            return (
+                Err(RequestError::TlsWrongVersion { ip, port: req.port }),
+                hops,
+            );
+        }
         if server == Server::IngressNginx && (port == 80 || port == 443) {
             return self.ingress_nginx_serve(
                 &pod_key,
@@ -989,6 +999,7 @@ fn describe_error(e: &RequestError) -> String {
         RequestError::Refused { .. } => "refused".into(),
         RequestError::Timeout { .. } => "timed out".into(),
         RequestError::EmptyReply { .. } => "empty reply".into(),
+        RequestError::TlsWrongVersion { .. } => "TLS handshake failed".into(),
     }
 }
 

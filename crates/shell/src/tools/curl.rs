@@ -468,6 +468,18 @@ fn connect_error(
                 }
             }
         }
+        RequestError::TlsWrongVersion { .. } => {
+            let msg = match version {
+                Version::V7_29 => {
+                    "SSL received a record that exceeded the maximum permissible length.".into()
+                }
+                Version::V7_88 => "error:0A00010B:SSL routines::wrong version number".into(),
+                Version::V8_5 => {
+                    "OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number".into()
+                }
+            };
+            (35, msg, String::new())
+        }
         RequestError::EmptyReply { .. } => (
             52,
             "Empty reply from server".to_string(),

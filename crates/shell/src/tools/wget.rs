@@ -109,6 +109,10 @@ pub fn run(
             }
             return 1;
         }
+        Err(RequestError::TlsWrongVersion { .. }) => {
+            out.stderr("wget: error getting response: Connection reset by peer\n");
+            return 1;
+        }
         Err(RequestError::EmptyReply { .. }) => {
             out.stderr("wget: error getting response: Connection reset by peer\n");
             return 1;
