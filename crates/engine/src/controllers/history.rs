@@ -40,7 +40,7 @@ fn fnv32(data: &[u8]) -> u32 {
 /// `history.HashControllerRevision`: FNV-1 over the revision's raw data, then the collision
 /// count in decimal when there is one (a StatefulSet always passes one, starting at 0).
 pub fn hash_controller_revision(data: &Value, probe: Option<i32>) -> String {
-    let mut bytes = serde_json::to_vec(data).unwrap_or_default();
+    let mut bytes = data.to_string().into_bytes();
     if let Some(p) = probe {
         bytes.extend_from_slice(p.to_string().as_bytes());
     }
@@ -92,7 +92,8 @@ pub fn template_of(rev: &ControllerRevision) -> Option<PodTemplateSpec> {
             }
         }
     }
-    serde_json::from_value(t).ok()
+    // By reference: the deserializer instantiation strict decoding already compiles.
+    <PodTemplateSpec as serde::Deserialize>::deserialize(&t).ok()
 }
 
 /// A revision of `owner` (not yet created): template labels plus the hash label, the owner's

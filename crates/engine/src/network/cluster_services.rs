@@ -108,7 +108,7 @@ pub fn install(api: &mut ApiServer, preset: &Preset) {
     };
     let _ = api.create(Object::EndpointSlice(slice), "default", false);
 
-    let kube_dns: Service = match serde_json::from_value(json!({
+    let kube_dns: Service = match <Service as serde::Deserialize>::deserialize(&json!({
         "metadata": {
             "name": "kube-dns",
             "namespace": "kube-system",
