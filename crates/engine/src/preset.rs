@@ -52,7 +52,10 @@ pub struct Preset {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoadBalancerSource {
     /// A MetalLB layer-2 address pool: addresses handed out lowest first, inclusive range.
-    MetalLb { first: &'static str, last: &'static str },
+    MetalLb {
+        first: &'static str,
+        last: &'static str,
+    },
 }
 
 /// The Kubernetes version Kubarium emulates.
@@ -98,16 +101,16 @@ impl Preset {
                     last: "192.168.1.13",
                 }),
                 ..common(
-                "vagrant",
-                vec![
-                    node("m-k8s", "192.168.1.10", 2, 3072, true),
-                    node("w1-k8s", "192.168.1.101", 1, 2560, false),
-                    node("w2-k8s", "192.168.1.102", 1, 2560, false),
-                    node("w3-k8s", "192.168.1.103", 1, 2560, false),
-                ],
-                Cni::Calico,
-                "172.16.0.0/16",
-            )
+                    "vagrant",
+                    vec![
+                        node("m-k8s", "192.168.1.10", 2, 3072, true),
+                        node("w1-k8s", "192.168.1.101", 1, 2560, false),
+                        node("w2-k8s", "192.168.1.102", 1, 2560, false),
+                        node("w3-k8s", "192.168.1.103", 1, 2560, false),
+                    ],
+                    Cni::Calico,
+                    "172.16.0.0/16",
+                )
             }),
             // 004_…: master.example.com and two 2-CPU workers on 10.0.0.0/24, weave-net.
             "academy" => Some(common(

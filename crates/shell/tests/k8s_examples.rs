@@ -61,7 +61,11 @@ fn served_examples_apply_cleanly() {
         if applied == known {
             failures.push(format!(
                 "{path}: {}status {status}, output:\n{}",
-                if known { "listed as a known failure but applies now; " } else { "" },
+                if known {
+                    "listed as a known failure but applies now; "
+                } else {
+                    ""
+                },
                 out.combined()
             ));
         }

@@ -15,6 +15,7 @@ pub mod service;
 pub mod validation;
 pub mod workloads;
 
+pub use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 pub use k8s_openapi::api::apps::v1::{
     ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet,
 };
@@ -25,9 +26,8 @@ pub use k8s_openapi::api::core::v1::{
 };
 pub use k8s_openapi::api::discovery::v1::EndpointSlice;
 pub use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
-pub use k8s_openapi::api::storage::v1::StorageClass;
-pub use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 pub use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+pub use k8s_openapi::api::storage::v1::StorageClass;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 

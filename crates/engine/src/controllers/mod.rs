@@ -30,8 +30,8 @@ pub mod taint_eviction;
 
 use crate::api::{Kind, ObjectKey};
 use crate::apiserver::ApiServer;
-use crate::store::WatchEvent;
 use crate::sim::SimTime;
+use crate::store::WatchEvent;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a reconcile asks for next.
@@ -120,8 +120,7 @@ impl ControllerManager {
     pub fn observe(&mut self, api: &ApiServer, ev: &WatchEvent) {
         let mut keys = Vec::new();
         let now = api.now();
-        let window_end =
-            SimTime((now.ms() / DEPENDENT_BATCH_MS + 1) * DEPENDENT_BATCH_MS);
+        let window_end = SimTime((now.ms() / DEPENDENT_BATCH_MS + 1) * DEPENDENT_BATCH_MS);
         for (i, c) in self.controllers.iter().enumerate() {
             keys.clear();
             c.keys_for(api, ev, &mut keys);

@@ -70,9 +70,7 @@ fn spec_or_lifecycle_changed(ev: &WatchEvent) -> bool {
     }
     let observed = match ev.object.as_ref() {
         Object::ReplicaSet(rs) => rs.status.as_ref().and_then(|s| s.observed_generation),
-        Object::ReplicationController(rc) => {
-            rc.status.as_ref().and_then(|s| s.observed_generation)
-        }
+        Object::ReplicationController(rc) => rc.status.as_ref().and_then(|s| s.observed_generation),
         _ => return true,
     };
     observed != meta.generation

@@ -421,7 +421,11 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
         set_env(&mut env, "NGINX_VERSION", &version);
     }
     if entry.name == "registry.k8s.io/ingress-nginx/controller" {
-        set_env(&mut env, crate::network::ingress::release::RELEASE_ENV, &r.tag);
+        set_env(
+            &mut env,
+            crate::network::ingress::release::RELEASE_ENV,
+            &r.tag,
+        );
     }
     if entry.app == App::Mysql && r.tag.starts_with("5.7") {
         set_env(&mut env, "MYSQL_MAJOR", "5.7");

@@ -650,7 +650,8 @@ impl Kubelet {
                     match decision {
                         ImageDecision::Present(img) => {
                             api.record_event_for(obj, Some(&field), "Normal", "Pulled", &format!("Container image \"{spec_image}\" already present on machine and can be accessed by the pod"), component, Some(&node));
-                            if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api) {
+                            if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api)
+                            {
                                 // The pod worker retries a failed sync after its back-off.
                                 merge(due, now.plus_ms(CONFIG_RETRY_MS));
                                 return;
@@ -811,7 +812,8 @@ impl Kubelet {
                                 Some(&node),
                             );
                             c.pull_error = None;
-                            if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api) {
+                            if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api)
+                            {
                                 // The pod worker retries a failed sync after its back-off.
                                 merge(due, now.plus_ms(CONFIG_RETRY_MS));
                                 return;
@@ -1092,7 +1094,16 @@ impl Kubelet {
         let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
         let _ = c.fs.write("/etc/resolv.conf", &resolv);
         let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip);
-        c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &node, &config);
+        c.env = container_env(
+            &img,
+            cspec,
+            pod,
+            &hostname,
+            pod_ip,
+            &self.node_ip,
+            &node,
+            &config,
+        );
         service_env::inject(&mut c.env, api.store(), pod, cspec, &config.from);
         let ctx = Context {
             base: img.base,

@@ -152,7 +152,11 @@ mod tests {
         assert_eq!(vars["MY_WEB_PORT_53_UDP_PROTO"], "udp");
         assert_eq!(vars["MY_WEB_PORT_53_UDP_PORT"], "53");
         assert_eq!(vars["MY_WEB_PORT_53_UDP_ADDR"], "10.96.5.5");
-        assert_eq!(vars.len(), 13, "host, port, 2 named ports, PORT, 4 per port: {vars:?}");
+        assert_eq!(
+            vars.len(),
+            13,
+            "host, port, 2 named ports, PORT, 4 per port: {vars:?}"
+        );
     }
 
     #[test]

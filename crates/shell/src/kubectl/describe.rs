@@ -1459,9 +1459,15 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
                 .api_ref()
                 .list(Kind::EndpointSlice, Some(obj.namespace()))
                 .iter()
-                .filter_map(|o| o.as_::<k8s_openapi::api::discovery::v1::EndpointSlice>().cloned())
+                .filter_map(|o| {
+                    o.as_::<k8s_openapi::api::discovery::v1::EndpointSlice>()
+                        .cloned()
+                })
                 .filter(|e| {
-                    e.metadata.labels.as_ref().and_then(|l| l.get("kubernetes.io/service-name"))
+                    e.metadata
+                        .labels
+                        .as_ref()
+                        .and_then(|l| l.get("kubernetes.io/service-name"))
                         == Some(&obj.name().to_string())
                 })
                 .collect();

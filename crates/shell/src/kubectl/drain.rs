@@ -281,13 +281,15 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         None => 0,
         Some(v) => match super::rollout::parse_go_duration_ms(v) {
             Some(ms) => ms,
-            None => return pf::flag_error(
-                ctx,
-                "drain",
-                &format!(
+            None => {
+                return pf::flag_error(
+                    ctx,
+                    "drain",
+                    &format!(
                     "invalid argument {v:?} for \"--timeout\" flag: time: invalid duration {v:?}"
                 ),
-            ),
+                )
+            }
         },
     };
     let pod_selector = match parsed.get("pod-selector") {

@@ -125,7 +125,9 @@ fn subject_line(subj: &str) -> Result<String, String> {
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
             Some((k, v)) => Ok(format!("{k} = {v}")),
-            None => Err(format!("Hit end of string before finding the equals.\nerror parsing -subj {subj:?}")),
+            None => Err(format!(
+                "Hit end of string before finding the equals.\nerror parsing -subj {subj:?}"
+            )),
         })
         .collect::<Result<_, _>>()?;
     Ok(parts.join(", "))
@@ -134,11 +136,13 @@ fn subject_line(subj: &str) -> Result<String, String> {
 fn req(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let o = Opts { args };
     if !o.has("-x509") {
-        io.out.stderr("Kubarium's openssl makes self-signed certificates only: add -x509\n");
+        io.out
+            .stderr("Kubarium's openssl makes self-signed certificates only: add -x509\n");
         return 1;
     }
     let Some(subj) = o.value("-subj") else {
-        io.out.stderr("Kubarium's openssl has no prompts: give the subject with -subj \"/CN=...\"\n");
+        io.out
+            .stderr("Kubarium's openssl has no prompts: give the subject with -subj \"/CN=...\"\n");
         return 1;
     };
     let subject = match subject_line(subj) {
@@ -173,7 +177,8 @@ fn req(cluster: &mut Cluster, args: &[String], io: &mut CommandIo<'_>) -> i32 {
             return 1;
         }
     } else {
-        io.out.stderr("Kubarium's openssl needs -newkey rsa:BITS or -key FILE\n");
+        io.out
+            .stderr("Kubarium's openssl needs -newkey rsa:BITS or -key FILE\n");
         return 1;
     }
     let now = cluster.now().unix_secs();
@@ -222,7 +227,8 @@ fn x509(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         None => io.stdin.to_string(),
     };
     let Some(info) = pem::certificate_info(&text) else {
-        io.out.stderr("Could not read certificate from <stdin>\nUnable to load certificate\n");
+        io.out
+            .stderr("Could not read certificate from <stdin>\nUnable to load certificate\n");
         return 1;
     };
     let mut out = String::new();
@@ -230,9 +236,7 @@ fn x509(args: &[String], io: &mut CommandIo<'_>) -> i32 {
         match a.as_str() {
             "-subject" => out.push_str(&format!("subject={}\n", info.subject)),
             "-issuer" => out.push_str(&format!("issuer={}\n", info.issuer)),
-            "-startdate" => {
-                out.push_str(&format!("notBefore={}\n", openssl_date(info.not_before)))
-            }
+            "-startdate" => out.push_str(&format!("notBefore={}\n", openssl_date(info.not_before))),
             "-enddate" => out.push_str(&format!("notAfter={}\n", openssl_date(info.not_after))),
             "-dates" => out.push_str(&format!(
                 "notBefore={}\nnotAfter={}\n",

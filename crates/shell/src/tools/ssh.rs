@@ -171,9 +171,7 @@ impl Host for NodeHost<'_> {
                 io.out.stderr("The connection to the server localhost:8080 was refused - did you specify the right host or port?\n");
                 1
             }
-            _ => {
-                return crate::tools::node_network_command(self.cluster, &self.node, argv, io.out)
-            }
+            _ => return crate::tools::node_network_command(self.cluster, &self.node, argv, io.out),
         };
         self.cluster.settle();
         Some(status)

@@ -6,8 +6,8 @@
 //! the priority-1 columns unless `-o wide` asked for them.
 
 pub mod config_map;
-pub mod cron_job;
 pub mod controller_revision;
+pub mod cron_job;
 pub mod daemon_set;
 pub mod deployment;
 pub mod endpoint_slice;

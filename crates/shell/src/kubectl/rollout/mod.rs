@@ -150,13 +150,15 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Some(t) => match parse_go_duration_ms(t) {
             Some(0) => None,
             Some(ms) => Some(ms),
-            None => return pf::flag_error(
-                ctx,
-                &command,
-                &format!(
+            None => {
+                return pf::flag_error(
+                    ctx,
+                    &command,
+                    &format!(
                     "invalid argument {t:?} for \"--timeout\" flag: time: invalid duration {t:?}"
                 ),
-            ),
+                )
+            }
         },
     };
     let req = Request {
@@ -203,10 +205,18 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ("resume", Kind::Deployment) => deployment::pause(ctx, &obj, &req, false),
             ("pause", _) => not_supported(ctx, &obj, "pausing"),
             ("resume", _) => not_supported(ctx, &obj, "resuming"),
-            ("status", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::status(ctx, &key, &req),
-            ("history", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::history(ctx, &obj, &req),
-            ("undo", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::undo(ctx, &obj, &req),
-            ("restart", Kind::DaemonSet | Kind::StatefulSet) => controller_revision::restart(ctx, &obj, &req),
+            ("status", Kind::DaemonSet | Kind::StatefulSet) => {
+                controller_revision::status(ctx, &key, &req)
+            }
+            ("history", Kind::DaemonSet | Kind::StatefulSet) => {
+                controller_revision::history(ctx, &obj, &req)
+            }
+            ("undo", Kind::DaemonSet | Kind::StatefulSet) => {
+                controller_revision::undo(ctx, &obj, &req)
+            }
+            ("restart", Kind::DaemonSet | Kind::StatefulSet) => {
+                controller_revision::restart(ctx, &obj, &req)
+            }
             ("status", kind) => pf::fail(
                 ctx,
                 &format!(
