@@ -624,6 +624,10 @@ pub(crate) fn render_generic(
 }
 
 /// `kubectl get`.
+/// The API server's warning on every v1 Endpoints request.
+pub const ENDPOINTS_DEPRECATED: &str =
+    "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
+
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let p = match flags::parse(argv, FLAGS) {
         Ok(p) => p,
@@ -688,6 +692,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let no_headers = p.is_set("no-headers");
     let now = ctx.cluster.now_unix_ms() as i64;
+    // The API server answers any v1 Endpoints request with a deprecation warning header,
+    // which kubectl prints once (KEP-4974, v1.33+).
+    if targets.iter().any(|t| t.kind == Kind::Endpoints) {
+        ctx.err(format!("Warning: {ENDPOINTS_DEPRECATED}\n"));
+    }
     // kubectl's multipleGVKsRequested looks at the infos it got back. A list request yields
     // one Table per requested type, rows or not, so `all` and `pods,svc` print kinds even when
     // a single type has rows; named objects are one info each, so only the kinds found count.
