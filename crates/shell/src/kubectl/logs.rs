@@ -171,6 +171,53 @@ pub fn container_log(ctx: &Ctx, key: &ObjectKey, container: &str) -> Result<Stri
     Ok(lines.iter().map(|l| format!("{}\n", l.text)).collect())
 }
 
+/// `deployments.apps`, `pods`: a resource as API errors name it.
+fn group_plural(kind: Kind) -> String {
+    let i = kind.info();
+    if i.group.is_empty() {
+        i.plural.to_string()
+    } else {
+        format!("{}.{}", i.plural, i.group)
+    }
+}
+
+/// The pod `kubectl logs TYPE/NAME` reads: the first of the workload's (or Service's) pods in
+/// kubectl's order, with kubectl's note on stderr when there are several.
+fn pod_of_workload(ctx: &mut Ctx, ns: &str, kind: Kind, name: &str) -> Result<String, String> {
+    let key = ObjectKey::new(kind, ns, name);
+    let Some(obj) = ctx.cluster.api_ref().store().get(&key).cloned() else {
+        return Err(format!(
+            "Error from server (NotFound): {} {name:?} not found",
+            group_plural(kind)
+        ));
+    };
+    let selector = match obj.as_ref() {
+        kubarium_engine::Object::Service(svc) => svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .map(kubarium_engine::api::selector::Selector::from_map),
+        other => super::port_forward::workload_selector(other),
+    };
+    let Some(selector) = selector else {
+        // kubectl names the Go type it cannot read logs from.
+        return Err(format!(
+            "error: cannot get the logs from *{}.{}",
+            kind.info().version,
+            kind.info().kind
+        ));
+    };
+    let pods = super::port_forward::pods_by_preference(ctx, ns, &selector);
+    let Some(first) = pods.first() else {
+        return Err("error: timed out waiting for the condition".to_string());
+    };
+    let pod = first.metadata.name.clone().unwrap_or_default();
+    if pods.len() > 1 {
+        ctx.err(format!("Found {} pods, using pod/{pod}\n", pods.len()));
+    }
+    Ok(pod)
+}
+
 /// `kubectl logs ...`.
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let parsed = match flags::parse(argv, FLAGS) {
@@ -188,12 +235,13 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         None => pod_arg.clone(),
         Some((t, n)) => match super::resolve_kind(t) {
             Ok(Kind::Pod) => n.to_string(),
-            Ok(k) => {
-                return pf::fail(
-                    ctx,
-                    &format!("cannot get the logs from {}", k.info().plural),
-                )
-            }
+            Ok(k) => match pod_of_workload(ctx, &ns, k, n) {
+                Ok(pod) => pod,
+                Err(e) => {
+                    ctx.err(format!("{e}\n"));
+                    return 1;
+                }
+            },
             Err(e) => return pf::fail(ctx, &e),
         },
     };

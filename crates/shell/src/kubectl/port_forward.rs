@@ -12,9 +12,7 @@ use super::flags::{self, value, FlagSpec};
 use super::print_flags as pf;
 use super::Ctx;
 use kubarium_engine::api::selector::Selector;
-use kubarium_engine::api::{
-    DaemonSet, Deployment, Pod, ReplicaSet, ReplicationController, Service, StatefulSet,
-};
+use kubarium_engine::api::{Pod, Service};
 use kubarium_engine::{Kind, ObjectKey};
 use std::net::Ipv4Addr;
 
@@ -253,37 +251,44 @@ fn resolve_target(ctx: &Ctx, ns: &str, target: &str) -> Result<(Pod, Option<Serv
                 .ok_or_else(|| "error: timed out waiting for the condition".to_string())?;
             return Ok((pod, Some(svc)));
         }
-        Kind::Deployment => obj
-            .as_::<Deployment>()
-            .and_then(|d| d.spec.selector.match_labels.clone()),
-        Kind::ReplicaSet => obj
-            .as_::<ReplicaSet>()
-            .and_then(|d| d.spec.selector.match_labels.clone()),
-        Kind::StatefulSet => obj
-            .as_::<StatefulSet>()
-            .and_then(|d| d.spec.selector.match_labels.clone()),
-        Kind::DaemonSet => obj
-            .as_::<DaemonSet>()
-            .and_then(|d| d.spec.selector.match_labels.clone()),
-        Kind::ReplicationController => obj
-            .as_::<ReplicationController>()
-            .and_then(|d| d.spec.as_ref()?.selector.clone()),
-        other => {
-            return Err(format!(
-                "error: cannot attach to {}: not implemented",
-                other.info().plural
-            ))
-        }
+        other => match workload_selector(obj) {
+            Some(sel) => Some(sel),
+            None => {
+                return Err(format!(
+                    "error: cannot attach to {}: not implemented",
+                    other.info().plural
+                ))
+            }
+        },
     };
-    let sel = Selector::from_map(&selector.unwrap_or_default());
+    let sel = selector.unwrap_or_default();
     let pod = first_pod(ctx, ns, &sel)
         .ok_or_else(|| "error: timed out waiting for the condition".to_string())?;
     Ok((pod, None))
 }
 
-/// The pod kubectl attaches to among a selector's: running and ready ones first, then the
-/// longest-running, then by name.
-fn first_pod(ctx: &Ctx, ns: &str, sel: &Selector) -> Option<Pod> {
+/// The pod selector of a workload (Deployment, ReplicaSet, StatefulSet, DaemonSet,
+/// ReplicationController, Job), as `kubectl logs|attach|port-forward TYPE/NAME` uses it.
+pub(crate) fn workload_selector(obj: &kubarium_engine::Object) -> Option<Selector> {
+    use kubarium_engine::api::selector::Selector as S;
+    match obj {
+        kubarium_engine::Object::Deployment(d) => S::from_label_selector(&d.spec.selector).ok(),
+        kubarium_engine::Object::ReplicaSet(d) => S::from_label_selector(&d.spec.selector).ok(),
+        kubarium_engine::Object::StatefulSet(d) => S::from_label_selector(&d.spec.selector).ok(),
+        kubarium_engine::Object::DaemonSet(d) => S::from_label_selector(&d.spec.selector).ok(),
+        kubarium_engine::Object::ReplicationController(d) => {
+            Some(S::from_map(d.spec.as_ref()?.selector.as_ref()?))
+        }
+        kubarium_engine::Object::Job(j) => {
+            S::from_label_selector(j.spec.as_ref()?.selector.as_ref()?).ok()
+        }
+        _ => None,
+    }
+}
+
+/// The pods of a selector in the order kubectl prefers them (`podutils.ByLogging`, roughly):
+/// running and ready ones first, then the longest-running, then by name.
+pub(crate) fn pods_by_preference(ctx: &Ctx, ns: &str, sel: &Selector) -> Vec<Pod> {
     let mut pods: Vec<Pod> = ctx
         .cluster
         .api_ref()
@@ -314,7 +319,11 @@ fn first_pod(ctx: &Ctx, ns: &str, sel: &Selector) -> Option<Pod> {
         )
     };
     pods.sort_by_key(rank);
-    pods.into_iter().next()
+    pods
+}
+
+fn first_pod(ctx: &Ctx, ns: &str, sel: &Selector) -> Option<Pod> {
+    pods_by_preference(ctx, ns, sel).into_iter().next()
 }
 
 #[cfg(test)]
