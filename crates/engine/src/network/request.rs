@@ -102,6 +102,11 @@ pub enum RequestError {
     /// 80): the handshake fails on the server's HTTP answer.
     #[error("TLS handshake failed: wrong version number")]
     TlsWrongVersion { ip: Ipv4Addr, port: u16 },
+    /// A verifying TLS client (curl without `-k`) met a certificate no CA it trusts signed:
+    /// every certificate in Kubarium is self-signed (ingress-nginx's "Fake Certificate", or
+    /// one made with `openssl req -x509`).
+    #[error("SSL certificate problem: self-signed certificate")]
+    CertificateUntrusted { ip: Ipv4Addr, port: u16 },
 }
 
 /// One hop of a request, for the topology view: `from` and `to` name things the diagram
@@ -264,6 +269,19 @@ impl Cluster {
                 Err(RequestError::TlsWrongVersion { ip, port: req.port }),
                 hops,
             );
+        }
+        if server == Server::IngressNginx && port == 443 && req.https && !req.insecure {
+            let host = req.host_header();
+            let sni = host.split(':').next().unwrap_or(&host).to_string();
+            let untrusted = self
+                .ingress_tls_certificate(&pod_key, &sni)
+                .is_some_and(|c| c.self_signed());
+            if untrusted {
+                return (
+                    Err(RequestError::CertificateUntrusted { ip, port: req.port }),
+                    hops,
+                );
+            }
         }
         if server == Server::IngressNginx && (port == 80 || port == 443) {
             return self.ingress_nginx_serve(
@@ -1000,6 +1018,7 @@ fn describe_error(e: &RequestError) -> String {
         RequestError::Timeout { .. } => "timed out".into(),
         RequestError::EmptyReply { .. } => "empty reply".into(),
         RequestError::TlsWrongVersion { .. } => "TLS handshake failed".into(),
+        RequestError::CertificateUntrusted { .. } => "certificate not trusted".into(),
     }
 }
 

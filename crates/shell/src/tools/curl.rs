@@ -480,6 +480,13 @@ fn connect_error(
             };
             (35, msg, String::new())
         }
+        RequestError::CertificateUntrusted { .. } => {
+            let msg = match version {
+                Version::V7_29 => "Peer's Certificate issuer is not recognized.\nMore details here: http://curl.haxx.se/docs/sslcerts.html\n\ncurl performs SSL certificate verification by default, using a \"bundle\"\n of Certificate Authority (CA) public keys (CA certs). If the default\n bundle file isn't adequate, you can specify an alternate file\n using the --cacert option.\nIf this HTTPS server uses a certificate signed by a CA represented in\n the bundle, the certificate verification probably failed due to a\n problem with the certificate (it might be expired, or the name might\n not match the domain name in the URL).\nIf you'd like to turn off curl's verification of the certificate, use\n the -k (or --insecure) option.".to_string(),
+                _ => "SSL certificate problem: self-signed certificate\nMore details here: https://curl.se/docs/sslcerts.html\n\ncurl failed to verify the legitimacy of the server and therefore could not\nestablish a secure connection to it. To learn more about this situation and\nhow to fix it, please visit the web page mentioned above.".to_string(),
+            };
+            (60, msg, String::new())
+        }
         RequestError::EmptyReply { .. } => (
             52,
             "Empty reply from server".to_string(),

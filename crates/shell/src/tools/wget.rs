@@ -113,6 +113,11 @@ pub fn run(
             out.stderr("wget: error getting response: Connection reset by peer\n");
             return 1;
         }
+        Err(RequestError::CertificateUntrusted { .. }) => {
+            // BusyBox wget does not verify certificates; a request never asks it to.
+            out.stderr("wget: TLS error from peer (alert code 48): unknown CA\n");
+            return 1;
+        }
         Err(RequestError::EmptyReply { .. }) => {
             out.stderr("wget: error getting response: Connection reset by peer\n");
             return 1;
