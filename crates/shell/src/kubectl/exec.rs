@@ -209,6 +209,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if parsed.is_set("tty") && parsed.is_set("stdin") && !quiet && !ctx.term.tty {
         ctx.err("Unable to use a TTY - input is not a terminal or the right kind of file\n");
     }
+    if let Some(e) = kubelet_api::backend_error(ctx.cluster, &key, "", true) {
+        ctx.err(format!("{e}\n"));
+        return 1;
+    }
     if !kubelet_api::image_has_command(ctx.cluster, &key, &container, &command[0]) {
         return pf::fail(ctx, &format!(
             "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec {:?}: OCI runtime exec failed: exec failed: unable to start container process: exec: {:?}: executable file not found in $PATH: unknown",

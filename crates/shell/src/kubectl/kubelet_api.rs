@@ -36,6 +36,48 @@ fn kubelet<'a>(cluster: &'a Cluster, pod: &ObjectKey) -> Result<&'a Kubelet, Str
         .ok_or_else(|| format!("no kubelet on node {node:?}"))
 }
 
+/// The API server's error when it cannot reach the kubelet of the pod's node on :10250 (the
+/// kubelet is stopped: connection refused; the node is off: no route to host), for a request
+/// to `url_path` (`containerLogs/NS/POD/CONTAINER`), or `None` when the kubelet answers.
+/// `exec` words it as kubectl shows an exec's failed upgrade.
+pub fn backend_error(
+    cluster: &Cluster,
+    pod: &ObjectKey,
+    url_path: &str,
+    exec: bool,
+) -> Option<String> {
+    let node = pod_node(cluster, pod).ok()?;
+    let service = cluster.node_service(&node)?;
+    if service.is_running() {
+        return None;
+    }
+    let reason = if service.is_powered() {
+        "connect: connection refused"
+    } else {
+        "connect: no route to host"
+    };
+    let ip = cluster
+        .api_ref()
+        .get(&ObjectKey::new(kubarium_engine::Kind::Node, "", &node))
+        .ok()
+        .and_then(|n| {
+            n.as_::<kubarium_engine::api::Node>()?
+                .status
+                .as_ref()?
+                .addresses
+                .as_ref()?
+                .iter()
+                .find(|a| a.type_ == "InternalIP")
+                .map(|a| a.address.clone())
+        })
+        .unwrap_or_default();
+    Some(if exec {
+        format!("Error from server: error dialing backend: dial tcp {ip}:10250: {reason}")
+    } else {
+        format!("Error from server: Get \"https://{ip}:10250/{url_path}\": dial tcp {ip}:10250: {reason}")
+    })
+}
+
 /// The log of a container (`previous`: of its last terminated instance).
 pub fn logs(
     cluster: &Cluster,

@@ -279,6 +279,11 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let previous = parsed.is_set("previous");
     let prefix = parsed.is_set("prefix");
     for c in &containers {
+        let path = format!("containerLogs/{}/{}/{c}", key.namespace, key.name);
+        if let Some(e) = kubelet_api::backend_error(ctx.cluster, &key, &path, false) {
+            ctx.err(format!("{e}\n"));
+            return 1;
+        }
         if !previous {
             if let Some(e) = waiting_error(&pod, c) {
                 ctx.err(format!("{e}\n"));
