@@ -191,23 +191,13 @@ fn pod_of_workload(ctx: &mut Ctx, ns: &str, kind: Kind, name: &str) -> Result<St
             group_plural(kind)
         ));
     };
-    let selector = match obj.as_ref() {
-        kubarium_engine::Object::Service(svc) => svc
-            .spec
-            .as_ref()
-            .and_then(|s| s.selector.as_ref())
-            .map(kubarium_engine::api::selector::Selector::from_map),
-        other => super::port_forward::workload_selector(other),
-    };
-    let Some(selector) = selector else {
-        // kubectl names the Go type it cannot read logs from.
-        return Err(format!(
-            "error: cannot get the logs from *{}.{}",
-            kind.info().version,
-            kind.info().kind
-        ));
-    };
-    let pods = super::port_forward::pods_by_preference(ctx, ns, &selector);
+    let selector = super::attachable::selector_for_object(&obj).map_err(|e| {
+        format!(
+            "error: cannot get the logs from {}: {e}",
+            super::attachable::go_type(kind)
+        )
+    })?;
+    let pods = super::attachable::pods_by_logging(ctx, ns, &selector);
     let Some(first) = pods.first() else {
         return Err("error: timed out waiting for the condition".to_string());
     };

@@ -4,6 +4,7 @@
 //! (argv without the verb). Everything a verb prints goes through `ctx.io.out`.
 
 pub mod apply;
+pub mod attachable;
 pub mod columns;
 pub mod config;
 pub mod create;

@@ -10,8 +10,7 @@
 
 use super::flags::{self, value, FlagSpec};
 use super::print_flags as pf;
-use super::Ctx;
-use kubarium_engine::api::selector::Selector;
+use super::{attachable, Ctx};
 use kubarium_engine::api::{Pod, Service};
 use kubarium_engine::{Kind, ObjectKey};
 use std::net::Ipv4Addr;
@@ -230,100 +229,30 @@ fn resolve_target(ctx: &Ctx, ns: &str, target: &str) -> Result<(Pod, Option<Serv
         )
     };
     let obj = store.get(&key).ok_or_else(not_found)?;
-    let selector = match kind {
-        Kind::Pod => {
-            let pod = obj.as_::<Pod>().cloned().ok_or_else(not_found)?;
-            return Ok((pod, None));
-        }
-        Kind::Service => {
-            let svc = obj.as_::<Service>().cloned().ok_or_else(not_found)?;
-            let sel = svc
-                .spec
-                .as_ref()
-                .and_then(|s| s.selector.clone())
-                .unwrap_or_default();
-            if sel.is_empty() {
-                return Err(format!(
-                    "error: invalid service '{name}': Service is defined without a selector"
-                ));
-            }
-            let pod = first_pod(ctx, ns, &Selector::from_map(&sel))
-                .ok_or_else(|| "error: timed out waiting for the condition".to_string())?;
-            return Ok((pod, Some(svc)));
-        }
-        other => match workload_selector(obj) {
-            Some(sel) => Some(sel),
-            None => {
-                return Err(format!(
-                    "error: cannot attach to {}: not implemented",
-                    other.info().plural
-                ))
-            }
-        },
-    };
-    let sel = selector.unwrap_or_default();
-    let pod = first_pod(ctx, ns, &sel)
-        .ok_or_else(|| "error: timed out waiting for the condition".to_string())?;
-    Ok((pod, None))
-}
-
-/// The pod selector of a workload (Deployment, ReplicaSet, StatefulSet, DaemonSet,
-/// ReplicationController, Job), as `kubectl logs|attach|port-forward TYPE/NAME` uses it.
-pub(crate) fn workload_selector(obj: &kubarium_engine::Object) -> Option<Selector> {
-    use kubarium_engine::api::selector::Selector as S;
-    match obj {
-        kubarium_engine::Object::Deployment(d) => S::from_label_selector(&d.spec.selector).ok(),
-        kubarium_engine::Object::ReplicaSet(d) => S::from_label_selector(&d.spec.selector).ok(),
-        kubarium_engine::Object::StatefulSet(d) => S::from_label_selector(&d.spec.selector).ok(),
-        kubarium_engine::Object::DaemonSet(d) => S::from_label_selector(&d.spec.selector).ok(),
-        kubarium_engine::Object::ReplicationController(d) => {
-            Some(S::from_map(d.spec.as_ref()?.selector.as_ref()?))
-        }
-        kubarium_engine::Object::Job(j) => {
-            S::from_label_selector(j.spec.as_ref()?.selector.as_ref()?).ok()
-        }
-        _ => None,
+    if let Some(pod) = obj.as_::<Pod>() {
+        return Ok((pod.clone(), None));
     }
-}
-
-/// The pods of a selector in the order kubectl prefers them (`podutils.ByLogging`, roughly):
-/// running and ready ones first, then the longest-running, then by name.
-pub(crate) fn pods_by_preference(ctx: &Ctx, ns: &str, sel: &Selector) -> Vec<Pod> {
-    let mut pods: Vec<Pod> = ctx
-        .cluster
-        .api_ref()
-        .store()
-        .list(Kind::Pod, Some(ns))
-        .filter_map(|o| o.as_::<Pod>().cloned())
-        .filter(|p| {
-            p.metadata.deletion_timestamp.is_none() && sel.matches(p.metadata.labels.as_ref())
-        })
-        .collect();
-    let rank = |p: &Pod| {
-        let status = p.status.as_ref();
-        let running = status.and_then(|s| s.phase.as_deref()) == Some("Running");
-        let ready = status
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
-        let created = p
-            .metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0.as_second())
-            .unwrap_or(0);
-        (
-            !running,
-            !ready,
-            created,
-            p.metadata.name.clone().unwrap_or_default(),
-        )
-    };
-    pods.sort_by_key(rank);
-    pods
-}
-
-fn first_pod(ctx: &Ctx, ns: &str, sel: &Selector) -> Option<Pod> {
-    pods_by_preference(ctx, ns, sel).into_iter().next()
+    if !matches!(
+        kind,
+        Kind::Service
+            | Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::StatefulSet
+            | Kind::DaemonSet
+            | Kind::ReplicationController
+            | Kind::Job
+    ) {
+        return Err(format!(
+            "error: cannot attach to {}: not implemented",
+            attachable::go_type(kind)
+        ));
+    }
+    let sel = attachable::selector_for_object(obj).map_err(|e| format!("error: {e}"))?;
+    let pod = attachable::pods_by_logging(ctx, ns, &sel)
+        .into_iter()
+        .next()
+        .ok_or_else(|| "error: timed out waiting for the condition".to_string())?;
+    Ok((pod, obj.as_::<Service>().cloned()))
 }
 
 #[cfg(test)]
