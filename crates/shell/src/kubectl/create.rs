@@ -136,6 +136,23 @@ fn enforced_namespace(ctx: &Ctx, parsed: &Parsed) -> Option<String> {
     parsed.has("namespace").then(|| ctx.namespace(parsed))
 }
 
+/// How a generated object is submitted: the verb printed (`created`, `exposed`), the
+/// `--record` recorder, and a prefix for API errors (`expose` words them `error: <prefix>: …`).
+#[derive(Clone, Copy)]
+pub(crate) struct Submit<'a> {
+    pub operation: &'a str,
+    pub recorder: Option<&'a Recorder>,
+    pub wrap_error: Option<&'a str>,
+}
+
+impl Submit<'_> {
+    pub(crate) const CREATE: Submit<'static> = Submit {
+        operation: "created",
+        recorder: None,
+        wrap_error: None,
+    };
+}
+
 /// Sends (or, for `--dry-run=client`, only prints) a generated object.
 fn submit_generated(
     ctx: &mut Ctx,
@@ -146,7 +163,25 @@ fn submit_generated(
     dry: DryRun,
     out: Output,
 ) -> i32 {
+    submit_generated_as(ctx, parsed, kind, name, obj, dry, out, Submit::CREATE)
+}
+
+/// [`submit_generated`] with another verb, a recorder or error prefix.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn submit_generated_as(
+    ctx: &mut Ctx,
+    parsed: &Parsed,
+    kind: Kind,
+    name: &str,
+    obj: GoValue,
+    dry: DryRun,
+    out: Output,
+    how: Submit<'_>,
+) -> i32 {
     let mut value = obj.to_value();
+    if let Some(r) = how.recorder {
+        r.record_value(&mut value);
+    }
     if parsed.is_set("save-config") {
         super::apply::set_last_applied(&mut value, kind, &ctx.namespace(parsed));
     }
@@ -156,7 +191,7 @@ fn submit_generated(
             out,
             kind,
             name,
-            "created",
+            how.operation,
             dry,
             &value,
             Some(obj.to_go_json()),
@@ -175,7 +210,7 @@ fn submit_generated(
                 out,
                 kind,
                 created.name(),
-                "created",
+                how.operation,
                 dry,
                 &created.to_value(),
                 None,
@@ -183,7 +218,10 @@ fn submit_generated(
             0
         }
         Err(e) => {
-            ctx.err(format!("{}\n", api_error_text(&e)));
+            match how.wrap_error {
+                Some(w) => ctx.err(format!("error: {w}: {}\n", e.message)),
+                None => ctx.err(format!("{}\n", api_error_text(&e))),
+            }
             1
         }
     }

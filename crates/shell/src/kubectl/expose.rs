@@ -14,7 +14,6 @@ use super::manifest;
 use super::print_flags::{self as pf, DryRun, Output};
 use super::record::Recorder;
 use super::Ctx;
-use kubarium_engine::api::decode::decode_object;
 use kubarium_engine::{Kind, Object, ObjectKey};
 use std::collections::BTreeMap;
 
@@ -171,54 +170,21 @@ fn submit(
     wrap: Option<&str>,
     recorder: Option<&Recorder>,
 ) -> i32 {
-    let obj = service(svc);
-    let mut value = obj.to_value();
-    if let Some(r) = recorder {
-        r.record_value(&mut value);
-    }
-    if parsed.is_set("save-config") {
-        super::apply::set_last_applied(&mut value, Kind::Service, &ctx.namespace(parsed));
-    }
-    if dry == DryRun::Client {
-        pf::print_result(
-            ctx,
-            out,
-            Kind::Service,
-            &svc.name,
-            operation,
-            dry,
-            &value,
-            Some(obj.to_go_json()),
-        );
-        return 0;
-    }
-    let object = match decode_object(value) {
-        Ok(o) => o,
-        Err(e) => return pf::fail(ctx, &e.to_string()),
+    let how = super::create::Submit {
+        operation,
+        recorder,
+        wrap_error: wrap,
     };
-    let ns = ctx.namespace(parsed);
-    match ctx.cluster.api().create(object, &ns, dry == DryRun::Server) {
-        Ok(created) => {
-            pf::print_result(
-                ctx,
-                out,
-                Kind::Service,
-                created.name(),
-                operation,
-                dry,
-                &created.to_value(),
-                None,
-            );
-            0
-        }
-        Err(e) => {
-            match wrap {
-                Some(w) => ctx.err(format!("error: {w}: {}\n", e.message)),
-                None => ctx.err(format!("{}\n", api_error_text(&e))),
-            }
-            1
-        }
-    }
+    super::create::submit_generated_as(
+        ctx,
+        parsed,
+        Kind::Service,
+        &svc.name,
+        service(svc),
+        dry,
+        out,
+        how,
+    )
 }
 
 /// `parsePorts` of `create service --tcp=PORT[:TARGET]`.
