@@ -18,10 +18,6 @@ use kubarium_engine::{Object, ObjectKey};
 /// The annotation `rollout restart` stamps on the pod template.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 
-/// How long `rollout status` keeps watching in simulated time when no `--timeout` was
-/// given (a real kubectl would wait until interrupted).
-const WATCH_LIMIT_MS: u64 = 3_600_000;
-
 /// The status line of a Deployment and whether the rollout is done
 /// (`DeploymentStatusViewer.Status`); `Err` for a rollout that can no longer finish.
 pub fn status_line(d: &Deployment, revision: i64) -> Result<(String, bool), String> {
@@ -84,60 +80,20 @@ pub fn status_line(d: &Deployment, revision: i64) -> Result<(String, bool), Stri
     ))
 }
 
-fn deployment_at(ctx: &Ctx, key: &ObjectKey) -> Option<(Deployment, String)> {
-    let obj = ctx.cluster.api_ref().get(key).ok()?;
-    let rv = obj.metadata().resource_version.clone().unwrap_or_default();
-    Some((obj.as_::<Deployment>()?.clone(), rv))
-}
-
 /// `rollout status`: prints the status, then — watching — a line each time the
 /// Deployment changes as simulated time passes, until the rollout is done or fails.
 pub fn status(ctx: &mut Ctx, key: &ObjectKey, req: &Request) -> i32 {
-    let Some((mut d, mut rv)) = deployment_at(ctx, key) else {
+    if ctx.cluster.api_ref().get(key).is_err() {
         ctx.err(format!(
             "Error from server (NotFound): deployments.apps {:?} not found\n",
             key.name
         ));
         return 1;
-    };
-    let limit = req.timeout_ms.unwrap_or(WATCH_LIMIT_MS);
-    let start = ctx.cluster.now().ms();
-    loop {
-        match status_line(&d, req.revision) {
-            Err(e) => return pf::fail(ctx, &e),
-            Ok((line, done)) => {
-                ctx.out(&line);
-                if done || !req.watch {
-                    return 0;
-                }
-            }
-        }
-        // Let simulated time pass until the Deployment changes.
-        loop {
-            if ctx.cluster.now().ms() - start >= limit {
-                if req.timeout_ms.is_some() {
-                    return pf::fail(ctx, "timed out waiting for the condition");
-                }
-                ctx.err(format!(
-                    "kubarium: stopped watching after {} minutes of simulated time; a real kubectl would keep waiting until interrupted (Ctrl+C)\n",
-                    WATCH_LIMIT_MS / 60_000
-                ));
-                return 1;
-            }
-            ctx.cluster.advance(1000);
-            match deployment_at(ctx, key) {
-                None => {
-                    return pf::fail(ctx, &format!("object has been deleted"));
-                }
-                Some((nd, nrv)) if nrv != rv => {
-                    d = nd;
-                    rv = nrv;
-                    break;
-                }
-                Some(_) => {}
-            }
-        }
     }
+    super::controller_revision::watch_rollout(ctx, key, req, |obj| match obj.as_::<Deployment>() {
+        Some(d) => status_line(d, req.revision),
+        None => Err("object has been deleted".to_string()),
+    })
 }
 
 /// The Pod Template section of one revision (`printTemplate`).
