@@ -154,7 +154,16 @@ fn downward_files(
     let mut out = Files::new();
     for it in items {
         let value = if let Some(f) = &it.field_ref {
-            field_value(pod, &f.field_path, pod_ip)
+            let host_ip = pod
+                .status
+                .as_ref()
+                .and_then(|s| s.host_ip.as_deref())
+                .unwrap_or("");
+            super::downward_api::field_value(
+                pod,
+                &f.field_path,
+                super::downward_api::Addresses { pod_ip, host_ip },
+            )
         } else if let Some(r) = &it.resource_field_ref {
             format!("{}\n", resource_field(store, pod, c, r))
                 .trim_end()
@@ -165,57 +174,6 @@ fn downward_files(
         out.insert(it.path.clone(), value);
     }
     out
-}
-
-fn map_lines(m: Option<&BTreeMap<String, String>>) -> String {
-    m.into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}=\"{v}\""))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The value of a `fieldRef` path in a downward API volume.
-fn field_value(pod: &Pod, path: &str, pod_ip: &str) -> String {
-    let meta = &pod.metadata;
-    match path {
-        "metadata.name" => meta.name.clone().unwrap_or_default(),
-        "metadata.namespace" => meta.namespace.clone().unwrap_or_default(),
-        "metadata.uid" => meta.uid.clone().unwrap_or_default(),
-        "metadata.labels" => map_lines(meta.labels.as_ref()),
-        "metadata.annotations" => map_lines(meta.annotations.as_ref()),
-        "status.podIP" => pod_ip.to_string(),
-        "spec.nodeName" => pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.node_name.clone())
-            .unwrap_or_default(),
-        "spec.serviceAccountName" => pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.service_account_name.clone())
-            .unwrap_or_default(),
-        p => {
-            let key = |prefix: &str| {
-                p.strip_prefix(prefix)
-                    .and_then(|r| r.strip_suffix("']"))
-                    .map(str::to_string)
-            };
-            if let Some(k) = key("metadata.labels['") {
-                meta.labels
-                    .as_ref()
-                    .and_then(|l| l.get(&k).cloned())
-                    .unwrap_or_default()
-            } else if let Some(k) = key("metadata.annotations['") {
-                meta.annotations
-                    .as_ref()
-                    .and_then(|l| l.get(&k).cloned())
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        }
-    }
 }
 
 /// The files of one API-backed volume; `None` for other volume types.

@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod config_env;
 pub mod config_volumes;
 pub mod dns_tools;
+pub mod downward_api;
 pub mod fs;
 pub mod images;
 pub mod logs;
@@ -1094,16 +1095,7 @@ impl Kubelet {
         let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
         let _ = c.fs.write("/etc/resolv.conf", &resolv);
         let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip);
-        c.env = container_env(
-            &img,
-            cspec,
-            pod,
-            &hostname,
-            pod_ip,
-            &self.node_ip,
-            &node,
-            &config,
-        );
+        c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &config);
         service_env::inject(&mut c.env, api.store(), pod, cspec, &config.from);
         let ctx = Context {
             base: img.base,
@@ -1594,7 +1586,6 @@ fn container_env(
     hostname: &str,
     pod_ip: &str,
     host_ip: &str,
-    node: &str,
     config: &config_env::ConfigEnv,
 ) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
@@ -1622,43 +1613,8 @@ fn container_env(
         let value = if let Some(v) = &e.value {
             expand_refs(v, &env)
         } else if let Some(f) = e.value_from.as_ref().and_then(|vf| vf.field_ref.as_ref()) {
-            match f.field_path.as_str() {
-                "metadata.name" => pod.metadata.name.clone().unwrap_or_default(),
-                "metadata.namespace" => pod.metadata.namespace.clone().unwrap_or_default(),
-                "metadata.uid" => pod.metadata.uid.clone().unwrap_or_default(),
-                "status.podIP" => pod_ip.to_string(),
-                "status.podIPs" => pod_ip.to_string(),
-                "status.hostIP" | "status.hostIPs" => host_ip.to_string(),
-                "spec.nodeName" => node.to_string(),
-                "spec.serviceAccountName" => pod
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.service_account_name.clone())
-                    .unwrap_or_default(),
-                p => {
-                    if let Some(label) = p
-                        .strip_prefix("metadata.labels['")
-                        .and_then(|r| r.strip_suffix("']"))
-                    {
-                        pod.metadata
-                            .labels
-                            .as_ref()
-                            .and_then(|l| l.get(label).cloned())
-                            .unwrap_or_default()
-                    } else if let Some(a) = p
-                        .strip_prefix("metadata.annotations['")
-                        .and_then(|r| r.strip_suffix("']"))
-                    {
-                        pod.metadata
-                            .annotations
-                            .as_ref()
-                            .and_then(|l| l.get(a).cloned())
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                }
-            }
+            let addrs = downward_api::Addresses { pod_ip, host_ip };
+            downward_api::field_value(pod, &f.field_path, addrs)
         } else if let Some(v) = config.values.get(&e.name) {
             v.clone()
         } else if e.value_from.is_some() {

@@ -668,54 +668,12 @@ pub(crate) fn describe_containers(
 
 /// The value of a downward-API `fieldRef` for describe's Environment lines.
 pub(crate) fn field_ref_value(pod: &Pod, path: &str) -> String {
-    let m = &pod.metadata;
-    match path {
-        "metadata.name" => m.name.clone().unwrap_or_default(),
-        "metadata.namespace" => m.namespace.clone().unwrap_or_default(),
-        "metadata.uid" => m.uid.clone().unwrap_or_default(),
-        "spec.nodeName" => pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.node_name.clone())
-            .unwrap_or_default(),
-        "spec.serviceAccountName" => pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.service_account_name.clone())
-            .unwrap_or_default(),
-        "status.podIP" => pod
-            .status
-            .as_ref()
-            .and_then(|s| s.pod_ip.clone())
-            .unwrap_or_default(),
-        "status.hostIP" => pod
-            .status
-            .as_ref()
-            .and_then(|s| s.host_ip.clone())
-            .unwrap_or_default(),
-        p => {
-            let key = |prefix: &str| {
-                p.strip_prefix(prefix).map(|k| {
-                    k.trim_start_matches("['")
-                        .trim_end_matches("']")
-                        .to_string()
-                })
-            };
-            if let Some(k) = key("metadata.labels") {
-                m.labels
-                    .as_ref()
-                    .and_then(|l| l.get(&k).cloned())
-                    .unwrap_or_default()
-            } else if let Some(k) = key("metadata.annotations") {
-                m.annotations
-                    .as_ref()
-                    .and_then(|l| l.get(&k).cloned())
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        }
-    }
+    let status = pod.status.as_ref();
+    let addrs = kubarium_engine::kubelet::downward_api::Addresses {
+        pod_ip: status.and_then(|s| s.pod_ip.as_deref()).unwrap_or(""),
+        host_ip: status.and_then(|s| s.host_ip.as_deref()).unwrap_or(""),
+    };
+    kubarium_engine::kubelet::downward_api::field_value(pod, path, addrs)
 }
 
 /// The value of a `resourceFieldRef` (`limits.cpu` unset reads "node allocatable").
