@@ -702,32 +702,14 @@ impl Kubelet {
                             };
                         }
                         ImageDecision::InBackOff => {
-                            let msg = format!("Back-off pulling image \"{spec_image}\"");
-                            api.record_event_for(
-                                obj,
-                                Some(&field),
-                                "Normal",
-                                "BackOff",
-                                &msg,
-                                component,
-                                Some(&node),
-                            );
-                            api.record_event_for(
-                                obj,
-                                Some(&field),
-                                "Warning",
-                                "Failed",
-                                "Error: ImagePullBackOff",
-                                component,
-                                Some(&node),
-                            );
-                            set_waiting(
+                            Self::show_image_pull_backoff(
                                 c,
-                                "ImagePullBackOff",
-                                Some(format!(
-                                    "{msg}: ErrImagePull: {}",
-                                    c.pull_error.clone().unwrap_or_default()
-                                )),
+                                obj,
+                                &field,
+                                &spec_image,
+                                component,
+                                &node,
+                                api,
                             );
                             c.phase = Phase::PullBackOff { shown_at: now };
                         }
@@ -856,32 +838,14 @@ impl Kubelet {
                         continue;
                     }
                     if now >= shown_at && c.waiting_reason() == Some("ErrImagePull") {
-                        let msg = format!("Back-off pulling image \"{spec_image}\"");
-                        api.record_event_for(
-                            obj,
-                            Some(&field),
-                            "Normal",
-                            "BackOff",
-                            &msg,
-                            component,
-                            Some(&node),
-                        );
-                        api.record_event_for(
-                            obj,
-                            Some(&field),
-                            "Warning",
-                            "Failed",
-                            "Error: ImagePullBackOff",
-                            component,
-                            Some(&node),
-                        );
-                        set_waiting(
+                        Self::show_image_pull_backoff(
                             c,
-                            "ImagePullBackOff",
-                            Some(format!(
-                                "{msg}: ErrImagePull: {}",
-                                c.pull_error.clone().unwrap_or_default()
-                            )),
+                            obj,
+                            &field,
+                            &spec_image,
+                            component,
+                            &node,
+                            api,
                         );
                     }
                     if c.waiting_reason() == Some("ErrImagePull") {
@@ -1014,6 +978,29 @@ impl Kubelet {
         }
         let result = self.resolve_image(&reference).map(|_| ());
         ImageDecision::Pull { reference, result }
+    }
+
+    /// The kubelet reports a failing pull as back-off: `BackOff` "Back-off pulling image" and
+    /// `Failed` "Error: ImagePullBackOff" events, and the container waits in ImagePullBackOff.
+    fn show_image_pull_backoff(
+        c: &mut ContainerRecord,
+        obj: &Arc<Object>,
+        field: &str,
+        spec_image: &str,
+        component: &str,
+        node: &str,
+        api: &mut ApiServer,
+    ) {
+        let msg = format!("Back-off pulling image \"{spec_image}\"");
+        let at = Some(field);
+        api.record_event_for(obj, at, "Normal", "BackOff", &msg, component, Some(node));
+        let failed = "Error: ImagePullBackOff";
+        api.record_event_for(obj, at, "Warning", "Failed", failed, component, Some(node));
+        let detail = format!(
+            "{msg}: ErrImagePull: {}",
+            c.pull_error.clone().unwrap_or_default()
+        );
+        set_waiting(c, "ImagePullBackOff", Some(detail));
     }
 
     /// Creates and starts a container instance from a pulled image.
