@@ -91,32 +91,54 @@ fn copy_tree(io: &mut CommandIo<'_>, src: &str, dst: &str, depth: usize) -> Resu
     }
 }
 
-/// `cp [-r] SRC... DEST`.
-pub fn cp(args: &[String], io: &mut CommandIo<'_>) -> i32 {
-    let (flags, ops) = flags_and_operands(args);
-    let recursive = flags.contains('r') || flags.contains('R') || flags.contains('a');
-    match ops.len() {
-        0 => return try_help("cp", "missing file operand", io),
-        1 => {
-            return try_help(
-                "cp",
-                &format!("missing destination file operand after '{}'", ops[0]),
-                io,
-            )
+/// The operands of `cp`/`mv SRC... DEST`: the sources, the destination resolved, and
+/// whether it is a directory.
+struct Target<'a> {
+    srcs: &'a [String],
+    dest: &'a str,
+    dest_abs: String,
+    dest_is_dir: bool,
+}
+
+/// Splits `SRC... DEST` with coreutils' errors for missing operands and for several sources
+/// into a non-directory; `Err` carries the exit status.
+fn target<'a>(cmd: &str, ops: &'a [String], io: &mut CommandIo<'_>) -> Result<Target<'a>, i32> {
+    let (dest, srcs) = match ops {
+        [] => return Err(try_help(cmd, "missing file operand", io)),
+        [only] => {
+            let msg = format!("missing destination file operand after '{only}'");
+            return Err(try_help(cmd, &msg, io));
         }
-        _ => {}
-    }
-    let (dest, srcs) = match ops.split_last() {
-        Some(x) => x,
-        None => return 1,
+        [srcs @ .., dest] => (dest, srcs),
     };
     let dest_abs = io.vfs.resolve(io.cwd, dest);
     let dest_is_dir = io.vfs.is_dir(&dest_abs);
     if srcs.len() > 1 && !dest_is_dir {
         io.out
-            .stderr(format!("cp: target '{dest}' is not a directory\n"));
-        return 1;
+            .stderr(format!("{cmd}: target '{dest}' is not a directory\n"));
+        return Err(1);
     }
+    Ok(Target {
+        srcs,
+        dest,
+        dest_abs,
+        dest_is_dir,
+    })
+}
+
+/// `cp [-r] SRC... DEST`.
+pub fn cp(args: &[String], io: &mut CommandIo<'_>) -> i32 {
+    let (flags, ops) = flags_and_operands(args);
+    let recursive = flags.contains('r') || flags.contains('R') || flags.contains('a');
+    let Target {
+        srcs,
+        dest,
+        dest_abs,
+        dest_is_dir,
+    } = match target("cp", &ops, io) {
+        Ok(t) => t,
+        Err(status) => return status,
+    };
     let mut status = 0;
     for s in srcs {
         let src_abs = io.vfs.resolve(io.cwd, s);
@@ -164,28 +186,15 @@ pub fn cp(args: &[String], io: &mut CommandIo<'_>) -> i32 {
 /// `mv SRC... DEST`.
 pub fn mv(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let (_, ops) = flags_and_operands(args);
-    match ops.len() {
-        0 => return try_help("mv", "missing file operand", io),
-        1 => {
-            return try_help(
-                "mv",
-                &format!("missing destination file operand after '{}'", ops[0]),
-                io,
-            )
-        }
-        _ => {}
-    }
-    let (dest, srcs) = match ops.split_last() {
-        Some(x) => x,
-        None => return 1,
+    let Target {
+        srcs,
+        dest,
+        dest_abs,
+        dest_is_dir,
+    } = match target("mv", &ops, io) {
+        Ok(t) => t,
+        Err(status) => return status,
     };
-    let dest_abs = io.vfs.resolve(io.cwd, dest);
-    let dest_is_dir = io.vfs.is_dir(&dest_abs);
-    if srcs.len() > 1 && !dest_is_dir {
-        io.out
-            .stderr(format!("mv: target '{dest}' is not a directory\n"));
-        return 1;
-    }
     let mut status = 0;
     for s in srcs {
         let src_abs = io.vfs.resolve(io.cwd, s);
