@@ -3,7 +3,11 @@
 //! Supports POSIX basic (`grep`) and extended (`grep -E`, `=~`) syntax: `.`, `[...]` with
 //! ranges and `[:classes:]`, `^`, `$`, `*`, `+`, `?`, `{m,n}`, groups, alternation, and the
 //! GNU escapes `\w \W \s \S \b \< \>`. In basic syntax `+ ? | ( ) {}` need a backslash, as in
-//! GNU grep. Matching is bounded by a step budget so no pattern can hang the page.
+//! GNU grep. Groups capture (numbered by their opening parenthesis, as POSIX numbers them) and
+//! `\1`..`\9` refer back to them, for `sed`'s `s` command. Matching is leftmost and, within
+//! a start position, backtracking-first (greedy quantifiers, first alternative), not POSIX
+//! leftmost-longest; the two differ only for alternations whose first branch is a prefix of a
+//! later one. Matching is bounded by a step budget so no pattern can hang the page.
 
 use std::cell::Cell;
 
@@ -20,13 +24,19 @@ enum ClassItem {
 enum Node {
     Char(char),
     Any,
-    Class { items: Vec<ClassItem>, negate: bool },
+    Class {
+        items: Vec<ClassItem>,
+        negate: bool,
+    },
     Start,
     End,
     WordBoundary(bool),
     WordStart,
     WordEnd,
-    Group(Vec<Vec<Node>>),
+    /// A group and its capture number (1-based).
+    Group(Vec<Vec<Node>>, usize),
+    /// `\N`: the text group N captured.
+    Backref(usize),
     Repeat(Box<Node>, usize, Option<usize>),
 }
 
@@ -35,13 +45,18 @@ enum Node {
 pub struct Regex {
     alts: Vec<Vec<Node>>,
     icase: bool,
+    groups: usize,
 }
+
+/// Where each group matched, by group number (index 0 is the whole match), as char ranges.
+pub type Captures = Vec<Option<(usize, usize)>>;
 
 struct Compiler<'a> {
     p: &'a [char],
     i: usize,
     extended: bool,
     icase: bool,
+    groups: usize,
 }
 
 impl Regex {
@@ -53,12 +68,63 @@ impl Regex {
             i: 0,
             extended,
             icase,
+            groups: 0,
         };
         let alts = c.alternation(0)?;
         if c.i < chars.len() {
             return Err("Unmatched ) or \\)".into());
         }
-        Ok(Regex { alts, icase })
+        Ok(Regex {
+            alts,
+            icase,
+            groups: c.groups,
+        })
+    }
+
+    /// How many capturing groups the pattern has.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// The leftmost match at or after `from` with the range of every group; index 0 is the
+    /// whole match. `not_empty_at` rejects an empty match at that position (sed's `g` flag
+    /// does not match empty right after the previous match).
+    pub fn captures_at(
+        &self,
+        text: &[char],
+        from: usize,
+        not_empty_at: Option<usize>,
+    ) -> Option<Captures> {
+        let folded: Vec<char> = if self.icase {
+            text.iter().map(|c| lower(*c)).collect()
+        } else {
+            text.to_vec()
+        };
+        let m = Matcher {
+            t: &folded,
+            steps: Cell::new(0),
+            icase: self.icase,
+            caps: std::cell::RefCell::new(vec![None; self.groups + 1]),
+        };
+        for s in from..=folded.len() {
+            let mut found = None;
+            let ok = m.alts(&self.alts, s, 0, &mut |e| {
+                if e == s && not_empty_at == Some(s) {
+                    return false;
+                }
+                found = Some(e);
+                true
+            });
+            if ok {
+                let mut caps = m.caps.borrow().clone();
+                caps[0] = found.map(|e| (s, e));
+                return Some(caps);
+            }
+            if m.steps.get() > MAX_STEPS {
+                return None;
+            }
+        }
+        None
     }
 
     /// True when the pattern matches anywhere in `text`.
@@ -79,6 +145,7 @@ impl Regex {
             t: &folded,
             steps: Cell::new(0),
             icase: self.icase,
+            caps: std::cell::RefCell::new(vec![None; self.groups + 1]),
         };
         for s in from..=folded.len() {
             if whole_word && s != 0 && is_word(folded[s - 1]) {
@@ -175,12 +242,14 @@ impl Compiler<'_> {
                 '[' => self.bracket()?,
                 '(' if self.extended => {
                     self.i += 1;
+                    self.groups += 1;
+                    let n = self.groups;
                     let inner = self.alternation(depth + 1)?;
                     if self.peek() != Some(')') {
                         return Err("Unmatched ( or \\(".into());
                     }
                     self.i += 1;
-                    Node::Group(inner)
+                    Node::Group(inner, n)
                 }
                 '*' if seq.is_empty() => {
                     self.i += 1;
@@ -212,12 +281,21 @@ impl Compiler<'_> {
                     self.i += 2;
                     match n {
                         '(' if !self.extended => {
+                            self.groups += 1;
+                            let n = self.groups;
                             let inner = self.alternation(depth + 1)?;
                             if !self.at_group_close() {
                                 return Err("Unmatched ( or \\(".into());
                             }
                             self.i += 2;
-                            Node::Group(inner)
+                            Node::Group(inner, n)
+                        }
+                        '1'..='9' => {
+                            let n = n as usize - '0' as usize;
+                            if n > self.groups {
+                                return Err("Invalid back reference".into());
+                            }
+                            Node::Backref(n)
                         }
                         '+' | '?' | '{' if !self.extended => {
                             let (min, max) = self.quantifier(n)?;
@@ -363,6 +441,8 @@ struct Matcher<'t> {
     t: &'t [char],
     steps: Cell<usize>,
     icase: bool,
+    /// Group ranges of the path being tried; restored when it backtracks.
+    caps: std::cell::RefCell<Captures>,
 }
 
 impl Matcher<'_> {
@@ -406,8 +486,23 @@ impl Matcher<'_> {
                     .any(|c| self.seq(rest, i + c, depth + 1, k))
             }
             Node::Repeat(inner, min, max) => self.repeat(inner, *min, *max, 0, i, rest, depth, k),
-            Node::Group(alts) => {
-                self.alts(alts, i, depth + 1, &mut |j| self.seq(rest, j, depth + 1, k))
+            Node::Group(alts, n) => self.alts(alts, i, depth + 1, &mut |j| {
+                let saved = self.caps.borrow()[*n];
+                self.caps.borrow_mut()[*n] = Some((i, j));
+                if self.seq(rest, j, depth + 1, k) {
+                    return true;
+                }
+                self.caps.borrow_mut()[*n] = saved;
+                false
+            }),
+            Node::Backref(n) => {
+                let Some((a, b)) = self.caps.borrow()[*n] else {
+                    return false;
+                };
+                let len = b - a;
+                i + len <= self.t.len()
+                    && self.t[a..b] == self.t[i..i + len]
+                    && self.seq(rest, i + len, depth + 1, k)
             }
             Node::Start => i == 0 && self.seq(rest, i, depth, k),
             Node::End => i == self.t.len() && self.seq(rest, i, depth, k),
@@ -543,5 +638,47 @@ mod tests {
         assert!(!evil.is_match(&"a".repeat(40)));
         let long = "x".repeat(100_000);
         assert!(m("x*y", true, &long) || !m("x*y", true, &long));
+    }
+}
+
+#[cfg(test)]
+mod capture_tests {
+    use super::*;
+
+    fn caps(p: &str, ext: bool, t: &str) -> Vec<Option<String>> {
+        let r = Regex::new(p, ext, false).unwrap();
+        let chars: Vec<char> = t.chars().collect();
+        r.captures_at(&chars, 0, None)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.map(|(a, b)| chars[a..b].iter().collect()))
+            .collect()
+    }
+
+    #[test]
+    fn groups_capture_and_backreferences_match() {
+        assert_eq!(
+            caps("\\(a*\\)\\(b\\)", false, "xaab"),
+            vec![Some("aab".into()), Some("aa".into()), Some("b".into())]
+        );
+        assert_eq!(
+            caps("(.+) swap (.+)", true, "/swap.img none swap sw 0 0"),
+            vec![
+                Some("/swap.img none swap sw 0 0".into()),
+                Some("/swap.img none".into()),
+                Some("sw 0 0".into())
+            ]
+        );
+        assert_eq!(caps("(x)|(y)", true, "y")[1], None);
+        assert!(Regex::new("^(.)o\\1$", true, false)
+            .unwrap()
+            .is_match("bob"));
+        assert!(!Regex::new("^(.)o\\1$", true, false)
+            .unwrap()
+            .is_match("bot"));
+        assert_eq!(
+            Regex::new("\\1(a)", true, false).unwrap_err(),
+            "Invalid back reference"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! (`test.rs`) and the clock and system ones (`sys.rs`).
 
 pub mod fs;
+pub mod sed;
 pub mod shell;
 pub mod sys;
 pub mod test;
@@ -13,7 +14,7 @@ use super::{CommandIo, Host};
 /// Utilities implemented here, by name.
 pub const UTILITIES: &[&str] = &[
     "[", "base64", "cat", "clear", "cp", "cut", "date", "echo", "env", "false", "grep", "head",
-    "hostname", "ls", "mkdir", "mv", "printenv", "printf", "rm", "rmdir", "seq", "sleep", "sort",
+    "hostname", "ls", "mkdir", "mv", "printenv", "printf", "rm", "rmdir", "sed", "seq", "sleep", "sort",
     "tail", "tee", "test", "touch", "tr", "true", "uniq", "wc", "which", "whoami",
 ];
 
@@ -58,6 +59,7 @@ pub fn run_utility(
         "touch" => fs::touch(args, io),
         "tee" => fs::tee(args, io),
         "grep" => text::grep(args, io),
+        "sed" => sed::sed(args, io),
         "wc" => text::wc(args, io),
         "sort" => text::sort(args, io),
         "uniq" => text::uniq(args, io),
@@ -94,7 +96,7 @@ pub fn run_utility(
 pub fn reads_stdin(name: &str) -> bool {
     matches!(
         name,
-        "cat" | "grep" | "wc" | "sort" | "uniq" | "head" | "tail" | "cut" | "tr" | "base64" | "tee"
+        "cat" | "grep" | "sed" | "wc" | "sort" | "uniq" | "head" | "tail" | "cut" | "tr" | "base64" | "tee"
     )
 }
 
