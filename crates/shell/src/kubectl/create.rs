@@ -52,6 +52,11 @@ const FLAGS: &[FlagSpec] = &[
     value("clusterip", None),
     value("node-port", None),
     value("external-name", None),
+    // ingress generator
+    value("rule", None),
+    value("class", None),
+    value("default-backend", None),
+    value("annotation", None),
     // deprecated, for `create -f`
     boolean("record", None),
 ];
@@ -87,6 +92,29 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Some("cronjob" | "cj") => create_cron_job(ctx, &parsed, dry, out),
         Some("deployment" | "deploy") => create_deployment(ctx, &parsed, dry, out),
         Some("service" | "svc") => super::expose::create_service(ctx, &parsed, dry, out),
+        Some("ingress" | "ing") => {
+            let Some(name) = single_name(ctx, &parsed, "create ingress") else {
+                return 1;
+            };
+            let flags = generators::CreateIngress {
+                name: name.clone(),
+                namespace: enforced_namespace(ctx, &parsed),
+                class: parsed.get("class").map(str::to_string),
+                rules: parsed.all("rule"),
+                default_backend: parsed.get("default-backend").map(str::to_string),
+                annotations: parsed.all("annotation"),
+            };
+            match generators::ingress(&flags) {
+                Ok(obj) => {
+                    let how = Submit {
+                        wrap_error: Some("failed to create ingress"),
+                        ..Submit::CREATE
+                    };
+                    submit_generated_as(ctx, &parsed, Kind::Ingress, &name, obj, dry, out, how)
+                }
+                Err(e) => pf::fail(ctx, &e),
+            }
+        }
         Some(other) if parsed.has("filename") => {
             pf::usage_error(ctx, "create", &format!("Unexpected args: [{other}]"))
         }
@@ -94,7 +122,6 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             let known = [
                 "clusterrole",
                 "clusterrolebinding",
-                "ingress",
                 "poddisruptionbudget",
                 "priorityclass",
                 "quota",

@@ -5,7 +5,7 @@
 //! small value type instead of `serde_json::Value` (whose maps are sorted).
 
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A value as Go's `encoding/json` sees a typed object.
 #[derive(Clone, Debug, PartialEq)]
@@ -615,4 +615,340 @@ pub fn job_from_cron_job(
         ("spec", from_json(&spec)),
         ("status", GoValue::Struct(vec![])),
     ])
+}
+
+/// What `kubectl create ingress NAME` takes from its flags (`--rule` and `--annotation` may
+/// repeat; an empty `--class` or `--default-backend` counts as not given).
+#[derive(Clone, Debug, Default)]
+pub struct CreateIngress {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub class: Option<String>,
+    /// `host/path=service:port[,tls[=secret]]`, in the order given.
+    pub rules: Vec<String>,
+    pub default_backend: Option<String>,
+    /// `key=value`.
+    pub annotations: Vec<String>,
+}
+
+/// Whether `rule` has kubectl's rule syntax: the regular expression
+/// `^[\w*\-.]*/[^,=\n]*=[\w\-]+:[\w\-]+(,tls=?([\w\-]+)?)?$` (Go's `\w` is ASCII), matched by
+/// hand. Example: `foo.com/bar*=svc1:http,tls=my-cert` matches; `foo.com=svc:80` (no path)
+/// and `foo.com/bar=svc:80,tls=a.b` (a dot in the secret) do not.
+pub fn ingress_rule_is_valid(rule: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let Some(slash) = rule.find('/') else {
+        return false;
+    };
+    let (host, rest) = rule.split_at(slash);
+    if !host.chars().all(|c| word(c) || c == '*' || c == '.') {
+        return false;
+    }
+    // The path runs to the first ',', '=' or newline, which must be the '='.
+    let Some(end) = rest.find([',', '=', '\n']) else {
+        return false;
+    };
+    let Some(backend) = rest[end..].strip_prefix('=') else {
+        return false;
+    };
+    let Some((service, rest)) = backend.split_once(':') else {
+        return false;
+    };
+    let port_len = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
+    let (port, tls) = rest.split_at(port_len);
+    if service.is_empty() || !service.chars().all(word) || port.is_empty() {
+        return false;
+    }
+    if tls.is_empty() {
+        return true;
+    }
+    let Some(secret) = tls.strip_prefix(",tls") else {
+        return false;
+    };
+    let secret = secret.strip_prefix('=').unwrap_or(secret);
+    secret.chars().all(word)
+}
+
+/// A `service:port` backend (`buildIngressBackendSvc`): the port is a number when it parses
+/// as a 32-bit integer (`intstr.Parse`), a port name otherwise; `name` is always printed,
+/// `port` always (as `{}` when empty).
+fn ingress_service_backend(service: &str) -> GoValue {
+    let mut parts = service.split(':');
+    let name = parts.next().unwrap_or_default();
+    let port = parts.next().unwrap_or_default();
+    let port = match port.parse::<i32>() {
+        Ok(0) => vec![],
+        Ok(n) => vec![("number", GoValue::Int(i64::from(n)))],
+        Err(_) if port.is_empty() => vec![],
+        Err(_) => vec![("name", GoValue::str(port))],
+    };
+    GoValue::Struct(vec![(
+        "service",
+        GoValue::Struct(vec![
+            ("name", GoValue::str(name)),
+            ("port", GoValue::Struct(port)),
+        ]),
+    )])
+}
+
+/// One path of a rule (`buildHTTPIngressPath`): a trailing `*` makes it `Prefix` (and is
+/// dropped), anything else is `Exact`; so `foo.com/=svc:80` is the Exact path `/` and
+/// `foo.com/*=svc:80` the Prefix path `/`.
+fn ingress_path(path_and_service: &str) -> GoValue {
+    let (path, service) = path_and_service
+        .split_once('=')
+        .unwrap_or((path_and_service, ""));
+    let path = format!("/{path}");
+    let (path, path_type) = match path.strip_suffix('*') {
+        Some(p) => (p.to_string(), "Prefix"),
+        None => (path, "Exact"),
+    };
+    GoValue::Struct(vec![
+        ("path", GoValue::str(path)),
+        ("pathType", GoValue::str(path_type)),
+        ("backend", ingress_service_backend(service)),
+    ])
+}
+
+/// `kubectl create ingress NAME --rule=... [--class=...] [--default-backend=svc:port]
+/// [--annotation=k=v]`, checked as `Validate` does (errors in its words) and built as
+/// `createIngress` does: rules grouped by host in order of first appearance; a `,tls[=secret]`
+/// rule adds its host to the TLS entry with the same secret (each host once), so
+/// `--rule=a.com/=s:80,tls=c --rule=b.com/=s:80,tls=c` gives one entry with both hosts;
+/// `status: {loadBalancer: {}}` always.
+pub fn ingress(c: &CreateIngress) -> Result<GoValue, String> {
+    let default_backend = c.default_backend.as_deref().filter(|d| !d.is_empty());
+    if default_backend.is_none() && c.rules.is_empty() {
+        return Err("not enough information provided: every ingress has to either specify a default-backend (which catches all traffic) or a list of rules (which catch specific paths)".to_string());
+    }
+    if let Some(rule) = c.rules.iter().find(|r| !ingress_rule_is_valid(r)) {
+        return Err(format!(
+            "rule {rule} is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]"
+        ));
+    }
+    let mut annotations = BTreeMap::new();
+    for a in &c.annotations {
+        let Some((k, v)) = a.split_once('=') else {
+            return Err(format!(
+                "annotation {a} is invalid and should be in format key=[value]"
+            ));
+        };
+        annotations.insert(k.to_string(), v.to_string());
+    }
+    if default_backend.is_some_and(|d| d.split(':').count() != 2) {
+        return Err("default-backend should be in format servicename:serviceport".to_string());
+    }
+
+    // TLS entries: (hosts, secret).
+    let mut tls: Vec<(Vec<String>, String)> = Vec::new();
+    let mut tls_hosts: BTreeSet<String> = BTreeSet::new();
+    for rule in &c.rules {
+        let parts: Vec<&str> = rule.split(',').collect();
+        if parts.len() != 2 {
+            continue;
+        }
+        let host = rule.split('/').next().unwrap_or_default().to_string();
+        let secret = parts[1].split('=').nth(1).unwrap_or_default().to_string();
+        if !tls_hosts.insert(host.clone()) {
+            continue;
+        }
+        if let Some(entry) = tls.iter_mut().find(|(_, s)| *s == secret) {
+            entry.0.push(host);
+            continue;
+        }
+        let hosts: Vec<String> = Some(host).filter(|h| !h.is_empty()).into_iter().collect();
+        if !hosts.is_empty() || !secret.is_empty() {
+            tls.push((hosts, secret));
+        }
+    }
+
+    // Rules: (host, paths), grouped by host.
+    let mut rules: Vec<(String, Vec<GoValue>)> = Vec::new();
+    for rule in &c.rules {
+        let without_tls = rule.split(',').next().unwrap_or_default();
+        let (host, path) = without_tls.split_once('/').unwrap_or((without_tls, ""));
+        let path = ingress_path(path);
+        match rules.iter_mut().find(|(h, _)| h == host) {
+            Some(entry) => entry.1.push(path),
+            None => rules.push((host.to_string(), vec![path])),
+        }
+    }
+
+    let mut spec = Vec::new();
+    if let Some(class) = c.class.as_deref().filter(|c| !c.is_empty()) {
+        spec.push(("ingressClassName", GoValue::str(class)));
+    }
+    if let Some(d) = default_backend {
+        spec.push(("defaultBackend", ingress_service_backend(d)));
+    }
+    if !tls.is_empty() {
+        let entries = tls
+            .into_iter()
+            .map(|(hosts, secret)| {
+                let mut f = Vec::new();
+                if !hosts.is_empty() {
+                    f.push((
+                        "hosts",
+                        GoValue::List(hosts.into_iter().map(GoValue::Str).collect()),
+                    ));
+                }
+                if !secret.is_empty() {
+                    f.push(("secretName", GoValue::Str(secret)));
+                }
+                GoValue::Struct(f)
+            })
+            .collect();
+        spec.push(("tls", GoValue::List(entries)));
+    }
+    if !rules.is_empty() {
+        let entries = rules
+            .into_iter()
+            .map(|(host, paths)| {
+                let mut f = Vec::new();
+                if !host.is_empty() {
+                    f.push(("host", GoValue::Str(host)));
+                }
+                f.push((
+                    "http",
+                    GoValue::Struct(vec![("paths", GoValue::List(paths))]),
+                ));
+                GoValue::Struct(f)
+            })
+            .collect();
+        spec.push(("rules", GoValue::List(entries)));
+    }
+    Ok(GoValue::Struct(vec![
+        ("kind", GoValue::str("Ingress")),
+        ("apiVersion", GoValue::str("networking.k8s.io/v1")),
+        (
+            "metadata",
+            object_meta(
+                &c.name,
+                c.namespace.as_deref(),
+                &BTreeMap::new(),
+                &annotations,
+            ),
+        ),
+        ("spec", GoValue::Struct(spec)),
+        (
+            "status",
+            GoValue::Struct(vec![("loadBalancer", GoValue::Struct(vec![]))]),
+        ),
+    ]))
+}
+
+#[cfg(test)]
+mod ingress_tests {
+    use super::*;
+
+    fn create(rules: &[&str]) -> CreateIngress {
+        CreateIngress {
+            name: "ing".to_string(),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            ..CreateIngress::default()
+        }
+    }
+
+    #[test]
+    fn rule_syntax_is_kubectls_regex() {
+        for ok in [
+            "foo.com/bar=svc1:8080,tls=my-cert",
+            "/path=svc:port",
+            "*.foo.com/=svc:https,tls",
+            "foo.com/admin/*=svc_2:http-x,tls=",
+            "foo.com/a b=svc:80",
+        ] {
+            assert!(ingress_rule_is_valid(ok), "{ok}");
+        }
+        for bad in [
+            "foo",
+            "foo.com=svc:80",
+            "foo.com/bar=svc",
+            "foo.com/bar=:80",
+            "foo.com/bar=svc:",
+            "foo.com/bar=svc:80,tls=a.b",
+            "foo.com/bar=svc:80,ssl",
+            "foo:com/bar=svc:80",
+            "foo.com/b,ar=svc:80",
+        ] {
+            assert!(!ingress_rule_is_valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn trailing_star_is_prefix_and_hosts_group_paths() {
+        let v = ingress(&create(&["foo.com/=svc:80", "foo.com/admin*=adm:http"]))
+            .unwrap()
+            .to_value();
+        let rules = &v["spec"]["rules"];
+        assert_eq!(rules.as_array().unwrap().len(), 1);
+        let paths = &rules[0]["http"]["paths"];
+        assert_eq!(paths[0]["path"], "/");
+        assert_eq!(paths[0]["pathType"], "Exact");
+        assert_eq!(paths[0]["backend"]["service"]["port"]["number"], 80);
+        assert_eq!(paths[1]["path"], "/admin");
+        assert_eq!(paths[1]["pathType"], "Prefix");
+        assert_eq!(paths[1]["backend"]["service"]["port"]["name"], "http");
+        assert_eq!(v["status"], serde_json::json!({"loadBalancer": {}}));
+        assert!(v["spec"].get("tls").is_none());
+        assert!(v["metadata"].get("annotations").is_none());
+    }
+
+    #[test]
+    fn tls_entries_are_shared_by_secret_and_take_each_host_once() {
+        let v = ingress(&create(&[
+            "a.com/=s:80,tls=cert",
+            "b.com/=s:80,tls=cert",
+            "a.com/x=s:80,tls=other",
+            "c.com/=s:80,tls",
+            "/=s:80,tls",
+        ]))
+        .unwrap()
+        .to_value();
+        assert_eq!(
+            v["spec"]["tls"],
+            serde_json::json!([
+                {"hosts": ["a.com", "b.com"], "secretName": "cert"},
+                {"hosts": ["c.com", ""]},
+            ])
+        );
+    }
+
+    #[test]
+    fn default_backend_and_class_alone_make_an_ingress() {
+        let mut c = create(&[]);
+        c.default_backend = Some("web:80".to_string());
+        c.class = Some("nginx".to_string());
+        c.annotations = vec!["a=b=c".to_string(), "empty=".to_string()];
+        let v = ingress(&c).unwrap().to_value();
+        assert_eq!(v["spec"]["ingressClassName"], "nginx");
+        assert_eq!(v["spec"]["defaultBackend"]["service"]["name"], "web");
+        assert!(v["spec"].get("rules").is_none());
+        assert_eq!(
+            v["metadata"]["annotations"],
+            serde_json::json!({"a": "b=c", "empty": ""})
+        );
+    }
+
+    #[test]
+    fn errors_are_worded_as_kubectl_validates() {
+        let err = |c: &CreateIngress| ingress(c).unwrap_err();
+        assert!(err(&create(&[])).starts_with("not enough information provided"));
+        assert_eq!(
+            err(&create(&["/=s:80", "nope"])),
+            "rule nope is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]"
+        );
+        let mut c = create(&["/=s:80"]);
+        c.annotations = vec!["k".to_string()];
+        assert_eq!(
+            err(&c),
+            "annotation k is invalid and should be in format key=[value]"
+        );
+        let mut c = create(&[]);
+        c.default_backend = Some("a:b:c".to_string());
+        assert_eq!(
+            err(&c),
+            "default-backend should be in format servicename:serviceport"
+        );
+    }
 }
