@@ -288,6 +288,10 @@ impl ApiServer {
         obj.metadata_mut().uid = Some(uid.clone());
         defaults::default_on_create(&mut obj, &mut self.rng);
         self.admit_service(&mut obj, None)?;
+        crate::api::ingress::admit_default_ingress_class(
+            &mut obj,
+            self.store.list(Kind::IngressClass, None),
+        );
         let errs = validation::validate(&obj);
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &name, errs));

@@ -38,6 +38,52 @@ pub fn default_ingress_kinds(obj: &mut Object) {
     }
 }
 
+/// The DefaultIngressClass admission plugin (`plugin/pkg/admission/network/
+/// defaultingressclass`), run on create only, after defaulting and before validation: an
+/// Ingress with neither `spec.ingressClassName` nor the deprecated `kubernetes.io/ingress.class`
+/// annotation gets the class annotated `ingressclass.kubernetes.io/is-default-class: "true"`.
+/// Since Kubernetes 1.25 several defaults are no longer an error: the newest wins, and of
+/// classes created in the same second the lowest name (`a` created at 10:00:05 beats `b`
+/// created at 10:00:01; `a` and `b` both at 10:00:05 give `a`).
+pub fn admit_default_ingress_class<'a>(
+    obj: &mut Object,
+    classes: impl Iterator<Item = &'a std::sync::Arc<Object>>,
+) {
+    let Object::Ingress(ing) = obj else { return };
+    if ing
+        .spec
+        .as_ref()
+        .is_some_and(|s| s.ingress_class_name.is_some())
+        || ing
+            .metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key(ANNOTATION_INGRESS_CLASS))
+    {
+        return;
+    }
+    let is_default = |o: &Object| {
+        o.metadata()
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(ANNOTATION_IS_DEFAULT_CLASS))
+            .is_some_and(|v| v == "true")
+    };
+    let newest = classes
+        .filter(|o| matches!(o.as_ref(), Object::IngressClass(_)) && is_default(o))
+        .max_by(|a, b| {
+            let created = |o: &Object| o.metadata().creation_timestamp.clone();
+            created(a)
+                .cmp(&created(b))
+                .then_with(|| b.name().cmp(a.name()))
+        });
+    if let Some(class) = newest {
+        ing.spec
+            .get_or_insert_with(Default::default)
+            .ingress_class_name = Some(class.name().to_string());
+    }
+}
+
 /// Validates Ingresses and IngressClasses (metadata is validated by the caller).
 pub fn validate_ingress_kinds(obj: &Object, errs: &mut Vec<FieldError>) {
     match obj {
@@ -575,5 +621,57 @@ mod tests {
             errs[0].to_string(),
             "spec.controller: Invalid value: \"nginx\": must be a domain-prefixed path (such as \"acme.io/foo\")"
         );
+    }
+
+    fn class(name: &str, default: &str, created: &str) -> std::sync::Arc<Object> {
+        let v = json!({
+            "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+            "metadata": {"name": name, "creationTimestamp": created,
+                "annotations": {ANNOTATION_IS_DEFAULT_CLASS: default}},
+            "spec": {"controller": "k8s.io/ingress-nginx"}
+        });
+        std::sync::Arc::new(Object::IngressClass(serde_json::from_value(v).unwrap()))
+    }
+
+    fn admitted(ingress: serde_json::Value, classes: &[std::sync::Arc<Object>]) -> Option<String> {
+        let mut obj = Object::Ingress(serde_json::from_value(ingress).unwrap());
+        admit_default_ingress_class(&mut obj, classes.iter());
+        let Object::Ingress(ing) = obj else {
+            unreachable!()
+        };
+        ing.spec.and_then(|s| s.ingress_class_name)
+    }
+
+    #[test]
+    fn default_ingress_class_is_set_when_none_is_named() {
+        let bare = json!({"metadata": {"name": "x"}, "spec": {}});
+        let classes = [
+            class("nginx", "true", "2025-01-01T10:00:00Z"),
+            class("other", "false", "2025-01-01T11:00:00Z"),
+        ];
+        assert_eq!(admitted(bare.clone(), &classes).as_deref(), Some("nginx"));
+        // An explicit class or the deprecated annotation is left alone.
+        let named = json!({"metadata": {"name": "x"}, "spec": {"ingressClassName": "other"}});
+        assert_eq!(admitted(named, &classes).as_deref(), Some("other"));
+        let annotated = json!({"metadata": {"name": "x",
+            "annotations": {ANNOTATION_INGRESS_CLASS: "other"}}});
+        assert_eq!(admitted(annotated, &classes), None);
+        // No default class: nothing is set.
+        assert_eq!(admitted(bare, &classes[1..]), None);
+    }
+
+    #[test]
+    fn of_several_default_classes_the_newest_wins_then_the_lowest_name() {
+        let bare = json!({"metadata": {"name": "x"}});
+        let classes = [
+            class("b", "true", "2025-01-01T10:00:05Z"),
+            class("a", "true", "2025-01-01T10:00:01Z"),
+        ];
+        assert_eq!(admitted(bare.clone(), &classes).as_deref(), Some("b"));
+        let classes = [
+            class("b", "true", "2025-01-01T10:00:05Z"),
+            class("a", "true", "2025-01-01T10:00:05Z"),
+        ];
+        assert_eq!(admitted(bare, &classes).as_deref(), Some("a"));
     }
 }

@@ -120,7 +120,7 @@ pub fn controller_pods(api: &ApiServer) -> Vec<ControllerPod> {
 
 /// Whether a controller with these flags serves `ing`: its IngressClass names the
 /// controller, or the deprecated annotation names the class, or it has no class at all and
-/// the controller watches those (or its class is the default one).
+/// the controller watches those (`--watch-ingress-without-class`).
 pub fn serves(api: &ApiServer, flags: &ControllerFlags, ing: &Ingress) -> bool {
     let class_of = |name: &str| {
         api.store()
@@ -146,15 +146,11 @@ pub fn serves(api: &ApiServer, flags: &ControllerFlags, ing: &Ingress) -> bool {
     {
         return *a == flags.ingress_class;
     }
+    // A default IngressClass does not make the controller take class-less Ingresses: the
+    // API server's DefaultIngressClass admission names the class when an Ingress is created
+    // (`GetIngressClass` in ingress-nginx's store), so one created before the class became
+    // the default stays unserved.
     flags.watch_without_class
-        || class_of(&flags.ingress_class).is_some_and(|ic| {
-            ours(&ic)
-                && ic.metadata.annotations.as_ref().is_some_and(|a| {
-                    a.get(crate::api::ingress::ANNOTATION_IS_DEFAULT_CLASS)
-                        .map(String::as_str)
-                        == Some("true")
-                })
-        })
 }
 
 /// The Ingresses a controller serves, oldest first (ingress-nginx's order), ties by
