@@ -5,6 +5,8 @@
 
 use crate::api::{Kind, Object, ObjectKey};
 use imbl::OrdMap;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What happened to an object.
@@ -62,7 +64,21 @@ impl Snapshot {
 pub struct Store {
     data: Snapshot,
     log: Vec<WatchEvent>,
+    /// Open client watches (`kubectl get -w`): each keeps the changes logged since it was
+    /// opened until its reader takes them. The components drain [`Store::log`] as the cluster
+    /// settles, so a client that reads later needs its own copy. Opening one is a read (a
+    /// watch request), hence the cell.
+    watches: RefCell<BTreeMap<u64, Vec<WatchEvent>>>,
+    next_watch: Cell<u64>,
+    /// The revision of the last change to any object of a kind: lets a component keep
+    /// something derived from a whole kind (the Service environment variables) until that
+    /// kind changes.
+    kind_revisions: BTreeMap<Kind, u64>,
 }
+
+/// A client watch opened with [`Store::open_watch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WatchId(u64);
 
 impl Store {
     /// The current revision (the last `resourceVersion` handed out).
@@ -84,6 +100,10 @@ impl Store {
     ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         self.data.list(kind, namespace)
     }
+    /// The revision of the last change to an object of `kind` (0: none since the start).
+    pub fn kind_revision(&self, kind: Kind) -> u64 {
+        self.kind_revisions.get(&kind).copied().unwrap_or(0)
+    }
     /// Number of stored objects of a kind.
     pub fn count(&self, kind: Kind) -> usize {
         self.data.list(kind, None).count()
@@ -91,6 +111,7 @@ impl Store {
     /// Stores an object (already stamped with `revision`) and logs the change.
     pub(crate) fn put(&mut self, revision: u64, obj: Object) -> Arc<Object> {
         let key = obj.key();
+        self.kind_revisions.insert(key.kind, revision);
         let obj = Arc::new(obj);
         let event_type = if self.data.objects.insert(key.clone(), obj.clone()).is_some() {
             WatchEventType::Modified
@@ -103,6 +124,7 @@ impl Store {
             key,
             object: obj.clone(),
         });
+        self.record_for_watches();
         obj
     }
     /// Changes a stored object in place and logs the change. The object is copied only when
@@ -116,6 +138,7 @@ impl Store {
     ) -> Option<Arc<Object>> {
         let slot = self.data.objects.get_mut(key)?;
         f(Arc::make_mut(slot));
+        self.kind_revisions.insert(key.kind, revision);
         let obj = slot.clone();
         self.log.push(WatchEvent {
             revision,
@@ -123,18 +146,21 @@ impl Store {
             key: key.clone(),
             object: obj.clone(),
         });
+        self.record_for_watches();
         Some(obj)
     }
 
     /// Removes an object and logs the deletion.
     pub(crate) fn remove(&mut self, revision: u64, key: &ObjectKey) -> Option<Arc<Object>> {
         let old = self.data.objects.remove(key)?;
+        self.kind_revisions.insert(key.kind, revision);
         self.log.push(WatchEvent {
             revision,
             event_type: WatchEventType::Deleted,
             key: key.clone(),
             object: old.clone(),
         });
+        self.record_for_watches();
         Some(old)
     }
     /// Takes the changes logged since the last call.
@@ -148,5 +174,101 @@ impl Store {
     /// An O(1) immutable snapshot of every object.
     pub fn snapshot(&self) -> Snapshot {
         self.data.clone()
+    }
+
+    /// Copies the change just logged to every open client watch (nothing when none is open).
+    fn record_for_watches(&mut self) {
+        let watches = self.watches.get_mut();
+        if watches.is_empty() {
+            return;
+        }
+        if let Some(ev) = self.log.last() {
+            for pending in watches.values_mut() {
+                pending.push(ev.clone());
+            }
+        }
+    }
+
+    /// Opens a client watch at the current revision, as a watch request with the
+    /// `resourceVersion` of a list just read: every change after it is kept for
+    /// [`Store::take_watch_events`] until [`Store::close_watch`]. While a watch holds an
+    /// object, changing that object copies it (see [`Store::modify_in_place`]), so readers take
+    /// their events promptly and close the watch when done.
+    pub fn open_watch(&self) -> WatchId {
+        let id = self.next_watch.get();
+        self.next_watch.set(id + 1);
+        self.watches.borrow_mut().insert(id, Vec::new());
+        WatchId(id)
+    }
+
+    /// The changes logged since the watch was opened or last read, oldest first (none once it
+    /// is closed).
+    pub fn take_watch_events(&self, id: WatchId) -> Vec<WatchEvent> {
+        self.watches
+            .borrow_mut()
+            .get_mut(&id.0)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Closes a client watch; its undelivered changes are dropped.
+    pub fn close_watch(&self, id: WatchId) {
+        self.watches.borrow_mut().remove(&id.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ConfigMap, ObjectMeta};
+
+    fn config_map(name: &str) -> Object {
+        Object::ConfigMap(ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("default".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn a_client_watch_sees_changes_after_it_opened_even_once_the_log_is_drained() {
+        let mut s = Store::default();
+        let r = s.next_revision();
+        s.put(r, config_map("before"));
+        let w = s.open_watch();
+        let r = s.next_revision();
+        let key = s.put(r, config_map("a")).key();
+        let r = s.next_revision();
+        s.modify_in_place(r, &key, |_| {});
+        s.drain_log();
+        let r = s.next_revision();
+        s.remove(r, &key);
+        let seen: Vec<(WatchEventType, String)> = s
+            .take_watch_events(w)
+            .iter()
+            .map(|e| (e.event_type, e.key.name.clone()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (WatchEventType::Added, "a".to_string()),
+                (WatchEventType::Modified, "a".to_string()),
+                (WatchEventType::Deleted, "a".to_string()),
+            ]
+        );
+        assert!(
+            s.take_watch_events(w).is_empty(),
+            "events are handed out once"
+        );
+        s.close_watch(w);
+        let r = s.next_revision();
+        s.put(r, config_map("after"));
+        assert!(
+            s.take_watch_events(w).is_empty(),
+            "a closed watch collects nothing"
+        );
     }
 }

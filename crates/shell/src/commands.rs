@@ -13,6 +13,13 @@ pub struct Terminal {
     pub attach: Option<AttachTarget>,
     /// Set by `ssh NODE`: the terminal's input goes to a shell on that node next.
     pub ssh: Option<String>,
+    /// True when real time drives the clock (the page): a `kubectl get -w` then hands its
+    /// stream to the terminal instead of running it to the end at once.
+    pub live_clock: bool,
+    /// When `timeout` stops the running command, in simulated Unix milliseconds.
+    pub deadline_unix_ms: Option<u64>,
+    /// Set by `kubectl get -w` on a live clock: the watch keeps printing as time passes.
+    pub stream: Option<crate::kubectl::watch::Stream>,
 }
 
 /// A container shell the terminal should attach to.

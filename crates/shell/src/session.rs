@@ -5,6 +5,7 @@
 
 use crate::bash::{Bash, CommandIo, Host};
 use crate::commands::{AttachTarget, Terminal};
+use crate::kubectl::watch::Stream as GetStream;
 use crate::kubectl::{exec, kubelet_api};
 use crate::output::{Output, Stream};
 use kubarium_engine::Cluster;
@@ -40,7 +41,9 @@ pub struct Session {
     remote: Option<Remote>,
     /// A running `watch`, redrawn as simulated time passes.
     watching: Option<Watching>,
-    /// The newest `watch` screen not yet shown.
+    /// A running `kubectl get -w`, printing changes as simulated time passes.
+    streaming: Option<GetStream>,
+    /// The newest `watch` screen, or the stream's new lines, not yet shown.
     frame: Option<Output>,
 }
 
@@ -104,7 +107,15 @@ impl Host for Commands<'_> {
         status
     }
     fn sleep(&mut self, ms: u64) {
+        // Under `timeout`, sleeping ends at the deadline.
+        let ms = match self.term.deadline_unix_ms {
+            Some(d) => ms.min(d.saturating_sub(self.cluster.now_unix_ms())),
+            None => ms,
+        };
         self.cluster.advance(ms);
+    }
+    fn set_deadline(&mut self, deadline_unix_ms: Option<u64>) {
+        self.term.deadline_unix_ms = deadline_unix_ms;
     }
     fn now_unix_ms(&self) -> u64 {
         self.cluster.now_unix_ms()
@@ -126,6 +137,7 @@ impl Session {
             attached: None,
             remote: None,
             watching: None,
+            streaming: None,
             frame: None,
         })
     }
@@ -147,15 +159,37 @@ impl Session {
         self.watching.is_some()
     }
 
-    /// Ctrl+C: stops a running `watch` and a `kubectl port-forward` holding the terminal.
-    /// Returns whether one was running.
-    pub fn interrupt(&mut self) -> bool {
-        self.frame = None;
-        let forwards = self.cluster.port_forwards.stop_foreground();
-        self.watching.take().is_some() || forwards > 0
+    /// True while a `kubectl get -w` is streaming.
+    pub fn is_streaming(&self) -> bool {
+        self.streaming.is_some()
     }
 
-    /// The newest `watch` screen since the last call (it starts by clearing the screen).
+    /// Ctrl+C: stops a running `watch`, a `kubectl get -w` stream and a `kubectl
+    /// port-forward` holding the terminal. Returns whether one was running.
+    pub fn interrupt(&mut self) -> bool {
+        // A stream's lines already printed stay on the screen; a watch screen not yet drawn
+        // is dropped.
+        if self.watching.is_some() {
+            self.frame = None;
+        }
+        let forwards = self.cluster.port_forwards.stop_foreground();
+        let streamed = self.stop_stream();
+        self.watching.take().is_some() || forwards > 0 || streamed
+    }
+
+    /// Ends a running `kubectl get -w`; true when one was running.
+    fn stop_stream(&mut self) -> bool {
+        match self.streaming.take() {
+            Some(stream) => {
+                stream.close(&self.cluster);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What to show since the last call: the newest `watch` screen (it starts by clearing
+    /// the screen), or the lines a `kubectl get -w` printed.
     pub fn take_frame(&mut self) -> Option<Output> {
         self.frame.take()
     }
@@ -212,6 +246,7 @@ impl Session {
             return self.run_remote(input);
         }
         self.watching = None;
+        self.stop_stream();
         if self.live_clock {
             if let Some(interval_ms) = watch_interval_ms(input.trim()) {
                 let (out, status) = self.run_plain(input);
@@ -237,12 +272,19 @@ impl Session {
             tty: self.tty,
             attach: None,
             ssh: None,
+            live_clock: self.live_clock,
+            deadline_unix_ms: None,
+            stream: None,
         };
         let mut host = Commands {
             cluster: &mut self.cluster,
             term: &mut term,
         };
         let result = self.bash.run(input, &mut host);
+        if let Some(stream) = term.stream.take() {
+            self.stop_stream();
+            self.streaming = Some(stream);
+        }
         if let Some(target) = term.attach.take() {
             self.attach(target);
         }
@@ -366,6 +408,10 @@ impl Session {
     /// Lets simulated time pass (the page's clock calls this as real time passes); a running
     /// `watch` reruns its command at each of its intervals on the way.
     pub fn advance(&mut self, ms: u64) {
+        if self.streaming.is_some() {
+            self.advance_stream(ms);
+            return;
+        }
         let target = self.cluster.now().ms() + ms;
         while let Some(w) = &self.watching {
             if w.next_at > target {
@@ -384,6 +430,29 @@ impl Session {
             }
         }
         let rest = target.saturating_sub(self.cluster.now().ms());
+        self.cluster.advance(rest);
+    }
+
+    /// Lets time pass under a running `kubectl get -w`, one due instant at a time, collecting
+    /// what it prints; the stream ends at its `timeout` deadline.
+    fn advance_stream(&mut self, ms: u64) {
+        let Some(mut stream) = self.streaming.take() else {
+            return;
+        };
+        let until = self.cluster.now_unix_ms() + ms;
+        let (mut out, mut err) = (String::new(), String::new());
+        let going_on = stream.run_until(&mut self.cluster, until, None, &mut out, &mut err);
+        if !out.is_empty() || !err.is_empty() {
+            let frame = self.frame.get_or_insert_with(Output::new);
+            frame.stdout(out);
+            frame.stderr(err);
+        }
+        if going_on {
+            self.streaming = Some(stream);
+        } else {
+            stream.close(&self.cluster);
+        }
+        let rest = until.saturating_sub(self.cluster.now_unix_ms());
         self.cluster.advance(rest);
     }
 
@@ -495,6 +564,48 @@ mod tests {
         assert!(s.interrupt());
         s.advance(5_000);
         assert!(s.take_frame().is_none(), "Ctrl+C stopped the watch");
+    }
+
+    #[test]
+    fn get_watch_streams_as_the_live_clock_runs_until_ctrl_c() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.set_live_clock(true);
+        s.run("kubectl create deployment web --image=nginx\n");
+        let (first, status) = s.run("kubectl get pods -w\n");
+        assert_eq!(status, 0);
+        let listed = first.stdout_text();
+        assert!(listed.starts_with("NAME "), "{listed}");
+        assert!(listed.contains("ContainerCreating"), "{listed}");
+        assert!(s.is_streaming());
+        s.advance(30_000);
+        let rows = s.take_frame().expect("rows printed as the pod started");
+        let rows = rows.stdout_text();
+        assert!(!rows.contains("NAME"), "no second header: {rows}");
+        assert!(
+            rows.lines()
+                .last()
+                .is_some_and(|l| l.contains("1/1") && l.contains("Running")),
+            "{rows}"
+        );
+        assert!(s.take_frame().is_none(), "rows are handed out once");
+        assert!(s.interrupt(), "Ctrl+C stops the stream");
+        assert!(!s.is_streaming());
+        s.run("kubectl scale deployment web --replicas=2\n");
+        s.advance(30_000);
+        assert!(s.take_frame().is_none(), "nothing streams after Ctrl+C");
+    }
+
+    #[test]
+    fn timeout_ends_a_live_stream_at_its_deadline() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.set_live_clock(true);
+        let (_, status) = s.run("timeout 5 kubectl get pods -w\n");
+        assert_eq!(status, 0);
+        assert!(s.is_streaming());
+        s.advance(4_000);
+        assert!(s.is_streaming());
+        s.advance(2_000);
+        assert!(!s.is_streaming(), "the stream ended 5 s after it started");
     }
 
     #[test]

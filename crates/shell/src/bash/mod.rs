@@ -50,6 +50,9 @@ pub trait Host {
     fn now_unix_ms(&self) -> u64;
     /// Host name of the machine the shell runs on (prompt, `hostname`).
     fn hostname(&self) -> String;
+    /// Sets (or clears) the simulated time, in Unix milliseconds, at which `timeout` stops
+    /// the command it runs: `sleep` and commands that wait (`kubectl get -w`) end there.
+    fn set_deadline(&mut self, _deadline_unix_ms: Option<u64>) {}
 }
 
 /// A bash session: variables, aliases, working directory, history and the files of the

@@ -506,11 +506,62 @@ pub(crate) struct TableOptions {
     pub label_columns: Vec<String>,
 }
 
+/// The header cells of a kind's table as `opts` decorate it (kubectl's `decorateTable`):
+/// NAMESPACE first with `-A`, then the kind's columns, `-L` label columns and LABELS.
+pub(crate) fn table_header(kind: Kind, opts: &TableOptions) -> Vec<String> {
+    let mut h = Vec::new();
+    if opts.all_namespaces && kind.info().namespaced {
+        h.push("NAMESPACE".to_string());
+    }
+    h.extend(columns::printer_for(kind).headers(opts.wide));
+    h.extend(
+        opts.label_columns
+            .iter()
+            .map(|l| l.rsplit('/').next().unwrap_or(l).to_uppercase()),
+    );
+    if opts.show_labels {
+        h.push("LABELS".to_string());
+    }
+    h
+}
+
+/// One object's row under [`table_header`], each cell made safe for a terminal.
+pub(crate) fn table_row(o: &Object, opts: &TableOptions, rc: &RowContext) -> Vec<String> {
+    let kind = o.kind();
+    let printer = columns::printer_for(kind);
+    let mut cells = Vec::new();
+    if opts.all_namespaces && kind.info().namespaced {
+        cells.push(o.namespace().to_string());
+    }
+    let mut row = printer.cells(o, rc, opts.wide);
+    if opts.show_kind {
+        let name_col = printer
+            .columns
+            .iter()
+            .filter(|c| opts.wide || c.priority == 0)
+            .position(|c| c.name == "Name");
+        if let Some(c) = name_col.and_then(|n| row.get_mut(n)) {
+            *c = format!("{}/{c}", kind_prefix(kind));
+        }
+    }
+    cells.extend(row);
+    let labels = o.metadata().labels.as_ref();
+    for l in &opts.label_columns {
+        cells.push(labels.and_then(|m| m.get(l)).cloned().unwrap_or_default());
+    }
+    if opts.show_labels {
+        cells.push(columns::format_labels(labels));
+    }
+    cells
+        .iter()
+        .map(|c| printers::table::cell_text(c))
+        .collect()
+}
+
 /// Prints objects as kubectl's human-readable printer does: one table per run of objects of
 /// the same kind, tables separated by an empty line.
 pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_ms: i64) -> String {
     let rc = RowContext { now_unix_ms };
-    let with_kind = opts.show_kind;
     let mut out = String::new();
     let mut i = 0;
     while i < objs.len() {
@@ -519,55 +570,13 @@ pub(crate) fn render_tables(objs: &[Arc<Object>], opts: &TableOptions, now_unix_
         while j < objs.len() && objs[j].kind() == kind {
             j += 1;
         }
-        let printer = columns::printer_for(kind);
-        let with_ns = opts.all_namespaces && kind.info().namespaced;
-        let name_col = printer
-            .columns
-            .iter()
-            .filter(|c| opts.wide || c.priority == 0)
-            .position(|c| c.name == "Name");
         let mut text = String::new();
         if !opts.no_headers {
-            let mut h = Vec::new();
-            if with_ns {
-                h.push("NAMESPACE".to_string());
-            }
-            h.extend(printer.headers(opts.wide));
-            h.extend(
-                opts.label_columns
-                    .iter()
-                    .map(|l| l.rsplit('/').next().unwrap_or(l).to_uppercase()),
-            );
-            if opts.show_labels {
-                h.push("LABELS".to_string());
-            }
-            text.push_str(&h.join("\t"));
+            text.push_str(&table_header(kind, opts).join("\t"));
             text.push('\n');
         }
         for o in &objs[i..j] {
-            let mut cells = Vec::new();
-            if with_ns {
-                cells.push(o.namespace().to_string());
-            }
-            let mut row = printer.cells(o, &rc, opts.wide);
-            if let (true, Some(n)) = (with_kind, name_col) {
-                if let Some(c) = row.get_mut(n) {
-                    *c = format!("{}/{c}", kind_prefix(kind));
-                }
-            }
-            cells.extend(row);
-            let labels = o.metadata().labels.as_ref();
-            for l in &opts.label_columns {
-                cells.push(labels.and_then(|m| m.get(l)).cloned().unwrap_or_default());
-            }
-            if opts.show_labels {
-                cells.push(columns::format_labels(labels));
-            }
-            let cells: Vec<String> = cells
-                .iter()
-                .map(|c| printers::table::cell_text(c))
-                .collect();
-            text.push_str(&cells.join("\t"));
+            text.push_str(&table_row(o, opts, &rc).join("\t"));
             text.push('\n');
         }
         if !out.is_empty() && !opts.no_headers {
@@ -718,17 +727,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             .first()
             .is_some_and(|a| a.split(',').any(|t| t.eq_ignore_ascii_case("all")));
     if watch {
-        // A watch would keep printing changes until interrupted. A terminal command here must
-        // return, so `-w` prints what a watch prints first (the current objects, without the
-        // "No resources found" notice) and ends; `watch kubectl get …` re-runs it over time.
-        let kinds: std::collections::BTreeSet<Kind> = targets.iter().map(|t| t.kind).collect();
-        if kinds.len() > 1 {
-            ctx.err("error: you may only specify a single resource type\n");
-            return 1;
-        }
-        if p.is_set("watch-only") {
-            return 0;
-        }
+        return run_watch(ctx, &p, format, &targets, &q, objs, errs);
     }
     let mut status = 0;
     if format.is_human() {
@@ -743,13 +742,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             show_kind: (p.is_set("show-kind") || requested_kinds > 1 || asked_all) && !watch,
             no_headers,
             show_labels: p.is_set("show-labels"),
-            label_columns: p
-                .all("label-columns")
-                .iter()
-                .flat_map(|l| l.split(','))
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
+            label_columns: label_columns(&p),
         };
         let text = render_tables(&objs, &opts, now);
         if text.is_empty() && errs.is_empty() && !p.is_set("ignore-not-found") && !watch {
@@ -767,12 +760,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         ctx.out(text);
     } else {
         if single && !errs.is_empty() {
-            let msg = errs
-                .iter()
-                .map(errors::api_error_text)
-                .collect::<Vec<_>>()
-                .join("\n");
-            ctx.err(format!("{msg}\n"));
+            ctx.err(api_errors_text(&errs));
             return 1;
         }
         if objs.is_empty() && p.is_set("ignore-not-found") {
@@ -787,15 +775,100 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
     }
     if !errs.is_empty() {
-        let msg = errs
-            .iter()
-            .map(errors::api_error_text)
-            .collect::<Vec<_>>()
-            .join("\n");
-        ctx.err(format!("{msg}\n"));
+        ctx.err(api_errors_text(&errs));
         status = 1;
     }
     status
+}
+
+/// `kubectl get -w` (`get.go`'s `watch`): one resource type, its current list, then its
+/// changes as they happen (see [`super::watch`]).
+fn run_watch(
+    ctx: &mut Ctx,
+    p: &Parsed,
+    format: OutputFormat,
+    targets: &[Target],
+    q: &Query,
+    objs: Vec<Arc<Object>>,
+    errs: Vec<ApiError>,
+) -> i32 {
+    let kinds: std::collections::BTreeSet<Kind> = targets.iter().map(|t| t.kind).collect();
+    let Some(&kind) = kinds.iter().next() else {
+        return 1;
+    };
+    if kinds.len() > 1 {
+        ctx.err("error: you may only specify a single resource type\n");
+        return 1;
+    }
+    if !errs.is_empty() {
+        ctx.err(api_errors_text(&errs));
+        return 1;
+    }
+    let table = TableOptions {
+        wide: matches!(format, OutputFormat::Table { wide: true }),
+        all_namespaces: q.all_namespaces,
+        // kubectl's watch asks for its printer without kinds.
+        show_kind: false,
+        no_headers: p.is_set("no-headers"),
+        show_labels: p.is_set("show-labels"),
+        label_columns: label_columns(p),
+    };
+    let filter = super::watch::Filter {
+        kind,
+        namespace: (kind.info().namespaced && !q.all_namespaces).then(|| q.namespace.clone()),
+        name: targets.first().and_then(|t| t.name.clone()),
+        selector: q.selector.clone(),
+        fields: q.fields.clone(),
+    };
+    let printer = super::watch::Printer::new(format, table, p.is_set("output-watch-events"));
+    let (stream, text) = match super::watch::Stream::open(
+        ctx.cluster,
+        filter,
+        printer,
+        &objs,
+        p.is_set("watch-only"),
+        ctx.term.deadline_unix_ms,
+    ) {
+        Ok(opened) => opened,
+        Err(e) => {
+            ctx.err(format!("error: {e}\n"));
+            return 1;
+        }
+    };
+    ctx.out(text);
+    if targets.len() > 1 {
+        // Several names are several watch sources, which the builder refuses after the list.
+        stream.close(ctx.cluster);
+        ctx.err("error: you may only watch a single resource or type of resource at a time\n");
+        return 1;
+    }
+    if ctx.term.live_clock {
+        // The page's clock feeds the stream from now on, until Ctrl+C.
+        ctx.term.stream = Some(stream);
+        return 0;
+    }
+    super::watch::run_inline(ctx, stream)
+}
+
+/// `-L`/`--label-columns`, comma-separated and repeatable.
+fn label_columns(p: &Parsed) -> Vec<String> {
+    p.all("label-columns")
+        .iter()
+        .flat_map(|l| l.split(','))
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// API errors as kubectl prints them after whatever it could print, one per line.
+fn api_errors_text(errs: &[ApiError]) -> String {
+    let mut text = errs
+        .iter()
+        .map(errors::api_error_text)
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push('\n');
+    text
 }
 
 /// Namespace, selectors and their checks, shared by `get` and `describe`.

@@ -31,6 +31,7 @@ pub mod rollout;
 pub mod run;
 pub mod scale;
 pub mod set;
+pub mod watch;
 
 use crate::bash::CommandIo;
 use kubarium_engine::{Cluster, Kind};

@@ -8,6 +8,7 @@ pub mod shell;
 pub mod sys;
 pub mod test;
 pub mod text;
+pub mod timeout;
 
 use super::{CommandIo, Host};
 
@@ -15,7 +16,7 @@ use super::{CommandIo, Host};
 pub const UTILITIES: &[&str] = &[
     "[", "base64", "cat", "clear", "cp", "cut", "date", "echo", "env", "false", "grep", "head",
     "hostname", "ls", "mkdir", "mv", "printenv", "printf", "rm", "rmdir", "sed", "seq", "sleep", "sort",
-    "tail", "tee", "test", "touch", "tr", "true", "uniq", "wc", "which", "whoami",
+    "tail", "tee", "test", "timeout", "touch", "tr", "true", "uniq", "wc", "which", "whoami",
 ];
 
 /// Commands the host usually provides (for `which`, `type` and completion).
@@ -72,6 +73,7 @@ pub fn run_utility(
         "test" => test::run(args, io, false),
         "[" => test::run(args, io, true),
         "sleep" => sys::sleep(args, io, host),
+        "timeout" => timeout::run(args, io, host),
         "date" => sys::date(args, io, host),
         "hostname" => {
             io.out.stdout(format!("{}\n", host.hostname()));

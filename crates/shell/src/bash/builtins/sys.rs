@@ -135,6 +135,30 @@ pub fn date(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32
     0
 }
 
+/// The longest interval `sleep` and `timeout` take: a year of simulated time (the simulation
+/// has nothing to do beyond that).
+const MAX_INTERVAL_MS: u64 = 365 * 86_400_000;
+
+/// A GNU time interval (`sleep`, `timeout`): a non-negative decimal number with an optional
+/// `s`, `m`, `h` or `d` suffix, in milliseconds (`1.5m` is 90,000), at most a year.
+pub fn parse_interval_ms(s: &str) -> Option<u64> {
+    let (num, mult) = match s.chars().last()? {
+        's' => (&s[..s.len() - 1], 1.0),
+        'm' => (&s[..s.len() - 1], 60.0),
+        'h' => (&s[..s.len() - 1], 3600.0),
+        'd' => (&s[..s.len() - 1], 86_400.0),
+        _ => (s, 1.0),
+    };
+    if num.starts_with('+') {
+        return None;
+    }
+    let v: f64 = num.parse().ok()?;
+    if !v.is_finite() || v < 0.0 {
+        return None;
+    }
+    Some((v * mult * 1000.0).min(MAX_INTERVAL_MS as f64) as u64)
+}
+
 /// `sleep N[smhd]...`: advances the simulated clock.
 pub fn sleep(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32 {
     if args.is_empty() {
@@ -142,27 +166,18 @@ pub fn sleep(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i3
             .stderr("sleep: missing operand\nTry 'sleep --help' for more information.\n");
         return 1;
     }
-    let mut total_ms: f64 = 0.0;
+    let mut total_ms: u64 = 0;
     for a in args {
-        let (num, mult) = match a.chars().last() {
-            Some('s') => (&a[..a.len() - 1], 1.0),
-            Some('m') => (&a[..a.len() - 1], 60.0),
-            Some('h') => (&a[..a.len() - 1], 3600.0),
-            Some('d') => (&a[..a.len() - 1], 86_400.0),
-            _ => (a.as_str(), 1.0),
-        };
-        match num.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 && !num.starts_with('+') => {
-                total_ms += v * mult * 1000.0
-            }
-            _ => {
+        match parse_interval_ms(a) {
+            Some(ms) => total_ms = total_ms.saturating_add(ms),
+            None => {
                 io.out.stderr(format!("sleep: invalid time interval \u{2018}{a}\u{2019}\nTry 'sleep --help' for more information.\n"));
                 return 1;
             }
         }
     }
     // A year of simulated time at most: the simulation has nothing to do beyond that.
-    host.sleep(total_ms.min(365.0 * 86_400_000.0) as u64);
+    host.sleep(total_ms.min(MAX_INTERVAL_MS));
     0
 }
 
