@@ -290,6 +290,14 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     errs
 }
 
+/// The checks only an update has (immutable fields, e.g. a Deployment's `spec.selector`);
+/// the API server's update path runs them after [`validate`], on users' writes.
+pub fn validate_update(new: &Object, old: &Object) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    super::workloads::validate_workload_update(new, old, &mut errs);
+    errs
+}
+
 fn is_config_key(k: &str) -> bool {
     !k.is_empty()
         && k.len() <= 253

@@ -428,3 +428,164 @@ fn check_int_or_percent(v: Option<&IntOrString>, field: &str, errs: &mut Vec<Fie
         _ => {}
     }
 }
+
+/// Go's `%#v` of a `metav1.LabelSelector`, as `field is immutable` errors print the new value:
+/// `v1.LabelSelector{MatchLabels:map[string]string{"app":"web"},
+/// MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`.
+pub fn go_label_selector(s: &LabelSelector) -> String {
+    let labels = match &s.match_labels {
+        None => "map[string]string(nil)".to_string(),
+        Some(m) => go_string_map(m),
+    };
+    let exprs = match &s.match_expressions {
+        None => "[]v1.LabelSelectorRequirement(nil)".to_string(),
+        Some(list) => {
+            let items: Vec<String> = list
+                .iter()
+                .map(|e| {
+                    let values = match &e.values {
+                        None => "[]string(nil)".to_string(),
+                        Some(v) => format!(
+                            "[]string{{{}}}",
+                            v.iter()
+                                .map(|x| format!("{x:?}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    format!(
+                        "v1.LabelSelectorRequirement{{Key:{:?}, Operator:{:?}, Values:{values}}}",
+                        e.key, e.operator
+                    )
+                })
+                .collect();
+            format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
+        }
+    };
+    format!("v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{exprs}}}")
+}
+
+/// The checks only an update has (`ValidateXUpdate` and the apps/v1 strategies):
+/// `spec.selector` of a ReplicaSet, Deployment, DaemonSet or StatefulSet may not change
+/// (`spec.selector: Invalid value: v1.LabelSelector{...}: field is immutable`), and a
+/// StatefulSet may change only replicas, ordinals, template, updateStrategy,
+/// revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds.
+/// A ReplicationController's selector may change (core/v1 allows it).
+pub fn validate_workload_update(new: &Object, old: &Object, errs: &mut Vec<FieldError>) {
+    let immutable_selector = |n: &LabelSelector, o: &LabelSelector, errs: &mut Vec<FieldError>| {
+        if n != o {
+            errs.push(FieldError::invalid(
+                "spec.selector",
+                go_label_selector(n),
+                "field is immutable",
+            ));
+        }
+    };
+    match (new, old) {
+        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => {
+            immutable_selector(&n.spec.selector, &o.spec.selector, errs)
+        }
+        (Object::Deployment(n), Object::Deployment(o)) => {
+            immutable_selector(&n.spec.selector, &o.spec.selector, errs)
+        }
+        (Object::DaemonSet(n), Object::DaemonSet(o)) => {
+            immutable_selector(&n.spec.selector, &o.spec.selector, errs)
+        }
+        (Object::StatefulSet(n), Object::StatefulSet(o)) => {
+            // Everything but the mutable fields must be as stored.
+            let mut clone = n.spec.clone();
+            clone.replicas = o.spec.replicas;
+            clone.template = o.spec.template.clone();
+            clone.update_strategy = o.spec.update_strategy.clone();
+            clone.min_ready_seconds = o.spec.min_ready_seconds;
+            clone.ordinals = o.spec.ordinals.clone();
+            clone.revision_history_limit = o.spec.revision_history_limit;
+            clone.persistent_volume_claim_retention_policy =
+                o.spec.persistent_volume_claim_retention_policy.clone();
+            if clone != o.spec {
+                errs.push(FieldError::forbidden(
+                    "spec",
+                    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+
+    fn selector(app: &str) -> LabelSelector {
+        LabelSelector {
+            match_labels: Some(BTreeMap::from([("app".to_string(), app.to_string())])),
+            match_expressions: None,
+        }
+    }
+
+    #[test]
+    fn deployment_selector_is_immutable() {
+        let mut old = Deployment::default();
+        old.spec.selector = selector("web");
+        let mut new = old.clone();
+        let mut errs = Vec::new();
+        new.spec.replicas = Some(5);
+        validate_workload_update(
+            &Object::Deployment(new.clone()),
+            &Object::Deployment(old.clone()),
+            &mut errs,
+        );
+        assert!(errs.is_empty());
+        new.spec.selector = selector("web2");
+        validate_workload_update(
+            &Object::Deployment(new),
+            &Object::Deployment(old),
+            &mut errs,
+        );
+        assert_eq!(
+            errs[0].to_string(),
+            "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
+        );
+        let s = LabelSelector {
+            match_labels: None,
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: "tier".into(),
+                operator: "In".into(),
+                values: Some(vec!["a".into(), "b".into()]),
+            }]),
+        };
+        assert_eq!(
+            go_label_selector(&s),
+            "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"tier\", Operator:\"In\", Values:[]string{\"a\", \"b\"}}}}"
+        );
+    }
+
+    #[test]
+    fn statefulset_allows_only_its_mutable_fields() {
+        let mut old = StatefulSet::default();
+        old.spec.service_name = Some("web".into());
+        let mut new = old.clone();
+        new.spec.replicas = Some(4);
+        new.spec.min_ready_seconds = Some(3);
+        let mut errs = Vec::new();
+        validate_workload_update(
+            &Object::StatefulSet(new.clone()),
+            &Object::StatefulSet(old.clone()),
+            &mut errs,
+        );
+        assert!(errs.is_empty());
+        new.spec.service_name = Some("other".into());
+        validate_workload_update(
+            &Object::StatefulSet(new),
+            &Object::StatefulSet(old),
+            &mut errs,
+        );
+        assert_eq!(
+            errs[0].to_string(),
+            "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+        );
+    }
+}

@@ -95,36 +95,7 @@ impl Regex {
         from: usize,
         not_empty_at: Option<usize>,
     ) -> Option<Captures> {
-        let folded: Vec<char> = if self.icase {
-            text.iter().map(|c| lower(*c)).collect()
-        } else {
-            text.to_vec()
-        };
-        let m = Matcher {
-            t: &folded,
-            steps: Cell::new(0),
-            icase: self.icase,
-            caps: std::cell::RefCell::new(vec![None; self.groups + 1]),
-        };
-        for s in from..=folded.len() {
-            let mut found = None;
-            let ok = m.alts(&self.alts, s, 0, &mut |e| {
-                if e == s && not_empty_at == Some(s) {
-                    return false;
-                }
-                found = Some(e);
-                true
-            });
-            if ok {
-                let mut caps = m.caps.borrow().clone();
-                caps[0] = found.map(|e| (s, e));
-                return Some(caps);
-            }
-            if m.steps.get() > MAX_STEPS {
-                return None;
-            }
-        }
-        None
+        self.search(text, from, &|_, s, e| !(e == s && not_empty_at == Some(s)))
     }
 
     /// True when the pattern matches anywhere in `text`.
@@ -136,6 +107,21 @@ impl Regex {
     /// The leftmost match at or after `from`, as a char range. With `whole_word`, only
     /// matches that start and end at word boundaries count (`grep -w`).
     pub fn find_at(&self, text: &[char], from: usize, whole_word: bool) -> Option<(usize, usize)> {
+        let caps = self.search(text, from, &|t, s, e| {
+            !whole_word
+                || !((s != 0 && is_word(t[s - 1])) || (e < t.len() && is_word(t[e])) || e == s)
+        })?;
+        caps[0]
+    }
+
+    /// The leftmost match (start `s`, end `e`) at or after `from` that `accept(text, s, e)`
+    /// takes, with its groups.
+    fn search(
+        &self,
+        text: &[char],
+        from: usize,
+        accept: &dyn Fn(&[char], usize, usize) -> bool,
+    ) -> Option<Captures> {
         let folded: Vec<char> = if self.icase {
             text.iter().map(|c| lower(*c)).collect()
         } else {
@@ -148,19 +134,18 @@ impl Regex {
             caps: std::cell::RefCell::new(vec![None; self.groups + 1]),
         };
         for s in from..=folded.len() {
-            if whole_word && s != 0 && is_word(folded[s - 1]) {
-                continue;
-            }
             let mut found = None;
             let ok = m.alts(&self.alts, s, 0, &mut |e| {
-                if whole_word && (e < folded.len() && is_word(folded[e]) || e == s) {
+                if !accept(&folded, s, e) {
                     return false;
                 }
                 found = Some(e);
                 true
             });
             if ok {
-                return found.map(|e| (s, e));
+                let mut caps = m.caps.borrow().clone();
+                caps[0] = found.map(|e| (s, e));
+                return Some(caps);
             }
             if m.steps.get() > MAX_STEPS {
                 return None;

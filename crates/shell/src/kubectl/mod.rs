@@ -11,6 +11,7 @@ pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod drain;
+pub mod edit;
 pub mod errors;
 pub mod exec;
 pub mod expose;
@@ -24,6 +25,7 @@ pub mod logs;
 pub mod manifest;
 pub mod merge;
 pub mod node;
+pub mod patch;
 pub mod port_forward;
 pub mod print_flags;
 pub mod record;
@@ -150,6 +152,8 @@ pub fn run(
         "rollout" => rollout::run(&mut ctx, &rest),
         "apply" => apply::run(&mut ctx, &rest),
         "replace" => apply::run_replace(&mut ctx, &rest),
+        "edit" => edit::run(&mut ctx, &rest),
+        "patch" => patch::run(&mut ctx, &rest),
         "delete" => delete::run(&mut ctx, &rest),
         "scale" => scale::run(&mut ctx, &rest),
         "expose" => expose::run(&mut ctx, &rest),

@@ -356,8 +356,9 @@ impl Parser<'_> {
         }
     }
 
-    /// Reads up to the unescaped `delim` (consumed). `\delim` becomes `delim`; in a regex
-    /// `\n` becomes a newline, other escapes are kept for the regex compiler.
+    /// Reads up to the unescaped `delim` (consumed). `\delim` becomes `delim` (except `\&` in
+    /// a replacement); in a regex `\n` and `\t` become the characters, other escapes are kept
+    /// for the regex compiler or the replacement parser.
     fn delimited(&mut self, delim: char, regex: bool) -> Option<String> {
         let mut out = String::new();
         loop {
@@ -369,7 +370,7 @@ impl Parser<'_> {
             if c == '\\' {
                 let n = self.peek()?;
                 self.i += 1;
-                if n == delim {
+                if n == delim && (regex || n != '&') {
                     out.push(n);
                 } else if n == 'n' && regex {
                     out.push('\n');
@@ -410,7 +411,7 @@ impl Parser<'_> {
             .delimited(delim, true)
             .ok_or_else(|| unterminated(self))?;
         let repl_text = self
-            .delimited_raw(delim)
+            .delimited(delim, false)
             .ok_or_else(|| unterminated(self))?;
         let mut s = Subst {
             regex: Regex::new("", false, false).map_err(|e| perr(e, self.i))?,
@@ -470,30 +471,6 @@ impl Parser<'_> {
             }
         }
         Ok(s)
-    }
-
-    /// The replacement text up to the unescaped delimiter, escapes kept (except `\delim`).
-    fn delimited_raw(&mut self, delim: char) -> Option<String> {
-        let mut out = String::new();
-        loop {
-            let c = self.peek()?;
-            self.i += 1;
-            if c == delim {
-                return Some(out);
-            }
-            if c == '\\' {
-                let n = self.peek()?;
-                self.i += 1;
-                if n == delim && delim != '&' {
-                    out.push(n);
-                } else {
-                    out.push('\\');
-                    out.push(n);
-                }
-            } else {
-                out.push(c);
-            }
-        }
     }
 
     fn translate(&mut self) -> Result<Vec<(char, char)>, ParseError> {
@@ -613,7 +590,7 @@ fn expand(repl: &[Repl], text: &[char], caps: &Captures) -> String {
     // `\U`/`\L` until `\E`; `\u`/`\l` for the next character only.
     let mut mode: Option<char> = None;
     let mut once: Option<char> = None;
-    let mut push = |s: &str, out: &mut String, mode: Option<char>, once: &mut Option<char>| {
+    let push = |s: &str, out: &mut String, mode: Option<char>, once: &mut Option<char>| {
         for ch in s.chars() {
             let ch: String = match (once.take(), mode) {
                 (Some('u'), _) => ch.to_uppercase().collect(),
