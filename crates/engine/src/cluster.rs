@@ -60,6 +60,8 @@ pub struct Cluster {
     pub(crate) kube_proxy: crate::network::kube_proxy::KubeProxy,
     /// Running `kubectl port-forward`s.
     pub port_forwards: crate::network::port_forward::PortForwards,
+    /// ingress-nginx's round-robin positions per controller pod and upstream.
+    pub(crate) ingress_balancers: crate::network::ingress::balancer::Balancers,
     agenda: Agenda<Wake>,
     /// Agenda items that are not background housekeeping (see [`Wake::is_background`]).
     foreground: usize,
@@ -94,6 +96,7 @@ impl Cluster {
                 preset.nodes.iter().map(|n| n.name.as_str()),
             ),
             port_forwards: Default::default(),
+            ingress_balancers: Default::default(),
             agenda: Agenda::default(),
             foreground: 0,
             event_ttl_wake: None,

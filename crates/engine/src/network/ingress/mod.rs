@@ -21,6 +21,7 @@
 //! Wildcard hosts (`*.example.com`) match exactly one DNS label, as the Ingress API
 //! specifies.
 
+pub mod balancer;
 pub mod controller;
 pub mod nginx_regex;
 pub mod pem;

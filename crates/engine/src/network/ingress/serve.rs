@@ -123,6 +123,9 @@ impl Cluster {
         let Some(flags) = flags_of_pod(self, pod) else {
             return (Ok(self.nginx_answer(404, None, now.unix_secs())), hops);
         };
+        let store = self.api.store();
+        self.ingress_balancers
+            .retain_pods(|p| store.get(p).is_some());
         let ingresses = served(self, &flags);
         let refs: Vec<&Ingress> = ingresses.iter().collect();
         // The Host header (a `-H Host:` override, else the URL's authority) without its port.
@@ -176,8 +179,13 @@ impl Cluster {
                         Some((upstream_name, None)),
                     )
                 } else {
-                    let (pick, set_cookie) =
-                        self.pick_endpoint(&endpoints, affinity.as_ref(), cookie);
+                    let (pick, set_cookie) = self.pick_endpoint(
+                        pod,
+                        &upstream_name,
+                        &endpoints,
+                        affinity.as_ref(),
+                        cookie,
+                    );
                     let (ip, ep_port) = endpoints[pick];
                     let upstream_req = HttpRequest {
                         method: req.method.clone(),
@@ -310,11 +318,14 @@ impl Cluster {
         out
     }
 
-    /// Picks an endpoint: the one a valid affinity cookie names, else one at random (a
-    /// seeded stream; ingress-nginx's default balancer is round-robin). With cookie
-    /// affinity and no valid cookie, also the `Set-Cookie` value.
+    /// Picks an endpoint of upstream `upstream` on controller `pod`: with cookie affinity
+    /// the one a valid cookie names, else one at random (the sticky balancer hashes a random
+    /// key) together with the `Set-Cookie` value; without affinity the next one of the
+    /// upstream's round-robin balancer (ingress-nginx's default `load-balance`).
     fn pick_endpoint(
         &mut self,
+        pod: &ObjectKey,
+        upstream: &str,
         endpoints: &[(Ipv4Addr, u16)],
         affinity: Option<&CookieAffinity>,
         cookie: Option<&str>,
@@ -354,10 +365,12 @@ impl Cluster {
                 Some(format!("{}={value}; Path={}; HttpOnly", a.name, a.path)),
             );
         }
+        let api = &mut self.api;
         let i = self
-            .api()
-            .rng()
-            .below("ingress-balancer", endpoints.len() as u64) as usize;
+            .ingress_balancers
+            .round_robin(pod, upstream, endpoints, |n| {
+                api.rng().below("ingress-balancer", n as u64) as usize
+            });
         (i, None)
     }
 
