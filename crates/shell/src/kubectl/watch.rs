@@ -121,6 +121,10 @@ impl Printer {
         if let OutputFormat::Table { .. } = self.format {
             return Ok(self.print_table(kind, items, now_unix_ms));
         }
+        if let OutputFormat::CustomColumns { spec, from_file } = &self.format {
+            let (spec, from_file) = (spec.clone(), *from_file);
+            return self.print_custom_columns(&spec, from_file, items);
+        }
         let mut out = String::new();
         for (ty, obj) in items {
             let value = if self.output_watch_events {
@@ -159,28 +163,52 @@ impl Printer {
                             .map_err(|e| e.to_string())?,
                     );
                 }
-                OutputFormat::CustomColumns { spec, from_file } => {
-                    use printers::custom_columns::CustomColumns;
-                    let printer = if *from_file {
-                        CustomColumns::from_template(spec)
-                    } else {
-                        CustomColumns::from_spec(spec, self.table.no_headers)
-                    };
-                    let text = printer
-                        .and_then(|p| p.print(std::slice::from_ref(&value)))
-                        .map_err(|e| e.to_string())?;
-                    let has_header = *from_file || !self.table.no_headers;
-                    if has_header && self.custom_header_printed {
-                        out.push_str(text.split_once('\n').map_or("", |(_, rest)| rest));
-                    } else {
-                        out.push_str(&text);
-                    }
-                    self.custom_header_printed = true;
-                }
-                OutputFormat::Table { .. } => {}
+                OutputFormat::CustomColumns { .. } | OutputFormat::Table { .. } => {}
             }
         }
         Ok(out)
+    }
+
+    /// kubectl's `CustomColumnsPrinter`: its header once, before the first object, then a row
+    /// per object. Rows of one batch are aligned together; unlike kubectl's shared
+    /// tabwriter, later batches do not keep the earlier column widths.
+    fn print_custom_columns(
+        &mut self,
+        spec: &str,
+        from_file: bool,
+        items: &[(WatchEventType, Arc<Object>)],
+    ) -> Result<String, String> {
+        use printers::custom_columns::CustomColumns;
+        if items.is_empty() {
+            return Ok(String::new());
+        }
+        let printer = if from_file {
+            CustomColumns::from_template(spec)
+        } else {
+            CustomColumns::from_spec(spec, self.table.no_headers)
+        };
+        let values: Vec<Value> = items
+            .iter()
+            .map(|(ty, obj)| {
+                if self.output_watch_events {
+                    event_value(*ty, obj)
+                } else {
+                    obj.to_value()
+                }
+            })
+            .collect();
+        let text = printer
+            .and_then(|p| p.print(&values))
+            .map_err(|e| e.to_string())?;
+        let has_header = from_file || !self.table.no_headers;
+        let already = std::mem::replace(&mut self.custom_header_printed, true);
+        Ok(if has_header && already {
+            text.split_once('\n')
+                .map_or("", |(_, rest)| rest)
+                .to_string()
+        } else {
+            text
+        })
     }
 
     /// kubectl's `HumanReadablePrinter` fed one table: the header only while none was printed

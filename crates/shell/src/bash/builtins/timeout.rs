@@ -5,7 +5,8 @@
 //! is a deadline on the simulated clock that those commands honour (see
 //! [`Host::set_deadline`]); a command that returns before it is not affected. When the
 //! deadline stopped the command, the status is 124 (with `--preserve-status`, the command's
-//! own: kubectl exits 1 from its signal handler, `sleep` dies of the signal, 128 + its number).
+//! own: kubectl exits 1 from its signal handler, `sleep` dies of the signal, 128 + its number;
+//! with `-s KILL` always 137).
 //! Like the real one, `timeout` runs programs, not shell builtins, functions or aliases.
 
 use super::super::{CommandIo, Host};
@@ -176,6 +177,10 @@ pub fn run(args: &[String], io: &mut CommandIo<'_>, host: &mut dyn Host) -> i32 
             "timeout: sending signal {} to command \u{2018}{name}\u{2019}\n",
             signal.0
         ));
+    }
+    // KILL takes `timeout` down with its command: 128 + 9, not 124.
+    if signal.1 == 9 {
+        return 128 + 9;
     }
     if !preserve {
         return EXIT_TIMEDOUT;
