@@ -4,6 +4,7 @@ pub mod cluster_services;
 pub mod dns;
 pub mod ingress;
 pub mod interfaces;
+pub mod internet;
 pub mod ipam;
 pub mod kube_proxy;
 pub mod port_forward;

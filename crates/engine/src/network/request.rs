@@ -233,6 +233,13 @@ impl Cluster {
     ) -> (Result<HttpResponse, RequestError>, Vec<Hop>) {
         let mut hops = Vec::new();
         let from = self.sender_name(&sender);
+        let origin = match &sender {
+            Sender::Inside(o) => Some(*o),
+            Sender::External => None,
+        };
+        if let Some(answer) = self.internet_request(&from, origin, ip, req) {
+            return answer;
+        }
         let route = self.connect(&sender, ip, req.port, &mut hops);
         // Each hop goes to the trace (component `network/hop`) for the topology view.
         for h in &hops {
@@ -1028,7 +1035,8 @@ fn clf_time(unix: i64) -> String {
     ts.strftime("%d/%b/%Y:%H:%M:%S +0000").to_string()
 }
 
-fn http_date(unix: i64) -> String {
+/// An HTTP `Date` value (`Mon, 02 Jan 2006 15:04:05 GMT`).
+pub(crate) fn http_date(unix: i64) -> String {
     let ts = k8s_openapi::jiff::Timestamp::from_second(unix)
         .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
     ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
