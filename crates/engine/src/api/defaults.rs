@@ -103,6 +103,12 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
 }
 
 fn default_pod(p: &mut Pod, rng: &mut Rng) {
+    // The kubelet's mirror of a static pod: the ServiceAccount admission leaves its spec alone.
+    let mirror = p
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
     let Some(spec) = p.spec.as_mut() else { return };
     default_pod_spec(spec);
     spec.enable_service_links.get_or_insert(true);
@@ -115,7 +121,40 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
         _ => 0,
     };
     spec.priority.get_or_insert(priority);
-    // ServiceAccount admission.
+    // ServiceAccount admission; it leaves mirror pods as the kubelet wrote them.
+    if !mirror {
+        service_account_admission(spec, rng);
+    }
+    // DefaultTolerationSeconds admission.
+    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        let has = tolerations.iter().any(|t| {
+            t.key.as_deref() == Some(key)
+                || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
+        });
+        if !has {
+            tolerations.push(Toleration {
+                effect: Some("NoExecute".into()),
+                key: Some(key.into()),
+                operator: Some("Exists".into()),
+                toleration_seconds: Some(300),
+                ..Default::default()
+            });
+        }
+    }
+    let qos = qos_class(p);
+    let status = p.status.get_or_insert_with(Default::default);
+    status.phase.get_or_insert_with(|| "Pending".into());
+    status.qos_class = Some(qos.into());
+}
+
+/// The ServiceAccount admission plugin: `serviceAccountName` (default `default`) and, unless
+/// `automountServiceAccountToken: false`, the `kube-api-access-*` projected token volume
+/// mounted into every container.
+fn service_account_admission(spec: &mut PodSpec, rng: &mut Rng) {
     let sa = spec
         .service_account_name
         .clone()
@@ -155,30 +194,6 @@ fn default_pod(p: &mut Pod, rng: &mut Rng) {
                 });
         }
     }
-    // DefaultTolerationSeconds admission.
-    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
-    for key in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
-    ] {
-        let has = tolerations.iter().any(|t| {
-            t.key.as_deref() == Some(key)
-                || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
-        });
-        if !has {
-            tolerations.push(Toleration {
-                effect: Some("NoExecute".into()),
-                key: Some(key.into()),
-                operator: Some("Exists".into()),
-                toleration_seconds: Some(300),
-                ..Default::default()
-            });
-        }
-    }
-    let qos = qos_class(p);
-    let status = p.status.get_or_insert_with(Default::default);
-    status.phase.get_or_insert_with(|| "Pending".into());
-    status.qos_class = Some(qos.into());
 }
 
 fn kube_api_access_volume(name: &str) -> Volume {
@@ -277,5 +292,38 @@ pub fn qos_class(p: &Pod) -> &'static str {
         "Guaranteed"
     } else {
         "Burstable"
+    }
+}
+
+#[cfg(test)]
+mod service_account_tests {
+    use super::*;
+
+    fn pod(annotations: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "annotations": annotations},
+            "spec": {"containers": [{"name": "c", "image": "etcd"}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn mirror_pods_get_no_service_account_or_token_volume() {
+        let mut rng = Rng::new(1);
+        let mut mirror = pod(serde_json::json!({"kubernetes.io/config.mirror": "abc"}));
+        default_pod(&mut mirror, &mut rng);
+        let spec = mirror.spec.unwrap();
+        assert_eq!(spec.service_account_name, None);
+        assert!(spec.volumes.is_none());
+        assert!(spec.containers[0].volume_mounts.is_none());
+        assert_eq!(spec.priority, Some(0));
+
+        let mut plain = pod(serde_json::json!({}));
+        default_pod(&mut plain, &mut rng);
+        let spec = plain.spec.unwrap();
+        assert_eq!(spec.service_account_name.as_deref(), Some("default"));
+        assert!(spec.volumes.unwrap()[0]
+            .name
+            .starts_with("kube-api-access-"));
     }
 }
