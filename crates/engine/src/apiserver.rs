@@ -384,7 +384,8 @@ impl ApiServer {
                 return Err(ApiError::invalid(kind, &key.name, vec![e]));
             }
         }
-        let errs = validation::validate(&obj);
+        let mut errs = validation::validate(&obj);
+        errs.extend(validation::validate_update(&obj, &old));
         if !errs.is_empty() {
             return Err(ApiError::invalid(kind, &key.name, errs));
         }

@@ -97,42 +97,60 @@ pub fn add_daemon_tolerations(spec: &mut PodSpec) {
 /// Example: the control-plane node's `node-role.kubernetes.io/control-plane:NoSchedule` taint
 /// gives `(false, true)` for a template without a matching toleration: no new pod there.
 pub fn node_should_run(template: &PodTemplateSpec, node: &Node) -> (bool, bool) {
-    let name = node.metadata.name.as_deref().unwrap_or("");
-    // Only what places a pod (not its containers: this runs per node and per sync).
-    let full = template.spec.as_ref();
-    let mut spec = PodSpec {
-        node_name: full.and_then(|s| s.node_name.clone()),
-        node_selector: full.and_then(|s| s.node_selector.clone()),
-        affinity: full.and_then(|s| s.affinity.clone()),
-        tolerations: full.and_then(|s| s.tolerations.clone()),
-        host_network: full.and_then(|s| s.host_network),
-        ..Default::default()
-    };
-    if spec
-        .node_name
-        .as_deref()
-        .is_some_and(|n| !n.is_empty() && n != name)
-    {
-        return (false, false);
+    Placement::of(template).node(node)
+}
+
+/// What places a daemon pod: the template's node name, selector, affinity and tolerations
+/// with the DaemonSet defaults added. Built once per sync and asked about every node.
+pub struct Placement {
+    spec: PodSpec,
+}
+
+impl Placement {
+    pub fn of(template: &PodTemplateSpec) -> Placement {
+        // Only what places a pod (not its containers).
+        let full = template.spec.as_ref();
+        let mut spec = PodSpec {
+            node_name: full.and_then(|s| s.node_name.clone()),
+            node_selector: full.and_then(|s| s.node_selector.clone()),
+            affinity: full.and_then(|s| s.affinity.clone()),
+            tolerations: full.and_then(|s| s.tolerations.clone()),
+            host_network: full.and_then(|s| s.host_network),
+            ..Default::default()
+        };
+        add_daemon_tolerations(&mut spec);
+        Placement { spec }
     }
-    add_daemon_tolerations(&mut spec);
-    let empty = BTreeMap::new();
-    let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
-    if !spec_matches_node(&spec, name, labels) {
-        return (false, false);
+
+    /// `(should_run, should_continue)` on `node` (see [`node_should_run`]).
+    pub fn node(&self, node: &Node) -> (bool, bool) {
+        let spec = &self.spec;
+        let name = node.metadata.name.as_deref().unwrap_or("");
+        if spec
+            .node_name
+            .as_deref()
+            .is_some_and(|n| !n.is_empty() && n != name)
+        {
+            return (false, false);
+        }
+        let empty = BTreeMap::new();
+        let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
+        if !spec_matches_node(spec, name, labels) {
+            return (false, false);
+        }
+        let taints = node
+            .spec
+            .as_ref()
+            .and_then(|s| s.taints.as_deref())
+            .unwrap_or(&[]);
+        let tolerations = spec.tolerations.as_deref().unwrap_or(&[]);
+        let blocking = |e: &str| e == "NoSchedule" || e == "NoExecute";
+        if find_untolerated_taint(taints, tolerations, blocking).is_none() {
+            return (true, true);
+        }
+        let evicting = find_untolerated_taint(taints, tolerations, |e| e == "NoExecute");
+        (false, evicting.is_none())
     }
-    let taints = node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.clone())
-        .unwrap_or_default();
-    let tolerations = spec.tolerations.as_deref().unwrap_or(&[]);
-    let blocking = |e: &str| e == "NoSchedule" || e == "NoExecute";
-    if find_untolerated_taint(&taints, tolerations, blocking).is_none() {
-        return (true, true);
-    }
-    let evicting = find_untolerated_taint(&taints, tolerations, |e| e == "NoExecute");
-    (false, evicting.is_none())
 }
 
 /// The node a daemon pod is for: its `nodeName` once bound, before that the single value of
@@ -471,7 +489,9 @@ impl Controller for DaemonSetController {
     }
 
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
-        super::own_key(ev, Kind::DaemonSet, out);
+        if ev.key.kind == Kind::DaemonSet && super::spec_or_lifecycle_changed(ev) {
+            out.push(ev.key.clone());
+        }
         owner::keys_for_dependent(api, ev, Kind::Pod, Kind::DaemonSet, selector_of, out);
         match ev.key.kind {
             // A node added or removed, or whose labels or taints changed, may change where
@@ -538,10 +558,11 @@ impl Controller for DaemonSetController {
         let mut wake = None;
 
         // Core loop.
+        let placement = Placement::of(&ds.spec.template);
         owner::claim_pods(api, &obj, &selector);
         let (pods, nodes) = self.view(api, &obj, &ds, &hash, generation.as_deref(), now_ms);
         let surge = allows_surge(&ds);
-        let plans = node_plans(&ds, &nodes, &pods);
+        let plans = node_plans(&placement, &nodes, &pods);
         let min_ready = ds.spec.min_ready_seconds.unwrap_or(0);
         let mut plan = manage(&plans, surge, |p| p.available);
         let uid = ds.metadata.uid.clone().unwrap_or_default();
@@ -590,7 +611,7 @@ impl Controller for DaemonSetController {
             == "RollingUpdate";
         if rolling {
             let (pods, nodes) = self.view(api, &obj, &ds, &hash, generation.as_deref(), now_ms);
-            let plans = node_plans(&ds, &nodes, &pods);
+            let plans = node_plans(&placement, &nodes, &pods);
             let desired = plans.iter().filter(|n| n.should_run).count() as i32;
             let ru = ds
                 .spec
@@ -619,7 +640,7 @@ impl Controller for DaemonSetController {
 
         // Status, from the pods after this sync's writes.
         let (pods, nodes) = self.view(api, &obj, &ds, &hash, generation.as_deref(), now_ms);
-        let plans = node_plans(&ds, &nodes, &pods);
+        let plans = node_plans(&placement, &nodes, &pods);
         let c = count(&plans);
         write_status(api, &obj, &c);
         if min_ready > 0 && c.ready != c.available {
@@ -715,7 +736,7 @@ fn allows_surge(ds: &DaemonSet) -> bool {
 /// Every node with its eligibility and its daemon pods, in node-name order (Kubernetes
 /// walks a map here; Kubarium's order is deterministic).
 fn node_plans<'a>(
-    ds: &DaemonSet,
+    placement: &Placement,
     nodes: &'a [Arc<Object>],
     pods: &'a [DaemonPod],
 ) -> Vec<NodePlan<'a>> {
@@ -724,7 +745,7 @@ fn node_plans<'a>(
         .filter_map(|o| o.as_::<Node>())
         .map(|n| {
             let name = n.metadata.name.as_deref().unwrap_or("");
-            let (should_run, should_continue) = node_should_run(&ds.spec.template, n);
+            let (should_run, should_continue) = placement.node(n);
             NodePlan {
                 node: name,
                 should_run,

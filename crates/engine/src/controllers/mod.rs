@@ -28,7 +28,7 @@ pub mod service_lb;
 pub mod stateful_set;
 pub mod taint_eviction;
 
-use crate::api::{Kind, ObjectKey};
+use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::ApiServer;
 use crate::sim::SimTime;
 use crate::store::WatchEvent;
@@ -177,6 +177,28 @@ impl ControllerManager {
             }
         }
     }
+}
+
+/// Whether a change to a ReplicaSet, ReplicationController or DaemonSet itself can change
+/// what its sync does: it appeared or went, its spec changed (`generation` ahead of
+/// `status.observedGeneration`), or it is being deleted. Its own status writes and label or
+/// annotation edits (a Deployment's revision annotations) cannot: the sync they would start
+/// finds nothing to do, so skipping them saves a sync per status write.
+pub fn spec_or_lifecycle_changed(ev: &WatchEvent) -> bool {
+    if ev.event_type != crate::store::WatchEventType::Modified {
+        return true;
+    }
+    let meta = ev.object.metadata();
+    if meta.deletion_timestamp.is_some() {
+        return true;
+    }
+    let observed = match ev.object.as_ref() {
+        Object::ReplicaSet(rs) => rs.status.as_ref().and_then(|s| s.observed_generation),
+        Object::ReplicationController(rc) => rc.status.as_ref().and_then(|s| s.observed_generation),
+        Object::DaemonSet(ds) => ds.status.as_ref().and_then(|s| s.observed_generation),
+        _ => return true,
+    };
+    observed != meta.generation
 }
 
 /// Keys of objects of `kind` in the event's namespace, for controllers that watch their own

@@ -56,26 +56,6 @@ impl ReplicaSetController {
     }
 }
 
-/// Whether a change to the ReplicaSet itself can change what its sync does: it appeared or
-/// went, its spec changed (`generation` ahead of `status.observedGeneration`), or it is being
-/// deleted. Its own status writes and label or annotation edits (a Deployment's revision
-/// annotations) cannot, and skipping them halves the syncs of a busy ReplicaSet.
-fn spec_or_lifecycle_changed(ev: &WatchEvent) -> bool {
-    if ev.event_type != crate::store::WatchEventType::Modified {
-        return true;
-    }
-    let meta = ev.object.metadata();
-    if meta.deletion_timestamp.is_some() {
-        return true;
-    }
-    let observed = match ev.object.as_ref() {
-        Object::ReplicaSet(rs) => rs.status.as_ref().and_then(|s| s.observed_generation),
-        Object::ReplicationController(rc) => rc.status.as_ref().and_then(|s| s.observed_generation),
-        _ => return true,
-    };
-    observed != meta.generation
-}
-
 /// The parts of a ReplicaSet or ReplicationController the sync needs.
 struct Spec {
     selector: Selector,
@@ -131,7 +111,7 @@ impl Controller for ReplicaSetController {
     }
 
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
-        if ev.key.kind == self.kind && spec_or_lifecycle_changed(ev) {
+        if ev.key.kind == self.kind && super::spec_or_lifecycle_changed(ev) {
             out.push(ev.key.clone());
         }
         owner::keys_for_dependent(api, ev, Kind::Pod, self.kind, selector_of, out);

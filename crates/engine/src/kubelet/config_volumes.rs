@@ -14,48 +14,70 @@ use std::collections::BTreeMap;
 /// The files of a volume: relative path → content.
 type Files = BTreeMap<String, String>;
 
+/// Checks that every API-backed volume `c` mounts can be set up (the volume manager's
+/// mount before anything is pulled); `Err` with the FailedMount event text when one cannot.
+pub fn check(store: &Store, pod: &Pod, c: &Container) -> Result<(), String> {
+    let volumes = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.volumes.as_deref())
+        .unwrap_or(&[]);
+    for m in c.volume_mounts.iter().flatten() {
+        if let Some(v) = volumes.iter().find(|v| v.name == m.name) {
+            volume_files(store, pod, c, v, "", "")?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes the API-backed volumes `c` mounts into its filesystem; `Err` with the FailedMount
-/// event text when one cannot be set up.
+/// event text when one cannot be set up. `token` is the service-account token the kubelet
+/// requested for the pod (the `serviceAccountToken` projection of `kube-api-access-*`).
 pub fn mount(
     fs: &mut ContainerFs,
     store: &Store,
     pod: &Pod,
     c: &Container,
     pod_ip: &str,
+    token: &str,
 ) -> Result<(), String> {
     let volumes = pod
         .spec
         .as_ref()
-        .and_then(|s| s.volumes.clone())
-        .unwrap_or_default();
+        .and_then(|s| s.volumes.as_deref())
+        .unwrap_or(&[]);
     for m in c.volume_mounts.iter().flatten() {
         let Some(v) = volumes.iter().find(|v| v.name == m.name) else {
             continue;
         };
-        let Some(files) = volume_files(store, pod, c, v, pod_ip)? else {
+        let Some(files) = volume_files(store, pod, c, v, pod_ip, token)? else {
             continue;
         };
-        let mount_path = m.mount_path.trim_end_matches('/').to_string();
+        let mount_path = m.mount_path.trim_end_matches('/');
         if let Some(sub) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
             if let Some(content) = files.get(sub) {
                 if let Some((dir, _)) = mount_path.rsplit_once('/') {
                     let _ = fs.mkdir_p(if dir.is_empty() { "/" } else { dir });
                 }
-                let _ = fs.write(&mount_path, content);
+                let _ = fs.write(mount_path, content);
             }
             continue;
         }
         // The mount hides the image's files there.
-        let prefix = format!("{mount_path}/");
-        fs.files.retain(|p, _| !p.starts_with(&prefix));
-        fs.dirs.retain(|d| !d.starts_with(&prefix));
-        let _ = fs.mkdir_p(&mount_path);
-        for (rel, content) in &files {
-            let path = format!("{mount_path}/{rel}");
-            if let Some((dir, _)) = path.rsplit_once('/') {
-                let _ = fs.mkdir_p(dir);
+        fs.hide_below(mount_path);
+        let _ = fs.mkdir_p(mount_path);
+        let mut path = String::with_capacity(mount_path.len() + 32);
+        for (rel, content) in files {
+            path.clear();
+            path.push_str(mount_path);
+            path.push('/');
+            path.push_str(&rel);
+            if rel.contains('/') {
+                if let Some((dir, _)) = path.rsplit_once('/') {
+                    let _ = fs.mkdir_p(dir);
+                }
             }
-            let _ = fs.write(&path, content);
+            let _ = fs.write_owned(path.clone(), content);
         }
     }
     Ok(())
@@ -183,6 +205,7 @@ fn volume_files(
     c: &Container,
     v: &Volume,
     pod_ip: &str,
+    token: &str,
 ) -> Result<Option<Files>, String> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     if let Some(cm) = &v.config_map {
@@ -250,11 +273,9 @@ fn volume_files(
                     pod_ip,
                 ));
             }
-        }
-        // The service-account token projection (`kube-api-access-*`) is written by the
-        // container filesystem seed at its well-known path.
-        if out.is_empty() {
-            return Ok(None);
+            if let Some(t) = &src.service_account_token {
+                out.insert(t.path.clone(), token.to_string());
+            }
         }
         return Ok(Some(out));
     }

@@ -7,6 +7,7 @@
 use super::images::{App, Base, ResolvedImage};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound::{Included, Unbounded};
 
 /// Errors of filesystem operations, worded like the C library's `strerror`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +104,43 @@ impl ContainerFs {
         );
         Ok(())
     }
+    /// Like [`ContainerFs::write`], taking the path and content it stores.
+    pub fn write_owned(&mut self, path: String, content: String) -> Result<(), FsError> {
+        if self.is_dir(&path) {
+            return Err(FsError::IsDirectory);
+        }
+        let dir = parent(&path);
+        if !self.is_dir(dir) {
+            return Err(if self.is_file(dir) {
+                FsError::NotADirectory
+            } else {
+                FsError::NotFound
+            });
+        }
+        self.files.insert(Cow::Owned(path), Cow::Owned(content));
+        Ok(())
+    }
+    /// Hides everything below `dir` (a mount over it), keeping `dir` itself.
+    pub fn hide_below(&mut self, dir: &str) {
+        let prefix = format!("{dir}/");
+        let below = |p: &str| p.starts_with(prefix.as_str());
+        if self
+            .files
+            .range::<str, _>((Included(prefix.as_str()), Unbounded))
+            .next()
+            .is_some_and(|(k, _)| below(k))
+        {
+            self.files.retain(|p, _| !below(p));
+        }
+        if self
+            .dirs
+            .range::<str, _>((Included(prefix.as_str()), Unbounded))
+            .next()
+            .is_some_and(|d| below(d))
+        {
+            self.dirs.retain(|d| !below(d));
+        }
+    }
     /// Like [`ContainerFs::write`] for image content known at compile time (no copy).
     pub fn write_static(&mut self, path: &'static str, content: &'static str) {
         if self.is_dir(parent(path)) && !self.is_dir(path) {
@@ -133,10 +171,13 @@ impl ContainerFs {
     }
     /// Creates a directory and its parents (`mkdir -p`).
     pub fn mkdir_p(&mut self, path: &str) -> Result<(), FsError> {
-        let mut cur = String::new();
+        let mut cur = String::with_capacity(path.len() + 1);
         for p in path.split('/').filter(|p| !p.is_empty()) {
             cur.push('/');
             cur.push_str(p);
+            if self.dirs.contains(cur.as_str()) {
+                continue;
+            }
             if self.is_file(&cur) {
                 return Err(FsError::NotADirectory);
             }
@@ -199,12 +240,11 @@ impl ContainerFs {
 /// What the kubelet knows about a pod when it sets up a container's files.
 pub struct PodContext<'a> {
     pub pod_name: &'a str,
-    pub namespace: &'a str,
     pub pod_ip: &'a str,
     pub host_network: bool,
     pub node_name: &'a str,
-    pub token: &'a str,
-    pub mount_service_account: bool,
+    /// `/etc/resolv.conf` as the kubelet's DNS configurer renders it for the pod.
+    pub resolv_conf: &'a str,
 }
 
 const NGINX_INDEX_NEW: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n<style>\nhtml { color-scheme: light dark; }\nbody { width: 35em; margin: 0 auto;\nfont-family: Tahoma, Verdana, Arial, sans-serif; }\n</style>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n\n<p>For online documentation and support please refer to\n<a href=\"http://nginx.org/\">nginx.org</a>.<br/>\nCommercial support is available at\n<a href=\"http://nginx.com/\">nginx.com</a>.</p>\n\n<p><em>Thank you for using nginx.</em></p>\n</body>\n</html>\n";
@@ -237,8 +277,10 @@ pub fn os_release(base: Base) -> Option<&'static str> {
     })
 }
 
-/// Builds the filesystem a new container of `image` sees in the pod described by `ctx`.
-pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
+/// The image's own files: the same for every container of the image, so a kubelet builds
+/// them once per image (see [`ResolvedImage::layer`]) and each container starts from a copy
+/// that shares the `'static` names and contents.
+pub fn image_layer(image: &ResolvedImage) -> ContainerFs {
     let mut fs = ContainerFs::new();
     let base = image.base;
     let standard = [
@@ -280,47 +322,8 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
     if let Some(rel) = os_release(base) {
         fs.write_static("/etc/os-release", rel);
     }
-    let _ = fs.write(
-        "/etc/hostname",
-        &format!(
-            "{}\n",
-            if ctx.host_network {
-                ctx.node_name
-            } else {
-                ctx.pod_name
-            }
-        ),
-    );
-    let hosts = if ctx.host_network {
-        format!("# Kubernetes-managed hosts file (host network).\n127.0.0.1 localhost\n127.0.1.1 {node}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n", node = ctx.node_name)
-    } else {
-        format!("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n{}\t{}\n", ctx.pod_ip, ctx.pod_name)
-    };
-    let _ = fs.write("/etc/hosts", &hosts);
-    let resolv = if ctx.host_network {
-        "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n".to_string()
-    } else {
-        format!("search {}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", ctx.namespace)
-    };
-    let _ = fs.write("/etc/resolv.conf", &resolv);
     if base != Base::Distroless {
         fs.write_static("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
-    }
-    if ctx.mount_service_account {
-        let sa = "/var/run/secrets/kubernetes.io/serviceaccount";
-        fs.mkdir_static(sa);
-        let _ = fs.write(
-            "/var/run/secrets/kubernetes.io/serviceaccount/token",
-            ctx.token,
-        );
-        let _ = fs.write(
-            "/var/run/secrets/kubernetes.io/serviceaccount/namespace",
-            ctx.namespace,
-        );
-        fs.write_static(
-            "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
-            CA_CRT,
-        );
     }
     match image.entry.app {
         App::Nginx => {
@@ -415,7 +418,32 @@ pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
     fs
 }
 
-const CA_CRT: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIHmkT1bGvbmEwDQYJKoZIhvcNAQELBQAwFTETMBEGA1UE\nAxMKa3ViZXJuZXRlczAeFw0yNjExMjMwODU1MDBaFw0zNjExMjEwOTAwMDBaMBUx\nEzARBgNVBAMTCmt1YmVybmV0ZXMwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEK\nAoIBAQDKubariumSimulatedClusterCertificateAuthorityKeyMaterialAA\n-----END CERTIFICATE-----\n";
+/// Builds the filesystem a new container of `image` sees in the pod described by `ctx`: the
+/// image layer plus the files the kubelet writes per pod (hostname, hosts, resolv.conf).
+/// API-backed volumes, the service-account token among them, are mounted afterwards by
+/// [`super::config_volumes::mount`].
+pub fn seed(image: &ResolvedImage, ctx: &PodContext<'_>) -> ContainerFs {
+    let mut fs = image.layer.clone();
+    let _ = fs.write(
+        "/etc/hostname",
+        &format!(
+            "{}\n",
+            if ctx.host_network {
+                ctx.node_name
+            } else {
+                ctx.pod_name
+            }
+        ),
+    );
+    let hosts = if ctx.host_network {
+        format!("# Kubernetes-managed hosts file (host network).\n127.0.0.1 localhost\n127.0.1.1 {node}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n", node = ctx.node_name)
+    } else {
+        format!("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n{}\t{}\n", ctx.pod_ip, ctx.pod_name)
+    };
+    let _ = fs.write("/etc/hosts", &hosts);
+    let _ = fs.write("/etc/resolv.conf", ctx.resolv_conf);
+    fs
+}
 
 #[cfg(test)]
 mod tests {

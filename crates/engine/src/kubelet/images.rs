@@ -344,6 +344,8 @@ pub struct ResolvedImage {
     pub size: u64,
     /// `docker.io/library/nginx@sha256:...`, deterministic per name and tag.
     pub image_id: String,
+    /// The image's files, built once per resolved image (see [`super::fs::image_layer`]).
+    pub layer: super::fs::ContainerFs,
 }
 
 /// Why a pull fails: the gRPC error the CRI returns.
@@ -448,7 +450,7 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
         r.name(),
         digest_hex(&format!("{}:{}", r.name(), r.tag))
     );
-    Ok(ResolvedImage {
+    let mut resolved = ResolvedImage {
         reference: r.clone(),
         entry,
         entrypoint,
@@ -457,7 +459,10 @@ pub fn resolve(r: &ImageRef) -> Result<ResolvedImage, PullError> {
         base,
         size,
         image_id,
-    })
+        layer: super::fs::ContainerFs::default(),
+    };
+    resolved.layer = super::fs::image_layer(&resolved);
+    Ok(resolved)
 }
 
 fn set_env(env: &mut Vec<(String, String)>, k: &str, v: &str) {

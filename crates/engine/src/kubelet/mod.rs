@@ -60,6 +60,9 @@ pub struct Kubelet {
     images: BTreeSet<String>,
     /// Catalogue look-ups already made (an image resolves the same way every time).
     resolved: BTreeMap<ImageRef, Result<Arc<ResolvedImage>, PullError>>,
+    /// The Service variables of a namespace (with or without service links) as of the
+    /// Service revision they were computed at.
+    service_vars: BTreeMap<(String, bool), (u64, Arc<BTreeMap<String, String>>)>,
     /// Images being pulled and when each pull ends.
     pulling: BTreeMap<String, SimTime>,
     /// Image pulls are serialised (kubelet's default `serializeImagePulls: true`).
@@ -93,6 +96,30 @@ impl Kubelet {
         answer
     }
 
+    /// The Service variables for a container of `pod`, recomputed only when a Service changed.
+    fn service_vars(
+        &mut self,
+        store: &crate::store::Store,
+        pod: &Pod,
+    ) -> Arc<BTreeMap<String, String>> {
+        let rev = store.kind_revision(Kind::Service);
+        let links = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.enable_service_links)
+            .unwrap_or(true);
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        if let Some((at, vars)) = self.service_vars.get(&(ns.to_string(), links)) {
+            if *at == rev {
+                return vars.clone();
+            }
+        }
+        let vars = Arc::new(service_env::pod_service_vars(store, pod));
+        self.service_vars
+            .insert((ns.to_string(), links), (rev, vars.clone()));
+        vars
+    }
+
     /// A kubelet for `spec`, its image store holding what kubeadm and the CNI pre-pulled.
     pub fn new(spec: &NodeSpec, preset: &Preset) -> Kubelet {
         Kubelet {
@@ -108,6 +135,7 @@ impl Kubelet {
             pull_busy_until: SimTime::ZERO,
             service: service::NodeService::new(),
             resolved: BTreeMap::new(),
+            service_vars: BTreeMap::new(),
             node_dns: crate::network::dns::node_resolv_conf(preset.name),
         }
     }
@@ -627,13 +655,7 @@ impl Kubelet {
                         return;
                     }
                     // The volume manager mounts API-backed volumes before anything is pulled.
-                    if let Err(msg) = config_volumes::mount(
-                        &mut ContainerFs::new(),
-                        api.store(),
-                        pod,
-                        cspec,
-                        pod_ip,
-                    ) {
+                    if let Err(msg) = config_volumes::check(api.store(), pod, cspec) {
                         api.record_event_for(
                             obj,
                             None,
@@ -1050,7 +1072,6 @@ impl Kubelet {
             .collect();
         c.container_id = Some(format!("containerd://{id}"));
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
-        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
         let hostname = if rec.host_network {
             node.clone()
         } else {
@@ -1064,26 +1085,19 @@ impl Kubelet {
                 c.name
             ))
         );
-        let mounts_sa = cspec
-            .volume_mounts
-            .iter()
-            .flatten()
-            .any(|m| m.mount_path == "/var/run/secrets/kubernetes.io/serviceaccount");
+        let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
         let ctx_fs = fs::PodContext {
             pod_name: &pod_name,
-            namespace: &namespace,
             pod_ip,
             host_network: rec.host_network,
             node_name: &node,
-            token: &token,
-            mount_service_account: mounts_sa,
+            resolv_conf: &resolv,
         };
         c.fs = fs::seed(&img, &ctx_fs);
-        let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
-        let _ = c.fs.write("/etc/resolv.conf", &resolv);
-        let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip);
+        let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip, &token);
         c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &config);
-        service_env::inject(&mut c.env, api.store(), pod, cspec, &config.from);
+        let vars = self.service_vars(api.store(), pod);
+        service_env::inject(&mut c.env, &vars, cspec, &config.from);
         let ctx = Context {
             base: img.base,
             app: img.entry.app,

@@ -113,8 +113,7 @@ pub fn pod_service_vars(store: &Store, pod: &Pod) -> BTreeMap<String, String> {
 /// variables baked into the image are overridden.
 pub fn inject(
     env: &mut BTreeMap<String, String>,
-    store: &Store,
-    pod: &Pod,
+    service_vars: &BTreeMap<String, String>,
     container: &Container,
     env_from: &[(String, String)],
 ) {
@@ -125,9 +124,9 @@ pub fn inject(
         .map(|e| e.name.as_str())
         .chain(env_from.iter().map(|(k, _)| k.as_str()))
         .collect();
-    for (k, v) in pod_service_vars(store, pod) {
+    for (k, v) in service_vars {
         if !own.contains(k.as_str()) {
-            env.insert(k, v);
+            env.insert(k.clone(), v.clone());
         }
     }
 }

@@ -338,10 +338,12 @@ pub fn node_resolv_conf(preset_name: &str) -> ResolvConf {
 /// node's; `None`: only `dnsConfig`. `dnsConfig` adds nameservers and searches (duplicates
 /// dropped) and options (a later option of the same name replaces the earlier one).
 pub fn pod_resolv_conf(pod: &Pod, node: &ResolvConf) -> ResolvConf {
-    let spec = pod.spec.clone().unwrap_or_default();
+    let spec = pod.spec.as_ref();
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-    let host_network = spec.host_network.unwrap_or(false);
-    let policy = spec.dns_policy.as_deref().unwrap_or("ClusterFirst");
+    let host_network = spec.and_then(|s| s.host_network).unwrap_or(false);
+    let policy = spec
+        .and_then(|s| s.dns_policy.as_deref())
+        .unwrap_or("ClusterFirst");
     let cluster = || ResolvConf {
         nameservers: vec![CLUSTER_DNS.to_string()],
         search: [
@@ -361,7 +363,7 @@ pub fn pod_resolv_conf(pod: &Pod, node: &ResolvConf) -> ResolvConf {
         _ if host_network => node.clone(),
         _ => cluster(),
     };
-    if let Some(dc) = &spec.dns_config {
+    if let Some(dc) = spec.and_then(|s| s.dns_config.as_ref()) {
         for s in dc.nameservers.iter().flatten() {
             if !conf.nameservers.contains(s) {
                 conf.nameservers.push(s.clone());
