@@ -74,11 +74,36 @@ impl ApiError {
             causes: Vec::new(),
         }
     }
-    /// `pods "web" not found`
+    /// `pods "web" not found`, `deployments.apps "web" not found` (`apierrors.NewNotFound`).
     pub fn not_found(kind: Kind, name: &str) -> ApiError {
         ApiError::new(
             StatusReason::NotFound,
-            format!("{} {name:?} not found", kind.info().plural),
+            format!("{} {name:?} not found", qualified_resource(kind)),
+        )
+    }
+    /// `ingresses.networking.k8s.io "web" already exists` (`apierrors.NewAlreadyExists`).
+    pub fn already_exists(kind: Kind, name: &str) -> ApiError {
+        ApiError::new(
+            StatusReason::AlreadyExists,
+            format!("{} {name:?} already exists", qualified_resource(kind)),
+        )
+    }
+    /// `jobs.batch "pi" is forbidden: <why>` (`apierrors.NewForbidden`).
+    pub fn forbidden(kind: Kind, name: &str, why: &str) -> ApiError {
+        ApiError::new(
+            StatusReason::Forbidden,
+            format!("{} {name:?} is forbidden: {why}", qualified_resource(kind)),
+        )
+    }
+    /// `Operation cannot be fulfilled on deployments.apps "web": <why>`
+    /// (`apierrors.NewConflict`).
+    pub fn conflict(kind: Kind, name: &str, why: &str) -> ApiError {
+        ApiError::new(
+            StatusReason::Conflict,
+            format!(
+                "Operation cannot be fulfilled on {} {name:?}: {why}",
+                qualified_resource(kind)
+            ),
         )
     }
     /// `The Pod "web" is invalid: ...` (the message without kubectl's "The ").
@@ -109,6 +134,18 @@ impl ApiError {
             StatusReason::BadRequest,
             format!("{kind} in version {version:?} cannot be handled as a {kind}: {err}"),
         )
+    }
+}
+
+/// The kind's `schema.GroupResource` as the API server's errors print it: the plural alone
+/// for the core group (`pods`), else plural and group (`deployments.apps`,
+/// `ingresses.networking.k8s.io`).
+pub fn qualified_resource(kind: Kind) -> String {
+    let info = kind.info();
+    if info.group.is_empty() {
+        info.plural.to_string()
+    } else {
+        format!("{}.{}", info.plural, info.group)
     }
 }
 
@@ -272,11 +309,12 @@ impl ApiServer {
         if kind.info().namespaced {
             let ns = obj.namespace().to_string();
             match self.store.get(&ObjectKey::new(Kind::Namespace, "", &ns)) {
-                None => return Err(ApiError::new(StatusReason::NotFound, format!("namespaces {ns:?} not found"))),
+                None => return Err(ApiError::not_found(Kind::Namespace, &ns)),
                 Some(n) if n.metadata().deletion_timestamp.is_some() => {
-                    return Err(ApiError::new(
-                        StatusReason::Forbidden,
-                        format!("{} {name:?} is forbidden: unable to create new content in namespace {ns} because it is being terminated", kind.info().plural),
+                    return Err(ApiError::forbidden(
+                        kind,
+                        &name,
+                        &format!("unable to create new content in namespace {ns} because it is being terminated"),
                     ))
                 }
                 _ => {}
@@ -298,19 +336,13 @@ impl ApiServer {
         }
         let key = obj.key();
         if self.store.get(&key).is_some() {
-            return Err(ApiError::new(
-                StatusReason::AlreadyExists,
-                format!("{} {name:?} already exists", kind.info().plural),
-            ));
+            return Err(ApiError::already_exists(kind, &name));
         }
         if self.object_count >= self.max_objects {
-            return Err(ApiError::new(
-                StatusReason::Forbidden,
-                format!(
-                    "{} {name:?} is forbidden: the sandbox holds at most {} objects",
-                    kind.info().plural,
-                    self.max_objects
-                ),
+            return Err(ApiError::forbidden(
+                kind,
+                &name,
+                &format!("the sandbox holds at most {} objects", self.max_objects),
             ));
         }
         if dry_run {
@@ -347,13 +379,10 @@ impl ApiServer {
             let m = obj.metadata();
             if let Some(rv) = m.resource_version.as_deref().filter(|rv| !rv.is_empty()) {
                 if Some(rv) != old.metadata().resource_version.as_deref() {
-                    return Err(ApiError::new(
-                        StatusReason::Conflict,
-                        format!(
-                            "Operation cannot be fulfilled on {} {:?}: the object has been modified; please apply your changes to the latest version and try again",
-                            kind.info().plural,
-                            key.name
-                        ),
+                    return Err(ApiError::conflict(
+                        kind,
+                        &key.name,
+                        "the object has been modified; please apply your changes to the latest version and try again",
                     ));
                 }
             }
@@ -927,5 +956,53 @@ fn pod_update_forbidden(
             "spec",
             "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
         ))
+    }
+}
+
+#[cfg(test)]
+mod error_text_tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_group_qualified_resource() {
+        assert_eq!(
+            ApiError::not_found(Kind::Pod, "web").message,
+            "pods \"web\" not found"
+        );
+        assert_eq!(
+            ApiError::not_found(Kind::Deployment, "web").message,
+            "deployments.apps \"web\" not found"
+        );
+        assert_eq!(
+            ApiError::not_found(Kind::Job, "pi").message,
+            "jobs.batch \"pi\" not found"
+        );
+        assert_eq!(
+            ApiError::already_exists(Kind::Ingress, "web").message,
+            "ingresses.networking.k8s.io \"web\" already exists"
+        );
+        assert_eq!(
+            ApiError::conflict(Kind::Deployment, "web", "the object has been modified").message,
+            "Operation cannot be fulfilled on deployments.apps \"web\": the object has been modified"
+        );
+        assert_eq!(
+            ApiError::forbidden(Kind::CronJob, "c", "no").message,
+            "cronjobs.batch \"c\" is forbidden: no"
+        );
+    }
+
+    #[test]
+    fn invalid_keeps_the_kind() {
+        let e = ApiError::invalid(
+            Kind::Deployment,
+            "web",
+            vec![FieldError::forbidden("spec", "no")],
+        );
+        assert!(
+            e.message.starts_with("Deployment \"web\" is invalid: "),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.kind, "Deployment");
     }
 }
