@@ -2,6 +2,7 @@
 //! `pkg/registry/batch/job/strategy.go`, `pkg/apis/batch/validation`), and the time zones a
 //! CronJob may name.
 
+pub mod job_update;
 pub mod schedule;
 
 use super::defaults::default_pod_spec;

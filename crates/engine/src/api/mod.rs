@@ -6,6 +6,7 @@
 //! decoding (see [`decode`]).
 
 pub mod batch;
+pub mod config;
 pub mod decode;
 pub mod defaults;
 pub mod ingress;

@@ -290,11 +290,24 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     errs
 }
 
-/// The checks only an update has (immutable fields, e.g. a Deployment's `spec.selector`);
+/// The checks only an update has (immutable fields: a Deployment's `spec.selector`, a Job's
+/// template, an immutable ConfigMap's data);
 /// the API server's update path runs them after [`validate`], on users' writes.
 pub fn validate_update(new: &Object, old: &Object) -> Vec<FieldError> {
     let mut errs = Vec::new();
     super::workloads::validate_workload_update(new, old, &mut errs);
+    match (new, old) {
+        (Object::Job(n), Object::Job(o)) => {
+            super::batch::job_update::validate_job_update(n, o, &mut errs)
+        }
+        (Object::ConfigMap(n), Object::ConfigMap(o)) => {
+            super::config::validate_config_map_update(n, o, &mut errs)
+        }
+        (Object::Secret(n), Object::Secret(o)) => {
+            super::config::validate_secret_update(n, o, &mut errs)
+        }
+        _ => {}
+    }
     errs
 }
 
