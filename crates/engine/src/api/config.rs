@@ -11,17 +11,12 @@ const IMMUTABLE_WHEN_SET: &str = "field is immutable when `immutable` is set";
 
 /// The update errors of a ConfigMap: `immutable`, `data`, `binaryData`.
 pub fn validate_config_map_update(new: &ConfigMap, old: &ConfigMap, errs: &mut Vec<FieldError>) {
-    if old.immutable != Some(true) {
-        return;
-    }
-    if new.immutable != Some(true) {
-        errs.push(FieldError::forbidden("immutable", IMMUTABLE_WHEN_SET));
-    }
-    if new.data != old.data {
-        errs.push(FieldError::forbidden("data", IMMUTABLE_WHEN_SET));
-    }
-    if new.binary_data != old.binary_data {
-        errs.push(FieldError::forbidden("binaryData", IMMUTABLE_WHEN_SET));
+    if old.immutable == Some(true) {
+        let changed = [
+            ("data", new.data != old.data),
+            ("binaryData", new.binary_data != old.binary_data),
+        ];
+        keep_when_immutable(new.immutable, &changed, errs);
     }
 }
 
@@ -35,14 +30,22 @@ pub fn validate_secret_update(new: &Secret, old: &Secret, errs: &mut Vec<FieldEr
             .map_or("null".to_string(), |t| format!("{t:?}"));
         errs.push(FieldError::invalid("type", value, "field is immutable"));
     }
-    if old.immutable != Some(true) {
-        return;
+    if old.immutable == Some(true) {
+        keep_when_immutable(new.immutable, &[("data", new.data != old.data)], errs);
     }
-    if new.immutable != Some(true) {
+}
+
+/// An object stored with `immutable: true`: the flag must stay set and no data field change.
+fn keep_when_immutable(
+    new_immutable: Option<bool>,
+    changed: &[(&str, bool)],
+    errs: &mut Vec<FieldError>,
+) {
+    if new_immutable != Some(true) {
         errs.push(FieldError::forbidden("immutable", IMMUTABLE_WHEN_SET));
     }
-    if new.data != old.data {
-        errs.push(FieldError::forbidden("data", IMMUTABLE_WHEN_SET));
+    for (field, _) in changed.iter().filter(|(_, c)| *c) {
+        errs.push(FieldError::forbidden(*field, IMMUTABLE_WHEN_SET));
     }
 }
 
