@@ -14,6 +14,10 @@ pub enum Stream {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Output {
     pub chunks: Vec<(Stream, String)>,
+    /// True when what is written here goes straight to a terminal (C's `isatty(1)` for the
+    /// command writing it): not into a pipe, a redirection or `$(...)`. `ls` prints columns
+    /// only then, one name per line otherwise.
+    pub to_terminal: bool,
 }
 
 impl Output {

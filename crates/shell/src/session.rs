@@ -146,6 +146,7 @@ impl Session {
     /// `kubarium shell`), so TTY-only behaviour (`kubectl exec -it`) acts as on a terminal.
     pub fn set_tty(&mut self, tty: bool) {
         self.tty = tty;
+        self.bash.set_tty(tty);
     }
 
     /// Tells the session real time drives its clock (the page), so `watch CMD` keeps
@@ -289,10 +290,9 @@ impl Session {
             self.attach(target);
         }
         if let Some(node) = term.ssh.take() {
-            self.remote = Some(Remote {
-                node,
-                bash: Bash::new(),
-            });
+            let mut bash = Bash::new();
+            bash.set_tty(self.tty);
+            self.remote = Some(Remote { node, bash });
         }
         result
     }
@@ -350,6 +350,7 @@ impl Session {
         let env = kubelet_api::container_env(&self.cluster, &target.pod, &target.container)
             .unwrap_or_default();
         let mut bash = Bash::new();
+        bash.set_tty(self.tty);
         *bash.vfs_mut() = exec::files_to_vfs(&files);
         let mut setup = String::from("unalias -a 2>/dev/null; cd /\n");
         for (k, v) in &env {

@@ -268,6 +268,7 @@ impl Shell {
             for (i, (cmd, with_err)) in p.cmds.iter().enumerate() {
                 let mut sub = self.clone();
                 let mut buf = Output::new();
+                buf.to_terminal = i == last && out.to_terminal;
                 let mut own_in = data.take().map(Input::new);
                 let stage_in: &mut Input = match own_in.as_mut() {
                     Some(x) => x,
@@ -588,6 +589,7 @@ impl Shell {
             return body(self, cx, body_in, out);
         }
         let mut buf = Output::new();
+        buf.to_terminal = out.to_terminal && fd1 == Target::Stdout;
         let r = body(self, cx, body_in, &mut buf);
         for (stream, text) in buf.chunks {
             let target = if stream == Stream::Stdout { &fd1 } else { &fd2 };
@@ -645,6 +647,7 @@ impl Shell {
         }
         let env = self.env();
         let mut buf = Output::new();
+        buf.to_terminal = out.to_terminal;
         let now = cx.host.now_unix_ms();
         cx.vfs.set_clock(now);
         let status = {

@@ -63,6 +63,8 @@ pub struct Bash {
     history: Vec<String>,
     exited: Option<i32>,
     completion_words: Vec<String>,
+    /// Whether the shell's standard output is a terminal (see [`Bash::set_tty`]).
+    tty: bool,
 }
 
 impl Default for Bash {
@@ -80,7 +82,16 @@ impl Bash {
             history: Vec::new(),
             exited: None,
             completion_words: Vec::new(),
+            tty: false,
         }
+    }
+
+    /// Tells the shell its standard output is a terminal (a person at the page or an
+    /// interactive `kubarium shell`, `ssh` and `kubectl exec -it` sessions from there, a
+    /// container started with `kubectl exec -t`), so commands writing straight to it behave as
+    /// on a terminal (`ls` prints columns); in a pipe, a redirection or `$(...)` they do not.
+    pub fn set_tty(&mut self, tty: bool) {
+        self.tty = tty;
     }
 
     /// The working directory as the prompt shows it: `~`, `~/dir`, or absolute.
@@ -111,6 +122,7 @@ impl Bash {
     pub fn run(&mut self, input: &str, host: &mut dyn Host) -> (Output, i32) {
         self.record_history(input);
         let mut out = Output::new();
+        out.to_terminal = self.tty;
         let mut status = self.sh.last_status;
         let mut cx = Ctx {
             host,

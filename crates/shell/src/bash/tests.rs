@@ -470,8 +470,40 @@ fn errors_unknown_commands_and_syntax() {
 }
 
 #[test]
+fn ls_columns_only_on_a_terminal() {
+    let mut b = Bash::new();
+    let mut h = mock();
+    b.run("touch a b c", &mut h);
+    // A script (stdout not a terminal): one name per line, as GNU ls without a tty.
+    assert_eq!(b.run("ls", &mut h).0.combined(), "a\nb\nc\n");
+    assert_eq!(b.run("ls -C", &mut h).0.combined(), "a  b  c\n");
+    b.set_tty(true);
+    assert_eq!(b.run("ls", &mut h).0.combined(), "a  b  c\n");
+    assert_eq!(b.run("ls -1", &mut h).0.combined(), "a\nb\nc\n");
+    assert_eq!(b.run("ls -1C", &mut h).0.combined(), "a  b  c\n");
+    // Into a pipe, a file or $(...): not a terminal any more.
+    assert_eq!(b.run("ls | cat", &mut h).0.combined(), "a\nb\nc\n");
+    assert_eq!(b.run("ls | wc -l", &mut h).0.combined(), "3\n");
+    assert_eq!(
+        b.run("ls > list; cat list", &mut h).0.combined(),
+        "a\nb\nc\nlist\n"
+    );
+    assert_eq!(
+        b.run("x=$(ls); echo \"$x\" | head -1", &mut h).0.combined(),
+        "a\n"
+    );
+    // The last command of a pipeline and a redirected stderr still write to the terminal.
+    assert_eq!(b.run("echo | ls 2>/dev/null", &mut h).0.combined(), "a  b  c  list\n");
+    assert_eq!(
+        b.run("for d in .; do ls; done", &mut h).0.combined(),
+        "a  b  c  list\n"
+    );
+}
+
+#[test]
 fn files_glob_and_cwd() {
     let mut b = Bash::new();
+    b.set_tty(true);
     let mut h = mock();
     let (o, _) = b.run(
         "mkdir -p d/e; touch a.yaml b.yaml c.txt; ls; echo *.yaml; echo *.none",

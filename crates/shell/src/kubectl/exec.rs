@@ -235,7 +235,8 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         return 0;
     }
     let script = script_for(&command, parsed.is_set("stdin"), ctx.io.stdin);
-    let status = match run_in_container(ctx, &key, &container, &script) {
+    let tty = parsed.is_set("tty");
+    let status = match run_in_container(ctx, &key, &container, &script, tty) {
         Ok(s) => s,
         Err(e) => return pf::fail(ctx, &e),
     };
@@ -299,15 +300,18 @@ fn exec_id(pod: &str, command: &[String]) -> String {
 }
 
 /// Runs a script in a bash whose files are the container's, then stores the files back.
+/// `tty`: the container got a terminal (`kubectl exec -t`), so its `ls` prints columns.
 pub fn run_in_container(
     ctx: &mut Ctx,
     key: &ObjectKey,
     container: &str,
     script: &str,
+    tty: bool,
 ) -> Result<i32, String> {
     let files = kubelet_api::container_files(ctx.cluster, key, container)?;
     let env = kubelet_api::container_env(ctx.cluster, key, container)?;
     let mut bash = Bash::new();
+    bash.set_tty(tty);
     *bash.vfs_mut() = files_to_vfs(&files);
     let mut host = ContainerHost {
         cluster: ctx.cluster,

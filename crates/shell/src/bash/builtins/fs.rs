@@ -335,12 +335,17 @@ pub fn tee(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     status
 }
 
-/// `ls [-l] [-a] [-1] [PATH...]`.
+/// `ls [-l] [-a] [-1|-C] [-d] [PATH...]`. Like GNU ls, names go in columns only when standard
+/// output is a terminal and one per line otherwise (`ls | wc -l`, `x=$(ls)`, `ls > f`); the
+/// last of `-1` and `-C` overrides that.
 pub fn ls(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let (flags, mut ops) = flags_and_operands(args);
     let long = flags.contains('l');
     let all = flags.contains('a');
-    let one = flags.contains('1');
+    let one = match flags.rfind(['1', 'C']) {
+        Some(i) => flags.as_bytes()[i] == b'1',
+        None => !io.out.to_terminal,
+    };
     if ops.is_empty() {
         ops.push(".".into());
     }
