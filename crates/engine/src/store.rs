@@ -74,6 +74,8 @@ pub struct Store {
     /// something derived from a whole kind (the Service environment variables) until that
     /// kind changes.
     kind_revisions: BTreeMap<Kind, u64>,
+    /// How many objects of each kind are stored: listing a kind with none is free.
+    kind_counts: BTreeMap<Kind, usize>,
 }
 
 /// A client watch opened with [`Store::open_watch`].
@@ -98,7 +100,12 @@ impl Store {
         kind: Kind,
         namespace: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
-        self.data.list(kind, namespace)
+        // Controllers list the kinds they own for every change they see; most kinds have no
+        // objects at all on a given cluster.
+        (self.count(kind) > 0)
+            .then(|| self.data.list(kind, namespace))
+            .into_iter()
+            .flatten()
     }
     /// The revision of the last change to an object of `kind` (0: none since the start).
     pub fn kind_revision(&self, kind: Kind) -> u64 {
@@ -106,7 +113,7 @@ impl Store {
     }
     /// Number of stored objects of a kind.
     pub fn count(&self, kind: Kind) -> usize {
-        self.data.list(kind, None).count()
+        self.kind_counts.get(&kind).copied().unwrap_or(0)
     }
     /// Stores an object (already stamped with `revision`) and logs the change.
     pub(crate) fn put(&mut self, revision: u64, obj: Object) -> Arc<Object> {
@@ -116,6 +123,7 @@ impl Store {
         let event_type = if self.data.objects.insert(key.clone(), obj.clone()).is_some() {
             WatchEventType::Modified
         } else {
+            *self.kind_counts.entry(key.kind).or_insert(0) += 1;
             WatchEventType::Added
         };
         self.log.push(WatchEvent {
@@ -154,6 +162,9 @@ impl Store {
     pub(crate) fn remove(&mut self, revision: u64, key: &ObjectKey) -> Option<Arc<Object>> {
         let old = self.data.objects.remove(key)?;
         self.kind_revisions.insert(key.kind, revision);
+        if let Some(n) = self.kind_counts.get_mut(&key.kind) {
+            *n = n.saturating_sub(1);
+        }
         self.log.push(WatchEvent {
             revision,
             event_type: WatchEventType::Deleted,

@@ -55,23 +55,29 @@ pub fn parse_milli(s: &str) -> Option<i128> {
         return None;
     }
     // value = int.frac × 10^exp10 × 2^bin × 1000, kept as an integer with a decimal scale.
-    let all: i128 = format!("{int_part}{frac_part}").parse().ok()?;
+    let mut all: i128 = 0;
+    for d in int_part.bytes().chain(frac_part.bytes()) {
+        all = all * 10 + i128::from(d - b'0');
+    }
     let mut scale: i32 = exp10 + 3 - frac_part.len() as i32;
     let mut v = all.checked_mul(1i128.checked_shl(bin)?)?;
     while scale > 0 {
         v = v.checked_mul(10)?;
         scale -= 1;
     }
-    let mut rounded_up = false;
-    while scale < 0 {
-        if v % 10 != 0 {
-            rounded_up = true;
+    if scale < 0 {
+        // Dividing by 10^-scale, rounding up as resource.Quantity's MilliValue does.
+        let mut div: i128 = 1;
+        while scale < 0 && div <= v {
+            div *= 10;
+            scale += 1;
         }
-        v /= 10;
-        scale += 1;
-    }
-    if rounded_up {
-        v += 1;
+        let (q, r) = if scale < 0 {
+            (0, v)
+        } else {
+            (v / div, v % div)
+        };
+        v = q + i128::from(r != 0);
     }
     Some(if negative { -v } else { v })
 }

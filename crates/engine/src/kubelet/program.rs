@@ -13,6 +13,7 @@ use super::images::{App, Base};
 use super::logs::ContainerLog;
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Instructions executed per `advance` before the process yields (guards against runaway loops).
 const STEP_BUDGET: usize = 20_000;
@@ -925,7 +926,8 @@ pub struct Process {
     code: Vec<Instr>,
     pc: usize,
     status: i32,
-    vars: BTreeMap<String, String>,
+    /// Shell and environment variables, shared with child processes until one changes them.
+    vars: Arc<BTreeMap<String, String>>,
     positional: Vec<String>,
     for_slots: Vec<(Vec<String>, usize)>,
     shell: ShellKind,
@@ -1282,7 +1284,7 @@ fn app_binaries(app: App) -> &'static [&'static str] {
 impl Process {
     fn new(
         ctx: &Context,
-        env: &BTreeMap<String, String>,
+        env: Arc<BTreeMap<String, String>>,
         shell: ShellKind,
         code: Vec<Instr>,
         slots: usize,
@@ -1292,7 +1294,7 @@ impl Process {
             code,
             pc: 0,
             status: 0,
-            vars: env.clone(),
+            vars: env,
             positional: Vec::new(),
             for_slots: vec![(Vec::new(), 0); slots],
             shell,
@@ -1343,17 +1345,17 @@ impl Process {
                 .collect(),
             redirects: Vec::new(),
         };
-        let mut p = Process::new(
+        let mut vars = env.clone();
+        vars.entry("HOSTNAME".into())
+            .or_insert_with(|| ctx.hostname.clone());
+        let p = Process::new(
             ctx,
-            env,
+            Arc::new(vars),
             ShellKind::None,
             vec![Instr::Run(vec![run])],
             0,
             now,
         );
-        p.vars
-            .entry("HOSTNAME".into())
-            .or_insert_with(|| ctx.hostname.clone());
         Launch::Run(Box::new(p))
     }
 
@@ -1464,7 +1466,7 @@ impl Process {
                     if *idx < list.len() {
                         let v = list[*idx].clone();
                         *idx += 1;
-                        self.vars.insert(var, v);
+                        Arc::make_mut(&mut self.vars).insert(var, v);
                     } else {
                         self.pc = end;
                     }
@@ -1623,7 +1625,14 @@ impl Process {
         let mut code = Vec::new();
         let mut slots = 0;
         compile(&node, &mut code, &mut slots);
-        let mut sub = Process::new(&self.ctx, &self.vars, self.shell, code, slots, self.clock);
+        let mut sub = Process::new(
+            &self.ctx,
+            self.vars.clone(),
+            self.shell,
+            code,
+            slots,
+            self.clock,
+        );
         sub.positional = self.positional.clone();
         sub.cwd = self.cwd.clone();
         let mut log = ContainerLog::default();
@@ -1773,7 +1782,7 @@ impl Process {
             .collect();
         if argv.is_empty() {
             for (k, v) in assigns {
-                self.vars.insert(k, v);
+                Arc::make_mut(&mut self.vars).insert(k, v);
             }
             return (
                 String::new(),
@@ -1888,7 +1897,7 @@ impl Process {
         }
         let mut env_for_child = self.vars.clone();
         for (k, v) in assigns {
-            env_for_child.insert(k.clone(), v.clone());
+            Arc::make_mut(&mut env_for_child).insert(k.clone(), v.clone());
         }
         match name.as_str() {
             "exec" => {
@@ -1958,14 +1967,14 @@ impl Process {
             "export" => {
                 for a in &args {
                     if let Some((k, v)) = a.split_once('=') {
-                        self.vars.insert(k.to_string(), v.to_string());
+                        Arc::make_mut(&mut self.vars).insert(k.to_string(), v.to_string());
                     }
                 }
                 Self::ok(String::new())
             }
             "unset" => {
                 for a in &args {
-                    self.vars.remove(a);
+                    Arc::make_mut(&mut self.vars).remove(a);
                 }
                 Self::ok(String::new())
             }
@@ -2086,7 +2095,7 @@ impl Process {
                     for a in &args {
                         match a.split_once('=') {
                             Some((k, v)) if rest.is_empty() => {
-                                extra.insert(k.into(), v.into());
+                                Arc::make_mut(&mut extra).insert(k.into(), v.into());
                             }
                             _ => rest.push(a.clone()),
                         }
@@ -2460,7 +2469,7 @@ impl Process {
         let mut slots = 0;
         compile(&node, &mut code, &mut slots);
         let kind = shell_kind(self.ctx.base, name);
-        let mut sub = Process::new(&self.ctx, &self.vars, kind, code, slots, self.clock);
+        let mut sub = Process::new(&self.ctx, self.vars.clone(), kind, code, slots, self.clock);
         sub.cwd = self.cwd.clone();
         let mut log = ContainerLog::default();
         for _ in 0..1000 {
@@ -2930,8 +2939,8 @@ fn script_process(
     let mut code = Vec::new();
     let mut slots = 0;
     compile(&node, &mut code, &mut slots);
-    let mut p = Process::new(ctx, env, kind, code, slots, now);
-    p.vars
+    let mut p = Process::new(ctx, Arc::new(env.clone()), kind, code, slots, now);
+    Arc::make_mut(&mut p.vars)
         .entry("HOSTNAME".into())
         .or_insert_with(|| ctx.hostname.clone());
     p

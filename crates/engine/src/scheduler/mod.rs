@@ -221,7 +221,9 @@ impl Scheduler {
             self.flush_scheduled = None;
             self.queue.flush_unschedulable_leftover(api.now());
         }
-        while let Some((key, _)) = self.queue.pop() {
+        while let Some((key, queued)) = self.queue.pop() {
+            // The queue's copy goes first, so the binding changes the stored pod in place.
+            drop(queued);
             self.schedule_one(api, &key);
         }
         if let Some(next) = self.queue.next_flush() {

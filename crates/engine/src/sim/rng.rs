@@ -69,20 +69,43 @@ impl Rng {
         // Set the version (4) and variant (10xx) bits as RFC 4122 does.
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        )
+        // 8-4-4-4-12 lowercase hex digits (what `{:08x}-{:04x}-...` would print, without
+        // the formatting machinery: every object and event gets one).
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(36);
+        for (i, nibble) in (0..32).map(|i| {
+            let word = if i < 16 { a } else { b };
+            (i, ((word >> (60 - 4 * (i % 16))) & 0xf) as usize)
+        }) {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            out.push(HEX[nibble] as char);
+        }
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn uuids_are_version_4_in_the_canonical_form() {
+        let mut r = Rng::new(3);
+        for _ in 0..100 {
+            let u = r.uuid();
+            let parts: Vec<&str> = u.split('-').collect();
+            assert_eq!(
+                parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12]
+            );
+            assert!(u
+                .chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+            assert!(parts[2].starts_with('4'), "{u}");
+            assert!("89ab".contains(&parts[3][..1]), "{u}");
+        }
+    }
     #[test]
     fn same_seed_same_numbers_and_streams_are_independent() {
         let mut a = Rng::new(7);
