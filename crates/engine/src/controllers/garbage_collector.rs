@@ -71,6 +71,20 @@ impl Graph {
         true
     }
 
+    /// Whether `obj`'s references are the ones indexed for `key` (no change to index).
+    fn indexed_as(&self, key: &ObjectKey, obj: &Object) -> bool {
+        let uids = obj
+            .metadata()
+            .owner_references
+            .iter()
+            .flatten()
+            .map(|r| &r.uid);
+        match self.owners.get(key) {
+            Some(old) => old.iter().eq(uids),
+            None => uids.count() == 0,
+        }
+    }
+
     fn dependents_of(&self, uid: &str) -> Vec<ObjectKey> {
         self.dependents
             .get(uid)
@@ -311,7 +325,7 @@ impl Controller for GarbageCollector {
             return;
         }
         let obj = &ev.object;
-        let uid = obj.metadata().uid.clone().unwrap_or_default();
+        let uid = obj.metadata().uid.as_deref().unwrap_or_default();
         if ev.event_type == WatchEventType::Deleted {
             let dependents = self.with_graph(api, |g| {
                 g.set(&ev.key, Vec::new());
@@ -329,15 +343,22 @@ impl Controller for GarbageCollector {
             }
             return;
         }
-        let refs = owner_uids(obj);
-        let changed = self.with_graph(api, |g| g.set(&ev.key, refs.clone()));
+        // Most events (status writes) leave the references as indexed: no copy of them.
+        let changed = self.with_graph(api, |g| {
+            !g.indexed_as(&ev.key, obj) && g.set(&ev.key, owner_uids(obj))
+        });
         let added = ev.event_type == WatchEventType::Added;
+        let has_refs = obj
+            .metadata()
+            .owner_references
+            .as_ref()
+            .is_some_and(|r| !r.is_empty());
         if is_deleting(obj) {
             out.push(ev.key.clone());
             if has_finalizer(obj, FINALIZER_DELETE_DEPENDENTS) {
-                out.extend(self.with_graph(api, |g| g.dependents_of(&uid)));
+                out.extend(self.with_graph(api, |g| g.dependents_of(uid)));
             }
-        } else if !refs.is_empty() && (changed || added) {
+        } else if has_refs && (changed || added) {
             out.push(ev.key.clone());
         }
     }

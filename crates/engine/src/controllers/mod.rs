@@ -54,6 +54,10 @@ pub trait Controller {
     /// the changed object itself, every selector that may adopt an orphan, …).
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>);
 
+    /// Sees every watch event, in order, before [`Controller::keys_for`]: for a controller
+    /// that keeps an index of what it watches (see [`owner::PodIndex`]).
+    fn observe(&mut self, _ev: &WatchEvent) {}
+
     /// Moves the object named by `key` one step toward its spec. The object may be gone.
     fn reconcile(&mut self, api: &mut ApiServer, key: &ObjectKey) -> Action;
 }
@@ -121,7 +125,8 @@ impl ControllerManager {
         let mut keys = Vec::new();
         let now = api.now();
         let window_end = SimTime((now.ms() / DEPENDENT_BATCH_MS + 1) * DEPENDENT_BATCH_MS);
-        for (i, c) in self.controllers.iter().enumerate() {
+        for (i, c) in self.controllers.iter_mut().enumerate() {
+            c.observe(ev);
             keys.clear();
             c.keys_for(api, ev, &mut keys);
             for key in keys.drain(..) {

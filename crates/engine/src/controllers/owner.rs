@@ -5,8 +5,9 @@
 use crate::api::selector::Selector;
 use crate::api::{Kind, Object, ObjectKey, ObjectMeta, Pod};
 use crate::apiserver::ApiServer;
-use crate::store::WatchEvent;
+use crate::store::{Store, WatchEvent, WatchEventType};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The owner reference with `controller: true`, if any.
@@ -99,18 +100,7 @@ pub fn claim_pods(api: &mut ApiServer, owner: &Object, selector: &Selector) -> V
                 if matches || owner_deleting {
                     claimed.push(pod);
                 } else {
-                    let _ = api.modify(&pod.key(), |o| {
-                        if let Some(refs) = o.metadata_mut().owner_references.as_mut() {
-                            refs.retain(|r| r.uid != uid);
-                        }
-                        if o.metadata()
-                            .owner_references
-                            .as_ref()
-                            .is_some_and(|r| r.is_empty())
-                        {
-                            o.metadata_mut().owner_references = None;
-                        }
-                    });
+                    let _ = api.modify(&pod.key(), |o| remove_owner_ref(o, &uid));
                     api.trace("controller", format!("released {}", pod.key()));
                 }
             }
@@ -134,14 +124,15 @@ pub fn claim_pods(api: &mut ApiServer, owner: &Object, selector: &Selector) -> V
     claimed
 }
 
-/// The pods in `namespace` the object with this uid controls, in name order (no adoption or
-/// release).
-pub fn owned_pods(api: &ApiServer, namespace: &str, owner_uid: &str) -> Vec<Arc<Object>> {
-    api.store()
-        .list(Kind::Pod, Some(namespace))
-        .filter(|p| is_controlled_by(p, owner_uid))
-        .cloned()
-        .collect()
+/// Drops the references to the owner with this uid (a release).
+pub fn remove_owner_ref(obj: &mut Object, owner_uid: &str) {
+    let meta = obj.metadata_mut();
+    if let Some(refs) = meta.owner_references.as_mut() {
+        refs.retain(|r| r.uid != owner_uid);
+        if refs.is_empty() {
+            meta.owner_references = None;
+        }
+    }
 }
 
 /// Whether a pod counts as active for its controller: not finished and not being deleted
@@ -182,4 +173,270 @@ pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now_ms: i64) -> bool 
         return true;
     }
     ready_since_ms(pod).is_some_and(|t| t + i64::from(min_ready_seconds) * 1000 <= now_ms)
+}
+
+/// What a pod controller's sync reads of one pod, kept in a [`PodIndex`] without holding
+/// the pod itself (holding it would make every kubelet status write copy the pod).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodFacts {
+    /// The pod's labels, interned in the index ([`PodIndex::labels`]).
+    pub labels: u32,
+    /// [`is_pod_active`].
+    pub active: bool,
+    /// A deletion timestamp is set.
+    pub deleting: bool,
+    /// [`is_pod_ready`].
+    pub ready: bool,
+    /// [`ready_since_ms`].
+    pub ready_since: Option<i64>,
+}
+
+impl PodFacts {
+    /// [`is_pod_available`] of the pod these facts describe.
+    pub fn available(&self, min_ready_seconds: i32, now_ms: i64) -> bool {
+        self.ready
+            && (min_ready_seconds <= 0
+                || self
+                    .ready_since
+                    .is_some_and(|t| t + i64::from(min_ready_seconds) * 1000 <= now_ms))
+    }
+}
+
+/// The pods of one namespace by controller.
+#[derive(Clone, Debug, Default)]
+struct NamespacePods {
+    /// Pods with a controller reference, by the controller's uid, then by name.
+    owned: BTreeMap<String, BTreeMap<String, PodFacts>>,
+    /// Pods without one, by name.
+    orphans: BTreeMap<String, PodFacts>,
+}
+
+/// The pods of the store grouped by namespace and controller uid, for a controller that
+/// counts its pods on every sync (the informer index `controller-uid` of client-go's pod
+/// informer, in effect): a sync reads its own pods instead of every pod of the namespace.
+///
+/// The index follows the watch events ([`PodIndex::observe`]) and its owner's own writes
+/// ([`PodIndex::refresh`]). It is exact whenever the store's last pod write is the last one
+/// it saw; [`PodIndex::ensure`] rebuilds it from the store otherwise (a pod written by
+/// another component whose event has not been dispatched yet), so a sync never reads
+/// anything but the store's current pods.
+#[derive(Clone, Debug, Default)]
+pub struct PodIndex {
+    /// Off until the first sync that uses it: an unused index costs nothing per event.
+    enabled: bool,
+    /// The pod revision (`Store::kind_revision(Pod)`) the index reflects.
+    revision: u64,
+    namespaces: BTreeMap<String, NamespacePods>,
+    /// Each indexed pod's controller uid (`None`: orphan), to move it when that changes.
+    placed: BTreeMap<ObjectKey, Option<String>>,
+    /// Interned label sets.
+    label_sets: Vec<BTreeMap<String, String>>,
+    label_ids: BTreeMap<BTreeMap<String, String>, u32>,
+}
+
+impl PodIndex {
+    /// Makes the index reflect the store's pods now.
+    pub fn ensure(&mut self, store: &Store) {
+        if !self.enabled || self.revision != store.kind_revision(Kind::Pod) {
+            self.rebuild(store);
+        }
+        #[cfg(debug_assertions)]
+        self.assert_matches(store);
+    }
+
+    /// Whether the index reflects the store's pods now (before a write of the index's
+    /// owner, see [`PodIndex::refresh`]).
+    pub fn is_current(&self, store: &Store) -> bool {
+        self.enabled && self.revision == store.kind_revision(Kind::Pod)
+    }
+
+    /// Follows one watch event.
+    pub fn observe(&mut self, ev: &WatchEvent) {
+        if !self.enabled || ev.key.kind != Kind::Pod || ev.revision <= self.revision {
+            return;
+        }
+        match ev.event_type {
+            WatchEventType::Deleted => self.unplace(&ev.key),
+            _ => self.place(&ev.key, &ev.object),
+        }
+        self.revision = ev.revision;
+    }
+
+    /// Takes the stored state of the pod `key` after the index's owner wrote it. `was_current`
+    /// is [`PodIndex::is_current`] just before the write: a write through the API server
+    /// changes that one pod only, so an index current before it is current after it.
+    pub fn refresh(&mut self, store: &Store, key: &ObjectKey, was_current: bool) {
+        if !self.enabled {
+            return;
+        }
+        match store.get(key) {
+            Some(obj) => self.place(key, obj),
+            None => self.unplace(key),
+        }
+        if was_current {
+            self.revision = store.kind_revision(Kind::Pod);
+        }
+    }
+
+    /// The pods in `namespace` controlled by the object with this uid, by name.
+    pub fn owned<'a>(
+        &'a self,
+        namespace: &str,
+        owner_uid: &str,
+    ) -> impl Iterator<Item = (&'a String, &'a PodFacts)> + 'a {
+        self.namespaces
+            .get(namespace)
+            .and_then(|n| n.owned.get(owner_uid))
+            .into_iter()
+            .flatten()
+    }
+
+    /// The facts of one pod in `namespace` controlled by the object with this uid.
+    pub fn get(&self, namespace: &str, owner_uid: &str, name: &str) -> Option<&PodFacts> {
+        self.namespaces
+            .get(namespace)?
+            .owned
+            .get(owner_uid)?
+            .get(name)
+    }
+
+    /// The pods in `namespace` without a controller, by name.
+    pub fn orphans<'a>(
+        &'a self,
+        namespace: &str,
+    ) -> impl Iterator<Item = (&'a String, &'a PodFacts)> + 'a {
+        self.namespaces
+            .get(namespace)
+            .map(|n| &n.orphans)
+            .into_iter()
+            .flatten()
+    }
+
+    /// An interned label set.
+    pub fn labels(&self, id: u32) -> &BTreeMap<String, String> {
+        &self.label_sets[id as usize]
+    }
+
+    fn rebuild(&mut self, store: &Store) {
+        self.enabled = true;
+        self.namespaces.clear();
+        self.placed.clear();
+        for pod in store.list(Kind::Pod, None) {
+            self.place(&pod.key(), pod);
+        }
+        self.revision = store.kind_revision(Kind::Pod);
+    }
+
+    fn intern(&mut self, labels: Option<&BTreeMap<String, String>>) -> u32 {
+        static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+        let labels = labels.unwrap_or(&EMPTY);
+        if let Some(id) = self.label_ids.get(labels) {
+            return *id;
+        }
+        let id = self.label_sets.len() as u32;
+        self.label_sets.push(labels.clone());
+        self.label_ids.insert(labels.clone(), id);
+        id
+    }
+
+    fn facts(&mut self, obj: &Object) -> Option<PodFacts> {
+        let pod = obj.as_::<Pod>()?;
+        Some(PodFacts {
+            labels: self.intern(pod.metadata.labels.as_ref()),
+            active: is_pod_active(pod),
+            deleting: pod.metadata.deletion_timestamp.is_some(),
+            ready: is_pod_ready(pod),
+            ready_since: ready_since_ms(pod),
+        })
+    }
+
+    fn place(&mut self, key: &ObjectKey, obj: &Object) {
+        let Some(facts) = self.facts(obj) else {
+            return;
+        };
+        let owner = controller_ref(obj.metadata()).map(|r| r.uid.as_str());
+        match self.placed.get(key) {
+            Some(old) if old.as_deref() == owner => {}
+            Some(_) => {
+                self.unplace(key);
+                self.placed.insert(key.clone(), owner.map(str::to_string));
+            }
+            None => {
+                self.placed.insert(key.clone(), owner.map(str::to_string));
+            }
+        }
+        let ns = match self.namespaces.get_mut(key.namespace.as_str()) {
+            Some(ns) => ns,
+            None => self.namespaces.entry(key.namespace.clone()).or_default(),
+        };
+        let pods = match owner {
+            None => &mut ns.orphans,
+            Some(uid) => match ns.owned.get_mut(uid) {
+                Some(pods) => pods,
+                None => ns.owned.entry(uid.to_string()).or_default(),
+            },
+        };
+        match pods.get_mut(key.name.as_str()) {
+            Some(f) => *f = facts,
+            None => {
+                pods.insert(key.name.clone(), facts);
+            }
+        }
+    }
+
+    fn unplace(&mut self, key: &ObjectKey) {
+        let Some(owner) = self.placed.remove(key) else {
+            return;
+        };
+        let Some(ns) = self.namespaces.get_mut(key.namespace.as_str()) else {
+            return;
+        };
+        match owner {
+            None => {
+                ns.orphans.remove(key.name.as_str());
+            }
+            Some(uid) => {
+                if let Some(pods) = ns.owned.get_mut(&uid) {
+                    pods.remove(key.name.as_str());
+                    if pods.is_empty() {
+                        ns.owned.remove(&uid);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Debug builds check on every use that the index equals one built from the store.
+    #[cfg(debug_assertions)]
+    fn assert_matches(&self, store: &Store) {
+        type Entry<'a> = (
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+            &'a BTreeMap<String, String>,
+            (bool, bool, bool, Option<i64>),
+        );
+        fn entries(ix: &PodIndex) -> Vec<Entry<'_>> {
+            let mut out = Vec::new();
+            for (ns, pods) in &ix.namespaces {
+                let all = pods
+                    .owned
+                    .iter()
+                    .flat_map(|(uid, m)| m.iter().map(move |e| (Some(uid.as_str()), e)))
+                    .chain(pods.orphans.iter().map(|e| (None, e)));
+                for (uid, (name, f)) in all {
+                    let flags = (f.active, f.deleting, f.ready, f.ready_since);
+                    out.push((ns.as_str(), uid, name.as_str(), ix.labels(f.labels), flags));
+                }
+            }
+            out.sort();
+            out
+        }
+        let mut fresh = PodIndex::default();
+        fresh.rebuild(store);
+        assert!(
+            entries(self) == entries(&fresh) && self.placed == fresh.placed,
+            "the pod index differs from the store"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! deletes the difference, then writes the status counters. Which pods go first when scaling
 //! down follows [`deletion_order`].
 
-use super::owner::{self, is_pod_active, is_pod_available, is_pod_ready, ready_since_ms};
+use super::owner::{self, is_pod_active, is_pod_ready, ready_since_ms, PodFacts, PodIndex};
 use super::pod_control;
 use super::{Action, Controller};
 use crate::api::selector::Selector;
@@ -28,6 +28,8 @@ pub struct ReplicaSetController {
     name: &'static str,
     /// Consecutive failed syncs per object, for the work queue's exponential back-off.
     failures: BTreeMap<ObjectKey, u32>,
+    /// The pods by controller, so a sync reads its own pods only.
+    pods: PodIndex,
 }
 
 /// The work queue's per-item back-off after a failed sync (`DefaultControllerRateLimiter`:
@@ -45,6 +47,7 @@ impl ReplicaSetController {
             kind: Kind::ReplicaSet,
             name: "replicaset-controller",
             failures: BTreeMap::new(),
+            pods: PodIndex::default(),
         }
     }
     pub fn replication_controller() -> Self {
@@ -52,6 +55,7 @@ impl ReplicaSetController {
             kind: Kind::ReplicationController,
             name: "replication-controller",
             failures: BTreeMap::new(),
+            pods: PodIndex::default(),
         }
     }
 }
@@ -117,6 +121,10 @@ impl Controller for ReplicaSetController {
         owner::keys_for_dependent(api, ev, Kind::Pod, self.kind, selector_of, out);
     }
 
+    fn observe(&mut self, ev: &WatchEvent) {
+        self.pods.observe(ev);
+    }
+
     fn reconcile(&mut self, api: &mut ApiServer, key: &ObjectKey) -> Action {
         let Some(obj) = api.store().get(key).cloned() else {
             self.failures.remove(key);
@@ -126,23 +134,32 @@ impl Controller for ReplicaSetController {
             return Action::Done;
         };
         let deleting = obj.metadata().deletion_timestamp.is_some();
-        let claimed = owner::claim_pods(api, &obj, &spec.selector);
-        let active: Vec<Arc<Object>> = claimed
-            .into_iter()
-            .filter(|p| p.as_::<Pod>().is_some_and(is_pod_active))
-            .collect();
+        self.pods.ensure(api.store());
+        // After the claim the index lists exactly the claimed pods under the owner's uid,
+        // but for any whose release failed.
+        let unreleased = self.claim_pods(api, &obj, &spec.selector);
+        let uid = obj.metadata().uid.clone().unwrap_or_default();
+        let claimed = |ix: &PodIndex| {
+            ix.owned(&key.namespace, &uid)
+                .filter(|(name, f)| f.active && !unreleased.contains(name))
+                .count()
+        };
         let mut failure = None;
         if !deleting {
-            failure = self.manage_replicas(api, &obj, &spec, &active);
+            let active = claimed(&self.pods);
+            failure = self.manage_replicas(api, &obj, &spec, active, &unreleased);
         }
-        // Re-read: the counts describe the pods after this sync's creates and deletes.
-        let uid = obj.metadata().uid.clone().unwrap_or_default();
-        let pods: Vec<Arc<Object>> = owner::owned_pods(api, &key.namespace, &uid)
-            .into_iter()
-            .filter(|p| p.as_::<Pod>().is_some_and(is_pod_active))
+        // The counts describe the pods after this sync's creates and deletes (the index
+        // follows this controller's own writes).
+        let pods: Vec<&PodFacts> = self
+            .pods
+            .owned(&key.namespace, &uid)
+            .map(|(_, f)| f)
+            .filter(|f| f.active)
             .collect();
         let now_ms = api.now().unix_ms() as i64;
-        let status = compute_status(&spec, &pods, now_ms, failure.as_deref());
+        let status = compute_status(&spec, &self.pods, &pods, now_ms, failure.as_deref());
+        let next = next_availability_check(&spec, &pods, now_ms);
         write_status(api, &obj, status);
         if failure.is_some() {
             // A failed sync is retried with back-off (the real controller returns the error
@@ -152,22 +169,95 @@ impl Controller for ReplicaSetController {
             return Action::RequeueAfter(failure_backoff_ms(*n));
         }
         self.failures.remove(key);
-        next_availability_check(&spec, &pods, now_ms)
+        next
     }
 }
 
 impl ReplicaSetController {
+    /// [`owner::claim_pods`] on the index: the same releases and adoptions in the same
+    /// order. Afterwards the index lists the claimed pods under the owner's uid; the pods
+    /// it still lists there without claiming them (a release that failed) are returned.
+    fn claim_pods(
+        &mut self,
+        api: &mut ApiServer,
+        owner: &Object,
+        selector: &Selector,
+    ) -> Vec<String> {
+        let uid = owner.metadata().uid.clone().unwrap_or_default();
+        let ns = owner.namespace().to_string();
+        let owner_deleting = owner.metadata().deletion_timestamp.is_some();
+        // Whether a label set matches, asked once per distinct set (a ReplicaSet's pods
+        // mostly share one).
+        let mut memo: Vec<(u32, bool)> = Vec::new();
+        let mut matches = |ix: &PodIndex, id: u32| match memo.iter().find(|(i, _)| *i == id) {
+            Some((_, m)) => *m,
+            None => {
+                let m = !selector.is_empty() && selector.matches(Some(ix.labels(id)));
+                memo.push((id, m));
+                m
+            }
+        };
+        // (name, adopt?) of the pods to release or adopt, merged in name order.
+        let mut writes: Vec<(String, bool)> = Vec::new();
+        if !owner_deleting {
+            for (name, f) in self.pods.owned(&ns, &uid) {
+                if !matches(&self.pods, f.labels) {
+                    writes.push((name.clone(), false));
+                }
+            }
+        }
+        if !owner_deleting {
+            for (name, f) in self.pods.orphans(&ns) {
+                if !f.deleting && matches(&self.pods, f.labels) {
+                    writes.push((name.clone(), true));
+                }
+            }
+        }
+        let mut unreleased = Vec::new();
+        if writes.is_empty() {
+            return unreleased;
+        }
+        writes.sort();
+        for (name, adopt) in writes {
+            let key = ObjectKey::new(Kind::Pod, &ns, &name);
+            let current = self.pods.is_current(api.store());
+            if adopt {
+                let reference = owner::new_controller_ref(owner);
+                let adopted = api.modify(&key, |o| {
+                    o.metadata_mut()
+                        .owner_references
+                        .get_or_insert_with(Vec::new)
+                        .push(reference);
+                });
+                self.pods.refresh(api.store(), &key, current);
+                if adopted.is_ok() {
+                    api.trace("controller", format!("adopted {key}"));
+                }
+            } else {
+                if api
+                    .modify(&key, |o| owner::remove_owner_ref(o, &uid))
+                    .is_err()
+                {
+                    unreleased.push(name);
+                }
+                self.pods.refresh(api.store(), &key, current);
+                api.trace("controller", format!("released {key}"));
+            }
+        }
+        unreleased
+    }
+
     /// Creates or deletes pods so that `replicas` are active. Returns the creation error for
     /// the `ReplicaFailure` condition, if any.
     fn manage_replicas(
-        &self,
+        &mut self,
         api: &mut ApiServer,
         obj: &Object,
         spec: &Spec,
-        active: &[Arc<Object>],
+        have: usize,
+        unreleased: &[String],
     ) -> Option<String> {
         let want = spec.replicas.max(0) as usize;
-        let have = active.len();
         if have < want {
             let template = spec.template.as_ref()?;
             let prefix = pod_control::pods_prefix(obj.name());
@@ -178,8 +268,10 @@ impl ReplicaSetController {
             );
             for _ in 0..n {
                 let pod = pod_control::pod_from_template(template, obj, &prefix, None);
-                if let Err(e) = pod_control::create_pod(api, obj, pod, self.name) {
-                    return Some(e.message);
+                let current = self.pods.is_current(api.store());
+                match pod_control::create_pod(api, obj, pod, self.name) {
+                    Ok(created) => self.pods.refresh(api.store(), &created.key(), current),
+                    Err(e) => return Some(e.message),
                 }
             }
         } else if have > want {
@@ -191,35 +283,59 @@ impl ReplicaSetController {
                     obj.key()
                 ),
             );
-            let related = related_pods(api, obj);
+            let (active, related) = self.active_and_related_pods(api, obj, unreleased);
             let now_ms = api.now().unix_ms() as i64;
-            let order = deletion_order(active, &related, now_ms);
+            let order = deletion_order(&active, &related, now_ms);
+            drop(related);
+            drop(active);
             for pod in order.into_iter().take(n) {
-                pod_control::delete_pod(api, obj, &pod.key(), self.name);
+                let key = pod.key();
+                drop(pod);
+                let current = self.pods.is_current(api.store());
+                pod_control::delete_pod(api, obj, &key, self.name);
+                self.pods.refresh(api.store(), &key, current);
             }
         }
         None
     }
-}
 
-/// Pods of this ReplicaSet and of its siblings (ReplicaSets with the same controller, i.e.
-/// the same Deployment), for ranking pods by how crowded their node is.
-fn related_pods(api: &ApiServer, obj: &Object) -> Vec<Arc<Object>> {
-    let ns = obj.namespace();
-    let mut owners = vec![obj.metadata().uid.clone().unwrap_or_default()];
-    if let Some(parent) = owner::controller_ref(obj.metadata()) {
-        for rs in api.store().list(obj.kind(), Some(ns)) {
-            if owner::is_controlled_by(rs, &parent.uid) {
-                owners.push(rs.metadata().uid.clone().unwrap_or_default());
+    /// The owner's active claimed pods, and the pods of it and of its siblings (ReplicaSets
+    /// with the same controller, i.e. the same Deployment) for ranking pods by how crowded
+    /// their node is. One pass over the namespace's pods: cheaper than a look-up per pod.
+    fn active_and_related_pods(
+        &self,
+        api: &ApiServer,
+        obj: &Object,
+        unreleased: &[String],
+    ) -> (Vec<Arc<Object>>, Vec<Arc<Object>>) {
+        let ns = obj.namespace();
+        let uid = obj.metadata().uid.as_deref().unwrap_or_default();
+        let mut owners = vec![uid];
+        if let Some(parent) = owner::controller_ref(obj.metadata()) {
+            for rs in api.store().list(obj.kind(), Some(ns)) {
+                if owner::is_controlled_by(rs, &parent.uid) {
+                    owners.push(rs.metadata().uid.as_deref().unwrap_or_default());
+                }
             }
         }
+        let (mut active, mut related) = (Vec::new(), Vec::new());
+        for p in api.store().list(Kind::Pod, Some(ns)) {
+            let Some(r) = owner::controller_ref(p.metadata()) else {
+                continue;
+            };
+            if !owners.contains(&r.uid.as_str()) {
+                continue;
+            }
+            related.push(p.clone());
+            if r.uid == uid
+                && p.as_::<Pod>().is_some_and(is_pod_active)
+                && !unreleased.iter().any(|n| n == p.name())
+            {
+                active.push(p.clone());
+            }
+        }
+        (active, related)
     }
-    owners.sort();
-    owners.dedup();
-    owners
-        .iter()
-        .flat_map(|u| owner::owned_pods(api, ns, u))
-        .collect()
 }
 
 /// The status counters of a sync.
@@ -235,7 +351,8 @@ struct Counters {
 
 fn compute_status(
     spec: &Spec,
-    pods: &[Arc<Object>],
+    index: &PodIndex,
+    pods: &[&PodFacts],
     now_ms: i64,
     failure: Option<&str>,
 ) -> Counters {
@@ -243,25 +360,34 @@ fn compute_status(
         .template
         .as_ref()
         .and_then(|t| t.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+        .and_then(|m| m.labels.as_ref());
     let mut c = Counters {
         observed_generation: spec.generation,
         failure: failure.map(str::to_string),
         ..Default::default()
     };
-    for p in pods.iter().filter_map(|p| p.as_::<Pod>()) {
+    // Whether a label set holds every template label, asked once per distinct set.
+    let mut memo: Vec<(u32, bool)> = Vec::new();
+    for p in pods {
         c.replicas += 1;
-        let labels = p.metadata.labels.as_ref();
-        if template_labels
-            .iter()
-            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-        {
+        let fully_labeled = match memo.iter().find(|(id, _)| *id == p.labels) {
+            Some((_, m)) => *m,
+            None => {
+                let labels = index.labels(p.labels);
+                let m = template_labels
+                    .into_iter()
+                    .flatten()
+                    .all(|(k, v)| labels.get(k) == Some(v));
+                memo.push((p.labels, m));
+                m
+            }
+        };
+        if fully_labeled {
             c.fully_labeled += 1;
         }
-        if is_pod_ready(p) {
+        if p.ready {
             c.ready += 1;
-            if is_pod_available(p, spec.min_ready_seconds, now_ms) {
+            if p.available(spec.min_ready_seconds, now_ms) {
                 c.available += 1;
             }
         }
@@ -368,15 +494,14 @@ fn set_failure_condition(
 
 /// With `minReadySeconds`, a ready pod becomes available later without any change to watch:
 /// look again when the first one does.
-fn next_availability_check(spec: &Spec, pods: &[Arc<Object>], now_ms: i64) -> Action {
+fn next_availability_check(spec: &Spec, pods: &[&PodFacts], now_ms: i64) -> Action {
     if spec.min_ready_seconds <= 0 {
         return Action::Done;
     }
     let wait = pods
         .iter()
-        .filter_map(|p| p.as_::<Pod>())
-        .filter(|p| !is_pod_available(p, spec.min_ready_seconds, now_ms))
-        .filter_map(ready_since_ms)
+        .filter(|p| p.ready && !p.available(spec.min_ready_seconds, now_ms))
+        .filter_map(|p| p.ready_since)
         .map(|t| t + i64::from(spec.min_ready_seconds) * 1000 - now_ms)
         .min();
     match wait {
@@ -410,10 +535,10 @@ pub fn deletion_order(
     related: &[Arc<Object>],
     now_ms: i64,
 ) -> Vec<Arc<Object>> {
-    let mut on_node: BTreeMap<String, i32> = BTreeMap::new();
+    let mut on_node: BTreeMap<&str, i32> = BTreeMap::new();
     for p in related.iter().filter_map(|p| p.as_::<Pod>()) {
         if is_pod_active(p) {
-            *on_node.entry(node_of(p).to_string()).or_default() += 1;
+            *on_node.entry(node_of(p)).or_default() += 1;
         }
     }
     // Each pod gets a sort key: Go compares pairs (`ActivePodsWithRanks.Less`), which is not
@@ -432,9 +557,9 @@ pub fn deletion_order(
 
 /// Where a pod sorts for deletion; smaller goes first. The tiers of
 /// [`deletion_order`], as one tuple.
-type DeletionKey = (bool, u8, bool, i32, i32, i64, i32, i64, String, String);
+type DeletionKey<'a> = (bool, u8, bool, i32, i32, i64, i32, i64, &'a str, &'a str);
 
-fn deletion_key(p: &Pod, rank: i32, now_ms: i64) -> DeletionKey {
+fn deletion_key(p: &Pod, rank: i32, now_ms: i64) -> DeletionKey<'_> {
     let ready = is_pod_ready(p);
     // Not ready, or ready with no known time: "empty time" sorts before any bucket.
     let ready_bucket = if ready {
@@ -456,8 +581,8 @@ fn deletion_key(p: &Pod, rank: i32, now_ms: i64) -> DeletionKey {
         ready_bucket,
         -max_restarts(p),
         created_bucket,
-        uid(p).to_string(),
-        p.metadata.name.clone().unwrap_or_default(),
+        uid(p),
+        p.metadata.name.as_deref().unwrap_or_default(),
     )
 }
 
