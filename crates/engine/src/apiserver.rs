@@ -8,7 +8,7 @@ use crate::sim::{Rng, SimTime, Trace};
 use crate::store::{Snapshot, Store};
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Kubernetes `metav1.StatusReason`s Kubarium produces.
@@ -211,8 +211,10 @@ pub struct ApiServer {
     /// When the etcd lease events are written with runs out (shared by the writes of a minute).
     event_lease: Option<SimTime>,
     /// Each event's expiry (the lease of its last write), and the same ordered by time.
-    event_expiry: BTreeMap<ObjectKey, SimTime>,
-    event_expiry_queue: BTreeSet<(SimTime, ObjectKey)>,
+    /// Event leases in the order they run out: (expiry, event, the revision the lease was
+    /// attached at). Leases only get later, so this stays sorted; an entry whose event was
+    /// written again since (a newer entry exists) or deleted is skipped when it falls due.
+    event_expiry_queue: std::collections::VecDeque<(SimTime, ObjectKey, u64)>,
     /// Hard cap on stored objects, so a runaway script cannot exhaust the page's memory.
     pub max_objects: usize,
     object_count: usize,
@@ -232,8 +234,7 @@ impl ApiServer {
             trace: Trace::default(),
             event_index: BTreeMap::new(),
             event_lease: None,
-            event_expiry: BTreeMap::new(),
-            event_expiry_queue: BTreeSet::new(),
+            event_expiry_queue: Default::default(),
             max_objects: DEFAULT_MAX_OBJECTS,
             object_count: 0,
             service_allocator: Default::default(),
@@ -364,7 +365,7 @@ impl ApiServer {
         if kind != Kind::Event {
             self.trace("apiserver", format!("create {key}"));
         } else {
-            self.touch_event(&key);
+            self.touch_event(&key, rev);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -428,7 +429,7 @@ impl ApiServer {
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
         if kind == Kind::Event {
-            self.touch_event(&key);
+            self.touch_event(&key, rev);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -458,7 +459,7 @@ impl ApiServer {
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
         if key.kind == Kind::Event {
-            self.touch_event(&key);
+            self.touch_event(&key, rev);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -467,7 +468,7 @@ impl ApiServer {
     /// etcd lease of the TTL plus the lease manager's reuse margin (min(60 s, 5 % of the TTL)),
     /// and writes within that margin reuse the lease, so an event goes 60 to 61 minutes after
     /// its last write (`storage/etcd3/lease_manager.go`).
-    fn touch_event(&mut self, key: &ObjectKey) {
+    fn touch_event(&mut self, key: &ObjectKey, rev: u64) {
         const TTL_MS: u64 = 3_600_000;
         const REUSE_MS: u64 = 60_000;
         let now = self.now;
@@ -479,37 +480,33 @@ impl ApiServer {
                 exp
             }
         };
-        match self.event_expiry.get_mut(key) {
-            // Rewritten within the lease it already has: nothing moves.
-            Some(current) if *current == expiry => {}
-            Some(current) => {
-                let old = std::mem::replace(current, expiry);
-                self.event_expiry_queue.remove(&(old, key.clone()));
-                self.event_expiry_queue.insert((expiry, key.clone()));
-            }
-            None => {
-                self.event_expiry.insert(key.clone(), expiry);
-                self.event_expiry_queue.insert((expiry, key.clone()));
-            }
+        if let Some((last, _, _)) = self.event_expiry_queue.back() {
+            debug_assert!(*last <= expiry, "event leases only get later");
         }
+        self.event_expiry_queue
+            .push_back((expiry, key.clone(), rev));
     }
 
     /// When the next event expires.
     pub fn next_event_expiry(&self) -> Option<SimTime> {
-        self.event_expiry_queue.first().map(|(t, _)| *t)
+        self.event_expiry_queue.front().map(|(t, _, _)| *t)
     }
 
     /// Removes the events whose lease has run out by now (etcd deletes them; watchers see
     /// a DELETED event).
     pub fn expire_events(&mut self) {
         let mut expired = 0;
-        while let Some((at, key)) = self.event_expiry_queue.first().cloned() {
-            if at > self.now {
+        while let Some((at, _, _)) = self.event_expiry_queue.front() {
+            if *at > self.now {
                 break;
             }
-            self.event_expiry_queue.pop_first();
-            self.event_expiry.remove(&key);
-            if self.remove(&key).is_some() {
+            let Some((_, key, rev)) = self.event_expiry_queue.pop_front() else {
+                break;
+            };
+            let current = self.store.get(&key).is_some_and(|o| {
+                o.metadata().resource_version.as_deref() == Some(rev.to_string().as_str())
+            });
+            if current && self.remove(&key).is_some() {
                 expired += 1;
             }
         }
@@ -678,11 +675,6 @@ impl ApiServer {
             self.trace("apiserver", format!("{key} waits for its finalizers"));
             return None;
         }
-        if key.kind == Kind::Event {
-            if let Some(at) = self.event_expiry.remove(key) {
-                self.event_expiry_queue.remove(&(at, key.clone()));
-            }
-        }
         let rev = self.store.next_revision();
         let old = self.store.remove(rev, key)?;
         self.commit_service(Some(&old), None);
@@ -748,7 +740,8 @@ impl ApiServer {
                         e.last_timestamp = Some(now);
                     }
                 });
-                self.touch_event(&key);
+                let rev = self.store.revision();
+                self.touch_event(&key, rev);
                 return;
             }
         }
@@ -815,7 +808,7 @@ impl ApiServer {
             return None;
         }
         self.object_count += 1;
-        self.touch_event(&key);
+        self.touch_event(&key, rev);
         self.store.put(rev, obj);
         Some(key)
     }

@@ -299,6 +299,11 @@ impl Cluster {
         for _ in 0..MAX_SETTLE_ROUNDS {
             let events = self.api.store.drain_log();
             for ev in &events {
+                // No component watches Events (they are for people: `get events`, describe);
+                // on a busy cluster they are half of all writes.
+                if ev.key.kind == Kind::Event {
+                    continue;
+                }
                 self.kube_proxy.observe(&self.api.store, ev);
                 self.controllers.observe(&self.api, ev);
                 self.scheduler.observe(ev);
