@@ -13,6 +13,7 @@ pub mod network;
 pub mod preset;
 pub mod scheduler;
 pub mod sim;
+pub mod sort;
 pub mod store;
 pub mod system;
 

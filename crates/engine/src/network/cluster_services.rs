@@ -136,8 +136,5 @@ pub fn install(api: &mut ApiServer, preset: &Preset) {
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    crate::sort::collect_map(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }

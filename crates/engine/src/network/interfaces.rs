@@ -172,7 +172,7 @@ fn local_pods(cluster: &Cluster, node: &str) -> Vec<(String, String, String, Ipv
             ))
         })
         .collect();
-    pods.sort();
+    crate::sort::sort(&mut pods);
     pods.into_iter()
         .map(|(_, ns, name, uid, ip)| (ns, name, uid, ip))
         .collect()
@@ -417,7 +417,7 @@ impl Cluster {
             .filter(|i| i.name != "lo" && i.name != "kube-ipvs0")
             .flat_map(|i| i.addrs.into_iter().map(|a| a.ip))
             .collect();
-        ips.sort_by_key(|ip| u32::from(*ip));
+        crate::sort::sort_by_key(&mut ips, |ip| u32::from(*ip));
         ips
     }
 
@@ -522,7 +522,9 @@ impl Cluster {
                 }
             }
         }
-        routes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.cmp(&b.2)));
+        crate::sort::sort_by(&mut routes, |a, b| {
+            (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.cmp(&b.2))
+        });
         Some(routes.into_iter().map(|(_, _, l)| l).collect())
     }
 }

@@ -261,7 +261,7 @@ fn mirror_pod(c: &Component, node: &str, node_uid: &str, hash: &str, seen: &str)
         requests["memory"] = json!(m);
     }
     let mut mounts: Vec<&(&str, &str, &str, &str, bool)> = c.mounts.iter().collect();
-    mounts.sort_by_key(|m| m.0);
+    crate::sort::sort_by_key(&mut mounts, |m| m.0);
     let volume_mounts: Vec<Value> = mounts
         .iter()
         .map(|(name, _, path, _, ro)| {

@@ -154,10 +154,11 @@ impl Shell {
 
     /// Exported variables, as the environment of a command.
     pub(crate) fn env(&self) -> BTreeMap<String, String> {
-        self.exported
-            .iter()
-            .filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone())))
-            .collect()
+        kubarium_engine::sort::collect_map(
+            self.exported
+                .iter()
+                .filter_map(|k| self.vars.get(k).map(|v| (k.clone(), v.clone()))),
+        )
     }
 
     /// Assigns a variable (`PWD` and friends included); too large a value is an error.

@@ -80,6 +80,6 @@ pub fn pods_by_logging(ctx: &Ctx, ns: &str, sel: &Selector) -> Vec<Pod> {
             p.metadata.name.clone().unwrap_or_default(),
         )
     };
-    pods.sort_by_key(rank);
+    kubarium_engine::sort::sort_by_key(&mut pods, rank);
     pods
 }

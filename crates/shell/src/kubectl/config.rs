@@ -258,7 +258,7 @@ impl Kubeconfig {
         m.insert("current-context".into(), json!(self.current_context()));
         for key in ["clusters", "contexts", "users"] {
             let mut list = self.list(key);
-            list.sort_by(|a, b| {
+            kubarium_engine::sort::sort_by(&mut list, |a, b| {
                 a.get("name")
                     .and_then(Value::as_str)
                     .cmp(&b.get("name").and_then(Value::as_str))

@@ -242,7 +242,7 @@ pub(crate) fn tolerations_multiline(
         return;
     }
     let mut sorted: Vec<_> = tolerations.iter().collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    kubarium_engine::sort::sort_by(&mut sorted, |a, b| a.key.cmp(&b.key));
     for (i, t) in sorted.iter().enumerate() {
         if i != 0 {
             w.write(0, "\t");
@@ -308,7 +308,7 @@ pub(crate) fn events_for(ctx: &Ctx, obj: &Object) -> Vec<Event> {
             name_ok && ns_ok && kind_ok && uid_ok
         })
         .collect();
-    events.sort_by_key(super::get::event_time_ms);
+    kubarium_engine::sort::sort_by_key(&mut events, super::get::event_time_ms);
     events
 }
 
@@ -648,7 +648,7 @@ pub(crate) fn describe_containers(
                 if mounts.is_empty() { "\t<none>" } else { "" }
             ),
         );
-        mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
+        kubarium_engine::sort::sort_by(&mut mounts, |a, b| a.mount_path.cmp(&b.mount_path));
         for m in mounts {
             let mut flags = vec![if m.read_only == Some(true) {
                 "ro".to_string()
@@ -1064,7 +1064,7 @@ pub fn describe_node(
     if taints.is_empty() {
         w.write(0, "<none>\n");
     }
-    taints.sort_by_key(|t| format!("{},{}", t.effect, t.key));
+    kubarium_engine::sort::sort_by_key(&mut taints, |t| format!("{},{}", t.effect, t.key));
     for (i, t) in taints.iter().enumerate() {
         if i != 0 {
             w.write(0, "\t");

@@ -26,11 +26,9 @@ impl GoValue {
     }
     /// A `map[string]string`.
     pub fn string_map(m: &BTreeMap<String, String>) -> GoValue {
-        GoValue::Map(
-            m.iter()
-                .map(|(k, v)| (k.clone(), GoValue::str(v.clone())))
-                .collect(),
-        )
+        GoValue::Map(kubarium_engine::sort::collect_map(
+            m.iter().map(|(k, v)| (k.clone(), GoValue::str(v.clone()))),
+        ))
     }
 
     /// The same value as JSON (what is sent to the API server and printed as YAML).
@@ -40,15 +38,12 @@ impl GoValue {
             GoValue::Int(i) => Value::from(*i),
             GoValue::Str(s) => Value::String(s.clone()),
             GoValue::List(items) => Value::Array(items.iter().map(GoValue::to_value).collect()),
-            GoValue::Struct(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_value()))
-                    .collect(),
-            ),
-            GoValue::Map(m) => {
-                Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
-            }
+            GoValue::Struct(fields) => Value::Object(kubarium_engine::sort::collect_json_map(
+                fields.iter().map(|(k, v)| (k.to_string(), v.to_value())),
+            )),
+            GoValue::Map(m) => Value::Object(kubarium_engine::sort::collect_json_map(
+                m.iter().map(|(k, v)| (k.clone(), v.to_value())),
+            )),
         }
     }
 
@@ -557,9 +552,9 @@ pub fn from_json(v: &Value) -> GoValue {
         Value::Number(n) => GoValue::Int(n.as_i64().unwrap_or(0)),
         Value::String(s) => GoValue::str(s.clone()),
         Value::Array(a) => GoValue::List(a.iter().map(from_json).collect()),
-        Value::Object(m) => {
-            GoValue::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
-        }
+        Value::Object(m) => GoValue::Map(kubarium_engine::sort::collect_map(
+            m.iter().map(|(k, v)| (k.clone(), from_json(v))),
+        )),
     }
 }
 

@@ -467,7 +467,7 @@ fn sort_objects(objs: &mut [Arc<Object>], sort_by: &str) -> Result<(), String> {
     }
     let mut idx: Vec<usize> = (0..objs.len()).collect();
     let failure: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
-    idx.sort_by(|&i, &j| {
+    kubarium_engine::sort::sort_by(&mut idx, |&i, &j| {
         let less = |a: usize, b: usize| -> bool {
             match (&keyed[a], &keyed[b]) {
                 (None, _) => true,
@@ -1039,7 +1039,7 @@ pub fn run_events(ctx: &mut Ctx, argv: &[String]) -> i32 {
         }
         return 0;
     }
-    events.sort_by_key(|o| {
+    kubarium_engine::sort::sort_by_key(&mut events, |o| {
         o.as_::<k8s_openapi::api::core::v1::Event>()
             .map_or(0, event_time_ms)
     });

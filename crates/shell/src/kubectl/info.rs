@@ -154,7 +154,7 @@ fn version_yaml(server: bool) -> String {
             ("minCompatibilityMinor", format!("\"{prev}\"")),
         ]);
     }
-    fields.sort_by(|a, b| a.0.cmp(b.0));
+    kubarium_engine::sort::sort_by(&mut fields, |a, b| a.0.cmp(b.0));
     fields
         .iter()
         .map(|(k, v)| format!("  {k}: {v}\n"))
@@ -832,7 +832,7 @@ pub fn run_api_resources(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 .all(|c| r.categories.split(',').any(|x| x == c))
         })
         .collect();
-    rows.sort_by(|a, b| {
+    kubarium_engine::sort::sort_by(&mut rows, |a, b| {
         let key = |r: &ApiResource| match sort_by {
             "name" => r.name,
             "kind" => r.kind,

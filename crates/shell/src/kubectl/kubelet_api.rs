@@ -109,11 +109,9 @@ pub fn container_files(
             format!("unable to upgrade connection: container not found ({container:?})")
         })?;
     Ok(Files {
-        files: fs
-            .files
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        files: kubarium_engine::sort::collect_map(
+            fs.files.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        ),
         dirs: fs.dirs.iter().map(|d| d.to_string()).collect(),
     })
 }
@@ -132,11 +130,9 @@ pub fn set_container_files(
     let fs = k.container_fs_mut(pod, container).ok_or_else(|| {
         format!("unable to upgrade connection: container not found ({container:?})")
     })?;
-    fs.files = files
-        .files
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    fs.files = kubarium_engine::sort::collect_map(
+        files.files.into_iter().map(|(k, v)| (k.into(), v.into())),
+    );
     fs.dirs = files.dirs.into_iter().map(Into::into).collect();
     Ok(())
 }

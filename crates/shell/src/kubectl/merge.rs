@@ -284,13 +284,12 @@ fn strategic_map(
 
 /// Removes `$`-directives from a value that is used as it stands.
 fn strip_directives(m: Map<String, Value>) -> Map<String, Value> {
-    m.into_iter()
-        .filter(|(k, _)| !k.starts_with('$'))
-        .map(|(k, v)| match v {
+    kubarium_engine::sort::collect_json_map(m.into_iter().filter(|(k, _)| !k.starts_with('$')).map(
+        |(k, v)| match v {
             Value::Object(inner) => (k, Value::Object(strip_directives(inner))),
             other => (k, other),
-        })
-        .collect()
+        },
+    ))
 }
 
 fn strategic_list(

@@ -330,7 +330,8 @@ impl Stream {
                 .collect();
             printer.print(filter.kind, &items, cluster.now_unix_ms() as i64)?
         };
-        let passing = listed.iter().map(|o| (o.key(), o.clone())).collect();
+        let passing =
+            kubarium_engine::sort::collect_map(listed.iter().map(|o| (o.key(), o.clone())));
         let watch = cluster.api_ref().store().open_watch();
         Ok((
             Stream {

@@ -163,7 +163,7 @@ pub fn served_ingresses(api: &ApiServer, flags: &ControllerFlags) -> Vec<Arc<Obj
         .filter(|o| o.as_::<Ingress>().is_some_and(|i| serves(api, flags, i)))
         .cloned()
         .collect();
-    out.sort_by(|a, b| {
+    crate::sort::sort_by(&mut out, |a, b| {
         let t = |o: &Object| o.metadata().creation_timestamp.as_ref().map(|t| t.0);
         t(a).cmp(&t(b))
             .then_with(|| a.namespace().cmp(b.namespace()))
@@ -409,11 +409,11 @@ impl Controller for WebhookCertgen {
                     &mut random,
                 );
                 let key_pem = pem::frame("EC PRIVATE KEY", &random(121));
-                let data: BTreeMap<String, ByteString> =
+                let data: BTreeMap<String, ByteString> = crate::sort::collect_map(
                     [("ca", ca), ("cert", cert), ("key", key_pem)]
                         .into_iter()
-                        .map(|(k, v)| (k.to_string(), ByteString(v.into_bytes())))
-                        .collect();
+                        .map(|(k, v)| (k.to_string(), ByteString(v.into_bytes()))),
+                );
                 let secret = Secret {
                     metadata: crate::api::ObjectMeta {
                         name: Some(secret_name),

@@ -297,7 +297,9 @@ fn select_location<'s>(server: &'s Server, path: &str) -> Option<&'s Location> {
             .iter()
             .filter(|l| l.path_type != PathKind::Exact)
             .collect();
-        sorted.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
+        crate::sort::sort_by(&mut sorted, |a, b| {
+            b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path))
+        });
         return sorted
             .into_iter()
             .find(|l| Regex::new(&format!("^{}", l.path), true).is_ok_and(|re| re.is_match(path)));

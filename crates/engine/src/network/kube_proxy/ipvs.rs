@@ -55,10 +55,12 @@ pub fn virtual_servers(map: &ServiceMap, node_addrs: &[Ipv4Addr]) -> Vec<Virtual
         }
     }
     // ipvsadm sorts services by protocol, address, port and destinations by address, port.
-    out.sort_by_key(|v| (proto_number(&v.protocol), u32::from(v.addr), v.port));
+    crate::sort::sort_by_key(&mut out, |v| {
+        (proto_number(&v.protocol), u32::from(v.addr), v.port)
+    });
     out.dedup_by(|a, b| a.protocol == b.protocol && a.addr == b.addr && a.port == b.port);
     for v in &mut out {
-        v.dests.sort_by_key(|(ip, port)| (u32::from(*ip), *port));
+        crate::sort::sort_by_key(&mut v.dests, |(ip, port)| (u32::from(*ip), *port));
     }
     out
 }
@@ -75,7 +77,7 @@ pub fn dummy_addresses(map: &ServiceMap) -> Vec<Ipv4Addr> {
                 .chain(p.load_balancer_ips.iter().copied())
         })
         .collect();
-    ips.sort_by_key(|ip| u32::from(*ip));
+    crate::sort::sort_by_key(&mut ips, |ip| u32::from(*ip));
     ips.dedup();
     ips
 }

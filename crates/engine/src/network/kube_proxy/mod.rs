@@ -272,7 +272,9 @@ impl ServiceMap {
                 });
             }
         }
-        ports.sort_by(|a, b| (&a.name, &a.protocol).cmp(&(&b.name, &b.protocol)));
+        crate::sort::sort_by(&mut ports, |a, b| {
+            (&a.name, &a.protocol).cmp(&(&b.name, &b.protocol))
+        });
         let mut map = ServiceMap {
             ports,
             ..Default::default()
@@ -377,7 +379,7 @@ fn endpoints_for(slices: &[&EndpointSlice], port_name: &str, protocol: &str) -> 
         }
     }
     let mut eps = if ready.is_empty() { terminating } else { ready };
-    eps.sort_by_key(|e| e.addr());
+    crate::sort::sort_by_key(&mut eps, |e| e.addr());
     eps.dedup_by(|a, b| a.ip == b.ip && a.port == b.port);
     eps
 }

@@ -854,7 +854,7 @@ pub fn sort(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     };
     let numeric = flags.contains('n') || flags.contains('h') || flags.contains('g');
     let fold = flags.contains('f');
-    lines.sort_by(|a, b| {
+    kubarium_engine::sort::sort_by(&mut lines, |a, b| {
         let (fa, fb) = (field(a), field(b));
         let primary = if numeric {
             leading_number(&fa)

@@ -107,7 +107,7 @@ fn describe_topology_spread_constraints(w: &mut PrefixWriter, tscs: &[TopologySp
         return;
     }
     let mut sorted: Vec<&TopologySpreadConstraint> = tscs.iter().collect();
-    sorted.sort_by(|a, b| a.topology_key.cmp(&b.topology_key));
+    kubarium_engine::sort::sort_by(&mut sorted, |a, b| a.topology_key.cmp(&b.topology_key));
     w.write(0, &format!("{SPACE}Topology Spread Constraints:\t"));
     for (i, t) in sorted.iter().enumerate() {
         if i != 0 {
@@ -146,7 +146,7 @@ pub(crate) fn format_label_selector(ls: Option<&LabelSelector>) -> String {
             values.dedup();
         }
     }
-    selector.requirements.sort_by(|a, b| key(a).cmp(key(b)));
+    kubarium_engine::sort::sort_by(&mut selector.requirements, |a, b| key(a).cmp(key(b)));
     let text = selector.to_string();
     if text.is_empty() {
         "<none>".to_string()
