@@ -3168,19 +3168,26 @@ pub fn nginx_start_lines(t: SimTime, version: &str, cpus: u32, kernel: &str) -> 
     } else {
         "gcc 10.2.1 20210110 (Debian 10.2.1-6)"
     };
+    // Every container start writes these: plain concatenation, no formatting machinery.
+    let line = |parts: &[&str]| {
+        let mut l = String::with_capacity(ts.len() + 64);
+        l.push_str(&ts);
+        l.push_str(" [notice] 1#1: ");
+        for p in parts {
+            l.push_str(p);
+        }
+        l
+    };
     let mut v = vec![
-        format!("{ts} [notice] 1#1: using the \"epoll\" event method"),
-        format!("{ts} [notice] 1#1: nginx/{version}"),
-        format!("{ts} [notice] 1#1: built by {gcc}"),
-        format!("{ts} [notice] 1#1: OS: Linux {kernel}"),
-        format!("{ts} [notice] 1#1: getrlimit(RLIMIT_NOFILE): 1048576:1048576"),
-        format!("{ts} [notice] 1#1: start worker processes"),
+        line(&["using the \"epoll\" event method"]),
+        line(&["nginx/", version]),
+        line(&["built by ", gcc]),
+        line(&["OS: Linux ", kernel]),
+        line(&["getrlimit(RLIMIT_NOFILE): 1048576:1048576"]),
+        line(&["start worker processes"]),
     ];
     for i in 0..cpus.max(1) {
-        v.push(format!(
-            "{ts} [notice] 1#1: start worker process {}",
-            29 + i
-        ));
+        v.push(line(&["start worker process ", &(29 + i).to_string()]));
     }
     v
 }

@@ -148,10 +148,13 @@ fn condition(
     message: Option<String>,
 ) -> PodCondition {
     let status = if ok { "True" } else { "False" };
-    let entry = rec
-        .condition_times
-        .entry(type_.to_string())
-        .or_insert_with(|| (status.to_string(), now));
+    let entry = match rec.condition_times.get_mut(type_) {
+        Some(e) => e,
+        None => rec
+            .condition_times
+            .entry(type_.to_string())
+            .or_insert_with(|| (status.to_string(), now)),
+    };
     if entry.0 != status {
         *entry = (status.to_string(), now);
     }
@@ -172,7 +175,54 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
     let spec = pod.spec.as_ref().unwrap_or(&empty);
     let restart_policy = spec.restart_policy.as_deref().unwrap_or("Always");
     let generation = pod.metadata.generation;
-    let mut status = pod.status.clone().unwrap_or_default();
+    // What other writers own is carried over; what the kubelet rebuilds below is not copied.
+    // (Destructured in full so a new PodStatus field has to be placed on one side.)
+    let old = pod.status.as_ref();
+    let mut status = match old {
+        None => PodStatus::default(),
+        Some(PodStatus {
+            allocated_resources,
+            conditions: _,
+            container_statuses: _,
+            ephemeral_container_statuses,
+            extended_resource_claim_status,
+            host_ip: _,
+            host_ips: _,
+            init_container_statuses: _,
+            message,
+            node_allocatable_resource_claim_statuses,
+            nominated_node_name,
+            observed_generation: _,
+            phase: _,
+            pod_ip,
+            pod_ips,
+            qos_class,
+            reason,
+            resize,
+            resource_claim_statuses,
+            resources,
+            start_time: _,
+            volume_health,
+        }) => PodStatus {
+            allocated_resources: allocated_resources.clone(),
+            ephemeral_container_statuses: ephemeral_container_statuses.clone(),
+            extended_resource_claim_status: extended_resource_claim_status.clone(),
+            message: message.clone(),
+            node_allocatable_resource_claim_statuses: node_allocatable_resource_claim_statuses
+                .clone(),
+            nominated_node_name: nominated_node_name.clone(),
+            pod_ip: pod_ip.clone(),
+            pod_ips: pod_ips.clone(),
+            qos_class: qos_class.clone(),
+            reason: reason.clone(),
+            resize: resize.clone(),
+            resource_claim_statuses: resource_claim_statuses.clone(),
+            resources: resources.clone(),
+            volume_health: volume_health.clone(),
+            ..Default::default()
+        },
+    };
+    let old_conditions = old.and_then(|o| o.conditions.as_deref()).unwrap_or(&[]);
     let phase = phase(rec, restart_policy);
     let sandbox_ready = now >= rec.sandbox_ready_at && !rec.sandbox_gone;
     let terminal = phase == "Succeeded" || phase == "Failed";
@@ -283,10 +333,8 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
             ));
         }
     }
-    let scheduled = status
-        .conditions
+    let scheduled = old_conditions
         .iter()
-        .flatten()
         .find(|c| c.type_ == "PodScheduled")
         .cloned();
     conditions.push(
@@ -298,7 +346,7 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
             .unwrap_or_else(|| condition(rec, generation, now, "PodScheduled", true, None, None)),
     );
     // Conditions other writers own (DisruptionTarget, readiness gates) stay.
-    for c in status.conditions.iter().flatten() {
+    for c in old_conditions {
         if !conditions.iter().any(|k| k.type_ == c.type_) {
             conditions.push(c.clone());
         }
