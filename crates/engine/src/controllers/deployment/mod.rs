@@ -26,6 +26,10 @@ use crate::api::{Kind, Object, ObjectKey};
 use crate::apiserver::ApiServer;
 use crate::store::{WatchEvent, WatchEventType};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use std::borrow::Borrow;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::Arc;
 
 /// The revision a ReplicaSet stands for (and, on the Deployment, the current one).
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -57,6 +61,73 @@ pub fn is_skipped_annotation(key: &str) -> bool {
             | MAX_REPLICAS
             | DEPRECATED_ROLLBACK_TO
     )
+}
+
+/// A stored object of kind `T`, shared with the store: reading it costs nothing, and a
+/// sync copies only what it changes (a ReplicaSet's whole pod template is never copied to
+/// read its counters). Dereferences to `T`.
+pub struct Shared<T> {
+    obj: Arc<Object>,
+    _kind: PhantomData<fn() -> T>,
+}
+
+/// A ReplicaSet shared with the store.
+pub type SharedRs = Shared<ReplicaSet>;
+
+impl<T> Shared<T>
+where
+    for<'a> &'a T: TryFrom<&'a Object>,
+{
+    /// `obj` as a `T`; `None` when it is of another kind.
+    pub fn new(obj: Arc<Object>) -> Option<Shared<T>> {
+        obj.as_::<T>()?;
+        Some(Shared {
+            obj,
+            _kind: PhantomData,
+        })
+    }
+
+    /// `obj` (a `T`) wrapped up: for an object built here rather than read from the store.
+    pub fn from_object(obj: Object) -> Option<Shared<T>> {
+        Shared::new(Arc::new(obj))
+    }
+
+    /// The object as stored.
+    pub fn object(&self) -> &Object {
+        &self.obj
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared {
+            obj: self.obj.clone(),
+            _kind: PhantomData,
+        }
+    }
+}
+
+impl<T> Deref for Shared<T>
+where
+    for<'a> &'a T: TryFrom<&'a Object>,
+{
+    type Target = T;
+    fn deref(&self) -> &T {
+        match <&T>::try_from(&self.obj) {
+            Ok(t) => t,
+            // `new` checked the kind and the object is never replaced.
+            Err(_) => unreachable!("Shared holds an object of its own kind"),
+        }
+    }
+}
+
+impl<T> Borrow<T> for Shared<T>
+where
+    for<'a> &'a T: TryFrom<&'a Object>,
+{
+    fn borrow(&self) -> &T {
+        self
+    }
 }
 
 /// The controller.
@@ -161,16 +232,17 @@ pub fn revision_of(meta: &crate::api::ObjectMeta) -> i64 {
 }
 
 /// The highest revision among ReplicaSets (`MaxRevision`).
-pub fn max_revision(rss: &[ReplicaSet]) -> i64 {
+pub fn max_revision<R: Borrow<ReplicaSet>>(rss: &[R]) -> i64 {
     rss.iter()
-        .map(|rs| revision_of(&rs.metadata))
+        .map(|rs| revision_of(&rs.borrow().metadata))
         .max()
         .unwrap_or(0)
 }
 
 /// Orders ReplicaSets oldest first, ties by name (`ReplicaSetsByCreationTimestamp`).
-pub fn sort_by_creation(rss: &mut [ReplicaSet]) {
+pub fn sort_by_creation<R: Borrow<ReplicaSet>>(rss: &mut [R]) {
     rss.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         let t = |rs: &ReplicaSet| {
             rs.metadata
                 .creation_timestamp
@@ -200,15 +272,16 @@ pub fn replica_sets_of(api: &ApiServer, d: &Deployment) -> (Option<ReplicaSet>, 
 
 /// Splits ReplicaSets (sorted oldest first) into the new one and the old ones
 /// (`FindNewReplicaSet`, `FindOldReplicaSets`).
-pub fn split_new_and_old(
+pub fn split_new_and_old<R: Borrow<ReplicaSet>>(
     d: &Deployment,
-    all: Vec<ReplicaSet>,
-) -> (Option<ReplicaSet>, Vec<ReplicaSet>) {
+    all: Vec<R>,
+) -> (Option<R>, Vec<R>) {
     let mut new = None;
     let mut old = Vec::new();
     for rs in all {
         let same = new.is_none()
             && rs
+                .borrow()
                 .spec
                 .template
                 .as_ref()

@@ -84,30 +84,34 @@ pub fn remove_condition(status: &mut DeploymentStatus, type_: &str) {
 
 /// The status the ReplicaSets add up to (`calculateStatus`), conditions carried over and
 /// `Available` set: available when at least `replicas − maxUnavailable` pods are.
-pub fn calculate_status(
+pub fn calculate_status<R: Borrow<ReplicaSet>>(
     d: &Deployment,
-    all: &[ReplicaSet],
+    all: &[R],
     new: Option<&ReplicaSet>,
     now: SimTime,
 ) -> DeploymentStatus {
     let opt = |n: i32| (n != 0).then_some(n);
-    let available: i32 = all.iter().map(rs_available).sum();
-    let total: i32 = all.iter().map(rs_replicas).sum();
+    let all = || all.iter().map(|rs| rs.borrow());
+    let available: i32 = all().map(rs_available).sum();
+    let total: i32 = all().map(rs_replicas).sum();
     let unavailable = (total - available).max(0);
-    let terminating = all
-        .iter()
+    let terminating = all()
         .map(|rs| rs.status.as_ref().and_then(|s| s.terminating_replicas))
         .try_fold(0, |acc, t| t.map(|t| acc + t));
     let old = d.status.clone().unwrap_or_default();
     let mut status = DeploymentStatus {
         observed_generation: d.metadata.generation,
-        replicas: opt(all.iter().map(rs_actual).sum()),
+        replicas: opt(all().map(rs_actual).sum()),
         updated_replicas: opt(new.map_or(0, rs_actual)),
-        ready_replicas: opt(all.iter().map(rs_ready).sum()),
+        ready_replicas: opt(all().map(rs_ready).sum()),
         available_replicas: opt(available),
         unavailable_replicas: opt(unavailable),
         collision_count: old.collision_count,
-        terminating_replicas: if all.is_empty() { None } else { terminating },
+        terminating_replicas: if all().next().is_none() {
+            None
+        } else {
+            terminating
+        },
         conditions: old.conditions.clone(),
     };
     let c = if available >= deployment_replicas(d) - max_unavailable(d) {
@@ -184,8 +188,9 @@ pub fn deployment_timed_out(d: &Deployment, s: &DeploymentStatus, now: SimTime) 
 impl DeploymentSync<'_> {
     /// Writes the status with progress estimated (`syncRolloutStatus`), and asks to look
     /// again when the deadline may pass without anything else changing.
-    pub(super) fn sync_rollout_status(&mut self, all: &[ReplicaSet], new: Option<&ReplicaSet>) {
+    pub(super) fn sync_rollout_status(&mut self, all: &[SharedRs], new: Option<&SharedRs>) {
         let now = self.api.now();
+        let new = new.map(|n| &**n);
         let mut status = calculate_status(&self.d, all, new, now);
         if !has_progress_deadline(&self.d) {
             remove_condition(&mut status, PROGRESSING);
@@ -278,7 +283,7 @@ impl DeploymentSync<'_> {
 }
 
 /// The ReplicaFailure condition of the new ReplicaSet, else of any old one.
-fn replica_failure(all: &[ReplicaSet], new: Option<&ReplicaSet>) -> Option<DeploymentCondition> {
+fn replica_failure(all: &[SharedRs], new: Option<&ReplicaSet>) -> Option<DeploymentCondition> {
     let from = |rs: &ReplicaSet| {
         rs.status
             .as_ref()
@@ -296,5 +301,6 @@ fn replica_failure(all: &[ReplicaSet], new: Option<&ReplicaSet>) -> Option<Deplo
                 last_transition_time: c.last_transition_time.clone(),
             })
     };
-    new.and_then(from).or_else(|| all.iter().find_map(from))
+    new.and_then(from)
+        .or_else(|| all.iter().map(|rs| &**rs).find_map(from))
 }

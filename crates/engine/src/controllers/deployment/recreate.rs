@@ -8,7 +8,7 @@ use crate::api::Pod;
 
 impl DeploymentSync<'_> {
     /// One step of a Recreate rollout (`rolloutRecreate`).
-    pub(super) fn rollout_recreate(&mut self, mut rs_list: Vec<ReplicaSet>) {
+    pub(super) fn rollout_recreate(&mut self, mut rs_list: Vec<SharedRs>) {
         let (mut new, mut old) = self.get_all_replica_sets_and_sync_revision(&mut rs_list, false);
         let mut scaled_down = false;
         for i in 0..old.len() {
@@ -45,8 +45,8 @@ impl DeploymentSync<'_> {
     /// Whether any pod of an old ReplicaSet still exists and has not finished
     /// (`oldPodsRunning`): counted by the ReplicaSets' status, then by the pods themselves,
     /// so terminating pods hold the new ones back.
-    fn old_pods_running(&self, new: Option<&ReplicaSet>, old: &[ReplicaSet]) -> bool {
-        if old.iter().map(rs_actual).sum::<i32>() > 0 {
+    fn old_pods_running(&self, new: Option<&SharedRs>, old: &[SharedRs]) -> bool {
+        if old.iter().map(|rs| rs_actual(rs)).sum::<i32>() > 0 {
             return true;
         }
         let new_uid = new.and_then(|n| n.metadata.uid.clone());

@@ -98,12 +98,16 @@ pub fn max_unavailable(d: &Deployment) -> i32 {
 
 /// `NewRSNewReplicas`: the new ReplicaSet's size for this step. RollingUpdate grows it by
 /// what the surge leaves free, never past `replicas`; Recreate goes straight to `replicas`.
-pub fn new_rs_new_replicas(d: &Deployment, all: &[ReplicaSet], new: &ReplicaSet) -> i32 {
+pub fn new_rs_new_replicas<R: Borrow<ReplicaSet>>(
+    d: &Deployment,
+    all: &[R],
+    new: &ReplicaSet,
+) -> i32 {
     let desired = deployment_replicas(d);
     if strategy_type(d) != "RollingUpdate" {
         return desired;
     }
-    let current: i32 = all.iter().map(rs_replicas).sum();
+    let current: i32 = all.iter().map(|rs| rs_replicas(rs.borrow())).sum();
     let max_total = desired + max_surge(d);
     if current >= max_total {
         return rs_replicas(new);
@@ -114,7 +118,7 @@ pub fn new_rs_new_replicas(d: &Deployment, all: &[ReplicaSet], new: &ReplicaSet)
 
 impl DeploymentSync<'_> {
     /// One step of a rolling update (`rolloutRolling`).
-    pub(super) fn rollout_rolling(&mut self, mut rs_list: Vec<ReplicaSet>) {
+    pub(super) fn rollout_rolling(&mut self, mut rs_list: Vec<SharedRs>) {
         let (new, mut old) = self.get_all_replica_sets_and_sync_revision(&mut rs_list, true);
         let Some(mut new) = new else {
             // Creating the new ReplicaSet failed (or collided): the status says why.
@@ -140,11 +144,7 @@ impl DeploymentSync<'_> {
     }
 
     /// Scales the new ReplicaSet up by what the surge allows, or down to `replicas`.
-    fn reconcile_new_replica_set(
-        &mut self,
-        all: &[ReplicaSet],
-        new: &ReplicaSet,
-    ) -> (bool, ReplicaSet) {
+    fn reconcile_new_replica_set(&mut self, all: &[SharedRs], new: &SharedRs) -> (bool, SharedRs) {
         let desired = deployment_replicas(&self.d);
         if rs_replicas(new) == desired {
             return (false, new.clone());
@@ -158,8 +158,8 @@ impl DeploymentSync<'_> {
 
     /// Scales old ReplicaSets down as far as `maxUnavailable` allows, unhealthy replicas
     /// first (`reconcileOldReplicaSets`).
-    fn reconcile_old_replica_sets(&mut self, old: &mut [ReplicaSet], new: &ReplicaSet) -> bool {
-        let old_pods: i32 = old.iter().map(rs_replicas).sum();
+    fn reconcile_old_replica_sets(&mut self, old: &mut [SharedRs], new: &SharedRs) -> bool {
+        let old_pods: i32 = old.iter().map(|rs| rs_replicas(rs)).sum();
         if old_pods == 0 {
             return false;
         }
@@ -178,7 +178,7 @@ impl DeploymentSync<'_> {
 
     /// Scales old ReplicaSets down by their unavailable replicas, oldest first, at most
     /// `max_cleanup` in all (`cleanupUnhealthyReplicas`).
-    fn cleanup_unhealthy_replicas(&mut self, old: &mut [ReplicaSet], max_cleanup: i32) -> i32 {
+    fn cleanup_unhealthy_replicas(&mut self, old: &mut [SharedRs], max_cleanup: i32) -> i32 {
         sort_by_creation(old);
         let mut total = 0;
         for i in 0..old.len() {
@@ -201,11 +201,11 @@ impl DeploymentSync<'_> {
     /// maxUnavailable` pods stay available (`scaleDownOldReplicaSetsForRollingUpdate`).
     fn scale_down_old_replica_sets_for_rolling_update(
         &mut self,
-        old: &mut [ReplicaSet],
-        new: &ReplicaSet,
+        old: &mut [SharedRs],
+        new: &SharedRs,
     ) -> i32 {
         let min_available = deployment_replicas(&self.d) - max_unavailable(&self.d);
-        let available: i32 = old.iter().map(rs_available).sum::<i32>() + rs_available(new);
+        let available: i32 = old.iter().map(|rs| rs_available(rs)).sum::<i32>() + rs_available(new);
         if available <= min_available {
             return 0;
         }

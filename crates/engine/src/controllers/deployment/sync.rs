@@ -23,18 +23,14 @@ const MAX_COLLISIONS: i32 = 16;
 /// The state of one sync: the API server and the Deployment as last written.
 pub(super) struct DeploymentSync<'a> {
     pub(super) api: &'a mut ApiServer,
-    pub(super) d: Deployment,
+    pub(super) d: Shared<Deployment>,
     /// Look again after this many ms (a progress deadline that may pass).
     pub(super) requeue_ms: Option<u64>,
 }
 
 /// Syncs the Deployment named by `key`: one level-based step toward its spec.
 pub fn sync_deployment(api: &mut ApiServer, key: &ObjectKey) -> Action {
-    let Some(d) = api
-        .store()
-        .get(key)
-        .and_then(|o| o.as_::<Deployment>().cloned())
-    else {
+    let Some(d) = api.store().get(key).cloned().and_then(Shared::new) else {
         return Action::Done;
     };
     let mut s = DeploymentSync {
@@ -94,35 +90,37 @@ impl DeploymentSync<'_> {
 
     /// Records an event on the Deployment.
     pub(super) fn event(&mut self, type_: &str, reason: &str, message: &str) {
-        let obj = Object::Deployment(self.d.clone());
         self.api
-            .record_event(&obj, type_, reason, message, COMPONENT, None);
+            .record_event(self.d.object(), type_, reason, message, COMPONENT, None);
     }
 
     /// Writes the Deployment's status (and any annotation change made to `self.d`).
     pub(super) fn write_status(&mut self, status: DeploymentStatus) {
-        let mut d = self.d.clone();
+        let mut d = Deployment::clone(&self.d);
         d.status = Some(status);
         self.write_deployment(d);
     }
 
     /// Writes the Deployment through the status path: metadata annotations and status.
     pub(super) fn write_deployment(&mut self, d: Deployment) {
-        if let Ok(written) = self.api.update_status(Object::Deployment(d)) {
-            if let Some(d) = written.as_::<Deployment>() {
-                self.d = d.clone();
-            }
+        if let Some(written) = self
+            .api
+            .update_status(Object::Deployment(d))
+            .ok()
+            .and_then(Shared::new)
+        {
+            self.d = written;
         }
     }
 
     /// The ReplicaSets this Deployment controls after adoption and release
     /// (`ClaimReplicaSets`): an orphan whose labels match is adopted, an owned one whose
     /// labels stopped matching is released; one owned by someone else is left alone.
-    fn claim_replica_sets(&mut self, selector: &Selector) -> Vec<ReplicaSet> {
+    fn claim_replica_sets(&mut self, selector: &Selector) -> Vec<SharedRs> {
         let uid = self.d.metadata.uid.clone().unwrap_or_default();
         let deleting = self.d.metadata.deletion_timestamp.is_some();
         let ns = self.d.metadata.namespace.clone().unwrap_or_default();
-        let owner_obj = Object::Deployment(self.d.clone());
+        let owner = self.d.clone();
         let mut claimed = Vec::new();
         for obj in self.api.list(Kind::ReplicaSet, Some(&ns)) {
             let Some(rs) = obj.as_::<ReplicaSet>() else {
@@ -132,7 +130,7 @@ impl DeploymentSync<'_> {
             match owner::controller_ref(&rs.metadata) {
                 Some(r) if r.uid == uid => {
                     if matches || deleting {
-                        claimed.push(rs.clone());
+                        claimed.extend(SharedRs::new(obj.clone()));
                     } else {
                         let _ = self.api.modify(&obj.key(), |o| {
                             let m = o.metadata_mut();
@@ -148,16 +146,14 @@ impl DeploymentSync<'_> {
                 Some(_) => {}
                 None => {
                     if matches && !deleting && rs.metadata.deletion_timestamp.is_none() {
-                        let reference = owner::new_controller_ref(&owner_obj);
+                        let reference = owner::new_controller_ref(owner.object());
                         if let Ok(adopted) = self.api.modify(&obj.key(), |o| {
                             o.metadata_mut()
                                 .owner_references
                                 .get_or_insert_with(Vec::new)
                                 .push(reference);
                         }) {
-                            if let Some(rs) = adopted.as_::<ReplicaSet>() {
-                                claimed.push(rs.clone());
-                            }
+                            claimed.extend(SharedRs::new(adopted));
                         }
                     }
                 }
@@ -171,9 +167,9 @@ impl DeploymentSync<'_> {
     /// is kept in step with what was written.
     pub(super) fn get_all_replica_sets_and_sync_revision(
         &mut self,
-        rs_list: &mut Vec<ReplicaSet>,
+        rs_list: &mut Vec<SharedRs>,
         create: bool,
-    ) -> (Option<ReplicaSet>, Vec<ReplicaSet>) {
+    ) -> (Option<SharedRs>, Vec<SharedRs>) {
         sort_by_creation(rs_list);
         let (existing, old) = split_new_and_old(&self.d, rs_list.clone());
         let new = self.get_new_replica_set(existing, &old, create);
@@ -187,27 +183,25 @@ impl DeploymentSync<'_> {
     /// Deployment's revision, or creates the new ReplicaSet.
     fn get_new_replica_set(
         &mut self,
-        existing: Option<ReplicaSet>,
-        old: &[ReplicaSet],
+        existing: Option<SharedRs>,
+        old: &[SharedRs],
         create: bool,
-    ) -> Option<ReplicaSet> {
+    ) -> Option<SharedRs> {
         let new_revision = (max_revision(old) + 1).to_string();
         if let Some(rs) = existing {
-            let mut copy = rs.clone();
+            // Only the annotations are edited, so only they are copied. When nothing is
+            // written the stored ReplicaSet stands for the edited copy: the annotations
+            // copied from the Deployment are none that a sync reads.
+            let mut ann = rs.metadata.annotations.clone();
             let annotations_updated =
-                set_new_replica_set_annotations(&self.d, &mut copy, &new_revision, true);
-            let min_ready_needs_update =
-                copy.spec.min_ready_seconds != self.d.spec.min_ready_seconds;
+                set_new_replica_set_annotations(&self.d, &mut ann, &new_revision, true);
+            let mrs = self.d.spec.min_ready_seconds;
+            let min_ready_needs_update = rs.spec.min_ready_seconds != mrs;
             if annotations_updated || min_ready_needs_update {
-                copy.spec.min_ready_seconds = self.d.spec.min_ready_seconds;
                 let key = ObjectKey::new(
                     Kind::ReplicaSet,
                     self.ns(),
-                    copy.metadata.name.as_deref().unwrap_or(""),
-                );
-                let (ann, mrs) = (
-                    copy.metadata.annotations.clone(),
-                    copy.spec.min_ready_seconds,
+                    rs.metadata.name.as_deref().unwrap_or(""),
                 );
                 return match self.api.modify(&key, |o| {
                     if let Object::ReplicaSet(r) = o {
@@ -215,23 +209,38 @@ impl DeploymentSync<'_> {
                         r.spec.min_ready_seconds = mrs;
                     }
                 }) {
-                    Ok(o) => o.as_::<ReplicaSet>().cloned(),
+                    Ok(o) => SharedRs::new(o),
                     Err(_) => Some(rs),
                 };
             }
-            let rs_revision = copy
+            let rs_revision = ann
+                .as_ref()
+                .and_then(|a| a.get(REVISION))
+                .map(String::as_str)
+                .unwrap_or_default();
+            // The Deployment is copied only when its revision or Progressing condition
+            // changes.
+            let revision_stale = self
+                .d
                 .metadata
                 .annotations
                 .as_ref()
                 .and_then(|a| a.get(REVISION))
-                .cloned()
-                .unwrap_or_default();
-            let mut d = self.d.clone();
-            let mut update = set_deployment_revision(&mut d, &rs_revision);
+                .map(String::as_str)
+                != Some(rs_revision);
+            let condition_missing = has_progress_deadline(&self.d)
+                && self
+                    .d
+                    .status
+                    .as_ref()
+                    .is_none_or(|s| progress::get_condition(s, PROGRESSING).is_none());
+            if !revision_stale && !condition_missing {
+                return Some(rs);
+            }
+            let mut d = Deployment::clone(&self.d);
+            let mut update = set_deployment_revision(&mut d, rs_revision);
             let status = d.status.get_or_insert_with(Default::default);
-            if has_progress_deadline(&self.d)
-                && progress::get_condition(status, PROGRESSING).is_none()
-            {
+            if condition_missing {
                 let msg = format!(
                     "Found new replica set {:?}",
                     rs.metadata.name.as_deref().unwrap_or("")
@@ -249,7 +258,7 @@ impl DeploymentSync<'_> {
             if update {
                 self.write_deployment(d);
             }
-            return Some(copy);
+            return Some(rs);
         }
         if !create {
             return None;
@@ -275,12 +284,11 @@ impl DeploymentSync<'_> {
             .get_or_insert_with(BTreeMap::new)
             .insert(POD_TEMPLATE_HASH.to_string(), hash.clone());
         let name = format!("{}-{}", self.d.metadata.name.as_deref().unwrap_or(""), hash);
-        let owner_obj = Object::Deployment(self.d.clone());
         let mut new_rs = ReplicaSet {
             metadata: ObjectMeta {
                 name: Some(name.clone()),
                 namespace: self.d.metadata.namespace.clone(),
-                owner_references: Some(vec![owner::new_controller_ref(&owner_obj)]),
+                owner_references: Some(vec![owner::new_controller_ref(self.d.object())]),
                 labels: Some(labels),
                 ..Default::default()
             },
@@ -292,22 +300,23 @@ impl DeploymentSync<'_> {
             },
             status: None,
         };
-        let mut all = old.to_vec();
-        all.push(new_rs.clone());
+        let mut all: Vec<&ReplicaSet> = old.iter().map(|rs| &**rs).collect();
+        all.push(&new_rs);
         let new_replicas = super::rolling::new_rs_new_replicas(&self.d, &all, &new_rs);
         new_rs.spec.replicas = Some(new_replicas);
-        set_new_replica_set_annotations(&self.d, &mut new_rs, &new_revision, false);
+        set_new_replica_set_annotations(
+            &self.d,
+            &mut new_rs.metadata.annotations,
+            &new_revision,
+            false,
+        );
         let ns = self.ns().to_string();
         let (created, already_existed) =
             match self.api.create(Object::ReplicaSet(new_rs), &ns, false) {
-                Ok(o) => (o.as_::<ReplicaSet>().cloned()?, false),
+                Ok(o) => (SharedRs::new(o)?, false),
                 Err(e) if e.reason == crate::apiserver::StatusReason::AlreadyExists => {
                     let key = ObjectKey::new(Kind::ReplicaSet, &ns, &name);
-                    let found = self
-                        .api
-                        .store()
-                        .get(&key)
-                        .and_then(|o| o.as_::<ReplicaSet>().cloned());
+                    let found = self.api.store().get(&key).cloned().and_then(SharedRs::new);
                     let uid = self.d.metadata.uid.clone().unwrap_or_default();
                     match found {
                         Some(rs)
@@ -364,7 +373,7 @@ impl DeploymentSync<'_> {
                 &format!("Scaled up replica set {name} from 0 to {new_replicas}"),
             );
         }
-        let mut d = self.d.clone();
+        let mut d = Deployment::clone(&self.d);
         let mut update = set_deployment_revision(&mut d, &new_revision);
         if !already_existed && has_progress_deadline(&self.d) {
             let msg = format!("Created new replica set {name:?}");
@@ -390,11 +399,7 @@ impl DeploymentSync<'_> {
 
     /// Sets a ReplicaSet's replicas (and its desired/max-replicas annotations) and records
     /// `ScalingReplicaSet`; returns whether the size changed and the ReplicaSet as written.
-    pub(super) fn scale_replica_set(
-        &mut self,
-        rs: &ReplicaSet,
-        new_scale: i32,
-    ) -> (bool, ReplicaSet) {
+    pub(super) fn scale_replica_set(&mut self, rs: &SharedRs, new_scale: i32) -> (bool, SharedRs) {
         let size_needs_update = rs_replicas(rs) != new_scale;
         let desired = deployment_replicas(&self.d);
         let max = desired + max_surge(&self.d);
@@ -407,10 +412,10 @@ impl DeploymentSync<'_> {
         let written = self.api.modify(&key, |o| {
             if let Object::ReplicaSet(r) = o {
                 r.spec.replicas = Some(new_scale);
-                set_replicas_annotations(r, desired, max);
+                set_replicas_annotations(&mut r.metadata.annotations, desired, max);
             }
         });
-        match written.ok().and_then(|o| o.as_::<ReplicaSet>().cloned()) {
+        match written.ok().and_then(SharedRs::new) {
             Some(updated) => {
                 if size_needs_update {
                     let old = rs_replicas(rs);
@@ -429,7 +434,7 @@ impl DeploymentSync<'_> {
 
     /// `sync`: for a paused Deployment or a change of replicas — scale, clean up history
     /// when paused, write the status.
-    fn sync(&mut self, mut rs_list: Vec<ReplicaSet>) {
+    fn sync(&mut self, mut rs_list: Vec<SharedRs>) {
         let (new, mut old) = self.get_all_replica_sets_and_sync_revision(&mut rs_list, false);
         let new = self.scale(new, &mut old);
         if self.d.spec.paused == Some(true) {
@@ -440,7 +445,7 @@ impl DeploymentSync<'_> {
 
     /// Whether the Deployment's replicas differ from what its active ReplicaSets were last
     /// scaled for (`isScalingEvent`).
-    fn is_scaling_event(&mut self, rs_list: &mut Vec<ReplicaSet>) -> bool {
+    fn is_scaling_event(&mut self, rs_list: &mut Vec<SharedRs>) -> bool {
         let (new, old) = self.get_all_replica_sets_and_sync_revision(rs_list, false);
         let desired = deployment_replicas(&self.d);
         all_of(&old, new.as_ref())
@@ -457,7 +462,7 @@ impl DeploymentSync<'_> {
     /// Worked example: 10 replicas, maxSurge 3, mid-rollout old=8 new=5 (max-replicas 13);
     /// scaling to 20 allows 23: +10 to share; new gets round(5·23/13)−5 = 4, old gets
     /// round(8·23/13)−8 = 6; sizes become 14 and 9.
-    fn scale(&mut self, new: Option<ReplicaSet>, old: &mut [ReplicaSet]) -> Option<ReplicaSet> {
+    fn scale(&mut self, new: Option<SharedRs>, old: &mut [SharedRs]) -> Option<SharedRs> {
         let desired = deployment_replicas(&self.d);
         if let Some(target) = find_active_or_latest(new.as_ref(), old) {
             if rs_replicas(&target) == desired {
@@ -478,11 +483,11 @@ impl DeploymentSync<'_> {
         if strategy_type(&self.d) != "RollingUpdate" {
             return new;
         }
-        let mut active: Vec<ReplicaSet> = all_of(old, new.as_ref())
+        let mut active: Vec<SharedRs> = all_of(old, new.as_ref())
             .into_iter()
             .filter(|rs| rs_replicas(rs) > 0)
             .collect();
-        let current: i32 = active.iter().map(rs_replicas).sum();
+        let current: i32 = active.iter().map(|rs| rs_replicas(rs)).sum();
         let allowed = if desired > 0 {
             desired + max_surge(&self.d)
         } else {
@@ -532,10 +537,10 @@ impl DeploymentSync<'_> {
     /// Puts a written ReplicaSet back into the new/old copies.
     fn refresh(
         &self,
-        new: Option<ReplicaSet>,
-        old: &mut [ReplicaSet],
-        updated: ReplicaSet,
-    ) -> Option<ReplicaSet> {
+        new: Option<SharedRs>,
+        old: &mut [SharedRs],
+        updated: SharedRs,
+    ) -> Option<SharedRs> {
         if new
             .as_ref()
             .is_some_and(|n| n.metadata.name == updated.metadata.name)
@@ -553,12 +558,13 @@ impl DeploymentSync<'_> {
 
     /// Deletes the oldest old ReplicaSets beyond `revisionHistoryLimit`, only those scaled
     /// to zero and fully observed (`cleanupDeployment`).
-    pub(super) fn cleanup_deployment(&mut self, old: &[ReplicaSet]) {
+    pub(super) fn cleanup_deployment(&mut self, old: &[SharedRs]) {
         let Some(limit) = self.d.spec.revision_history_limit else {
             return;
         };
         let mut cleanable: Vec<&ReplicaSet> = old
             .iter()
+            .map(|rs| &**rs)
             .filter(|rs| rs.metadata.deletion_timestamp.is_none())
             .collect();
         let diff = cleanable.len() as i64 - i64::from(limit);
@@ -606,8 +612,8 @@ impl DeploymentSync<'_> {
 
     /// Writes the status computed from the ReplicaSets, without progress estimation
     /// (`syncDeploymentStatus`).
-    pub(super) fn sync_deployment_status(&mut self, all: &[ReplicaSet], new: Option<&ReplicaSet>) {
-        let status = progress::calculate_status(&self.d, all, new, self.api.now());
+    pub(super) fn sync_deployment_status(&mut self, all: &[SharedRs], new: Option<&SharedRs>) {
+        let status = progress::calculate_status(&self.d, all, new.map(|n| &**n), self.api.now());
         if Some(&status) != self.d.status.as_ref() {
             self.write_status(status);
         }
@@ -652,7 +658,7 @@ impl DeploymentSync<'_> {
 }
 
 /// Old and new ReplicaSets in one list (new last).
-pub(super) fn all_of(old: &[ReplicaSet], new: Option<&ReplicaSet>) -> Vec<ReplicaSet> {
+pub(super) fn all_of<R: Clone>(old: &[R], new: Option<&R>) -> Vec<R> {
     let mut all = old.to_vec();
     if let Some(n) = new {
         all.push(n.clone());
@@ -660,7 +666,7 @@ pub(super) fn all_of(old: &[ReplicaSet], new: Option<&ReplicaSet>) -> Vec<Replic
     all
 }
 
-fn replace_or_push(list: &mut Vec<ReplicaSet>, rs: &ReplicaSet) {
+fn replace_or_push(list: &mut Vec<SharedRs>, rs: &SharedRs) {
     match list
         .iter_mut()
         .find(|r| r.metadata.name == rs.metadata.name)
@@ -688,8 +694,12 @@ fn replicas_annotations_need_update(rs: &ReplicaSet, desired: i32, max: i32) -> 
         || get(MAX_REPLICAS) != Some(max.to_string().as_str())
 }
 
-fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> bool {
-    let a = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
+fn set_replicas_annotations(
+    annotations: &mut Option<BTreeMap<String, String>>,
+    desired: i32,
+    max: i32,
+) -> bool {
+    let a = annotations.get_or_insert_with(BTreeMap::new);
     let mut changed = false;
     for (k, v) in [(DESIRED_REPLICAS, desired), (MAX_REPLICAS, max)] {
         let v = v.to_string();
@@ -715,14 +725,15 @@ fn set_deployment_revision(d: &mut Deployment, revision: &str) -> bool {
 /// ones), raises the revision to `new_revision` when it is higher — remembering the old
 /// one in `revision-history`, as a rollback reuses a ReplicaSet — and, for a ReplicaSet
 /// about to be created, sets the replica annotations. True when anything changed.
+/// `annotations` are the ReplicaSet's.
 fn set_new_replica_set_annotations(
     d: &Deployment,
-    rs: &mut ReplicaSet,
+    annotations: &mut Option<BTreeMap<String, String>>,
     new_revision: &str,
     exists: bool,
 ) -> bool {
     let mut changed = false;
-    let a = rs.metadata.annotations.get_or_insert_with(BTreeMap::new);
+    let a = annotations.get_or_insert_with(BTreeMap::new);
     for (k, v) in d.metadata.annotations.iter().flatten() {
         if is_skipped_annotation(k) || a.get(k) == Some(v) {
             continue;
@@ -761,7 +772,7 @@ fn set_new_replica_set_annotations(
     }
     if !exists {
         let desired = deployment_replicas(d);
-        if set_replicas_annotations(rs, desired, desired + max_surge(d)) {
+        if set_replicas_annotations(annotations, desired, desired + max_surge(d)) {
             changed = true;
         }
     }
@@ -770,14 +781,14 @@ fn set_new_replica_set_annotations(
 
 /// The one active ReplicaSet, or the newest when none is active; `None` with several
 /// active (`FindActiveOrLatest`).
-fn find_active_or_latest(new: Option<&ReplicaSet>, old: &[ReplicaSet]) -> Option<ReplicaSet> {
+fn find_active_or_latest(new: Option<&SharedRs>, old: &[SharedRs]) -> Option<SharedRs> {
     if new.is_none() && old.is_empty() {
         return None;
     }
     let mut old_sorted = old.to_vec();
     sort_by_creation(&mut old_sorted);
     old_sorted.reverse();
-    let active: Vec<ReplicaSet> = all_of(&old_sorted, new)
+    let active: Vec<SharedRs> = all_of(&old_sorted, new)
         .into_iter()
         .filter(|rs| rs_replicas(rs) > 0)
         .collect();
@@ -789,7 +800,7 @@ fn find_active_or_latest(new: Option<&ReplicaSet>, old: &[ReplicaSet]) -> Option
 }
 
 /// The new ReplicaSet runs every replica, available, and was scaled for this size.
-fn is_saturated(d: &Deployment, new: Option<&ReplicaSet>) -> bool {
+fn is_saturated(d: &Deployment, new: Option<&SharedRs>) -> bool {
     let Some(rs) = new else { return false };
     let desired = deployment_replicas(d);
     rs_replicas(rs) == desired
