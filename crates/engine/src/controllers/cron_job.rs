@@ -158,6 +158,10 @@ impl Controller for CronJobController {
         NAME
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::CronJob, Kind::Job])
+    }
+
     fn keys_for(&self, _api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         super::own_key(ev, Kind::CronJob, out);
         if ev.key.kind == Kind::Job {

@@ -488,6 +488,15 @@ impl Controller for DaemonSetController {
         COMPONENT
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[
+            Kind::DaemonSet,
+            Kind::Pod,
+            Kind::Node,
+            Kind::ControllerRevision,
+        ])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         if ev.key.kind == Kind::DaemonSet && super::spec_or_lifecycle_changed(ev) {
             out.push(ev.key.clone());

@@ -135,6 +135,10 @@ impl Controller for EndpointSliceController {
         "endpointslice-controller"
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Service, Kind::Pod, Kind::EndpointSlice])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         self.index.keys_for(api, ev, out);
         if ev.key.kind == Kind::EndpointSlice && ev.event_type == WatchEventType::Deleted {

@@ -343,6 +343,10 @@ impl Controller for EndpointsController {
         "endpoints-controller"
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Service, Kind::Pod, Kind::Endpoints])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         self.index.keys_for(api, ev, out);
         // A user deleting a managed Endpoints object gets it back.

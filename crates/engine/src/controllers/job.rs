@@ -208,6 +208,10 @@ impl Controller for JobController {
         NAME
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Job, Kind::Pod])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         super::own_key(ev, Kind::Job, out);
         owner::keys_for_dependent(api, ev, Kind::Pod, Kind::Job, selector_of, out);

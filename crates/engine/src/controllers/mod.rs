@@ -50,6 +50,13 @@ pub trait Controller {
     /// events (`replicaset-controller`, `deployment-controller`, …).
     fn name(&self) -> &'static str;
 
+    /// The kinds whose watch events the controller looks at (its informers); `None` for
+    /// every kind. Events of other kinds reach neither [`Controller::observe`] nor
+    /// [`Controller::keys_for`], so the list must name every kind either of them acts on.
+    fn watches(&self) -> Option<&'static [Kind]> {
+        None
+    }
+
     /// The keys this watch event asks the controller to look at (an owner of a changed pod,
     /// the changed object itself, every selector that may adopt an orphan, …).
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>);
@@ -72,6 +79,9 @@ pub struct ControllerManager {
     batched: BTreeMap<(usize, ObjectKey), SimTime>,
     /// Batch wake-ups the cluster must put on its agenda.
     wakes: Vec<(usize, ObjectKey, SimTime)>,
+    /// Per kind, the controllers that watch it (see [`Controller::watches`]), in order;
+    /// filled as kinds are first seen.
+    watchers: BTreeMap<Kind, Vec<usize>>,
 }
 
 /// Length of the window in which changes to dependents are batched into one sync of their
@@ -115,17 +125,26 @@ impl ControllerManager {
             queues,
             batched: BTreeMap::new(),
             wakes: Vec::new(),
+            watchers: BTreeMap::new(),
         }
     }
 
     /// Queues the keys a watch event concerns: at once when the event is about an object of
     /// the key's own kind, at the end of the batch window when it is about another kind
-    /// (see [`DEPENDENT_BATCH_MS`]).
+    /// (see [`DEPENDENT_BATCH_MS`]). Only the controllers that watch the event's kind see it.
     pub fn observe(&mut self, api: &ApiServer, ev: &WatchEvent) {
         let mut keys = Vec::new();
         let now = api.now();
         let window_end = SimTime((now.ms() / DEPENDENT_BATCH_MS + 1) * DEPENDENT_BATCH_MS);
-        for (i, c) in self.controllers.iter_mut().enumerate() {
+        let controllers = &self.controllers;
+        let watchers = self.watchers.entry(ev.key.kind).or_insert_with(|| {
+            let kind = ev.key.kind;
+            (0..controllers.len())
+                .filter(|&i| controllers[i].watches().is_none_or(|k| k.contains(&kind)))
+                .collect()
+        });
+        for &i in watchers.iter() {
+            let c = &mut self.controllers[i];
             c.observe(ev);
             keys.clear();
             c.keys_for(api, ev, &mut keys);
@@ -136,6 +155,20 @@ impl ControllerManager {
                     self.batched.insert((i, key.clone()), window_end);
                     self.wakes.push((i, key, window_end));
                 }
+            }
+        }
+        // A controller that acts on a kind it does not declare would miss those events.
+        #[cfg(debug_assertions)]
+        for (i, c) in self.controllers.iter().enumerate() {
+            if !watchers.contains(&i) {
+                keys.clear();
+                c.keys_for(api, ev, &mut keys);
+                debug_assert!(
+                    keys.is_empty(),
+                    "{} asks for {keys:?} on a {:?} event but does not watch the kind",
+                    c.name(),
+                    ev.key.kind
+                );
             }
         }
     }

@@ -241,6 +241,10 @@ impl Controller for NamespaceController {
         "namespace-controller"
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Namespace])
+    }
+
     fn keys_for(&self, _api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         if ev.key.kind == Kind::Namespace
             && ev.event_type != WatchEventType::Deleted

@@ -114,6 +114,14 @@ impl Controller for ReplicaSetController {
         self.name
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(if self.kind == Kind::ReplicaSet {
+            &[Kind::ReplicaSet, Kind::Pod]
+        } else {
+            &[Kind::ReplicationController, Kind::Pod]
+        })
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         if ev.key.kind == self.kind && super::spec_or_lifecycle_changed(ev) {
             out.push(ev.key.clone());

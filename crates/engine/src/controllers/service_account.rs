@@ -25,6 +25,10 @@ impl Controller for ServiceAccountController {
         COMPONENT
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Namespace, Kind::ServiceAccount])
+    }
+
     fn keys_for(&self, _api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         match ev.key.kind {
             Kind::Namespace if ev.event_type != WatchEventType::Deleted => {

@@ -65,6 +65,10 @@ impl Controller for ServiceLoadBalancerController {
         "metallb-controller"
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Service])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         if ev.key.kind != Kind::Service || api.service_allocator().load_balancer().is_none() {
             return;

@@ -227,6 +227,10 @@ impl Controller for StatefulSetController {
         COMPONENT
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::StatefulSet, Kind::Pod, Kind::ControllerRevision])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         super::own_key(ev, Kind::StatefulSet, out);
         owner::keys_for_dependent(api, ev, Kind::Pod, Kind::StatefulSet, selector_of, out);

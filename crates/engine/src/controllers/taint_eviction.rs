@@ -295,6 +295,10 @@ impl Controller for TaintEvictionController {
         NAME
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Node, Kind::Pod])
+    }
+
     fn keys_for(&self, _api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         match ev.key.kind {
             Kind::Node => {

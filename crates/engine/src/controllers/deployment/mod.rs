@@ -139,6 +139,10 @@ impl Controller for DeploymentController {
         COMPONENT
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Deployment, Kind::ReplicaSet, Kind::Pod])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         super::own_key(ev, Kind::Deployment, out);
         owner::keys_for_dependent(

@@ -234,6 +234,10 @@ impl Controller for IngressNginxController {
         COMPONENT
     }
 
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Ingress, Kind::IngressClass, Kind::Pod, Kind::Service])
+    }
+
     fn keys_for(&self, api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
         match ev.key.kind {
             Kind::Ingress => out.push(ev.key.clone()),
@@ -347,6 +351,10 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 impl Controller for WebhookCertgen {
     fn name(&self) -> &'static str {
         "kube-webhook-certgen"
+    }
+
+    fn watches(&self) -> Option<&'static [Kind]> {
+        Some(&[Kind::Pod])
     }
 
     fn keys_for(&self, _api: &ApiServer, ev: &WatchEvent, out: &mut Vec<ObjectKey>) {
