@@ -8,7 +8,9 @@ use super::config_env::{config_map_data, resource_field, secret_data};
 use super::fs::ContainerFs;
 use crate::api::{ConfigMap, Kind, ObjectKey, Pod, Secret};
 use crate::store::Store;
-use k8s_openapi::api::core::v1::{Container, DownwardAPIVolumeFile, KeyToPath, Volume};
+use k8s_openapi::api::core::v1::{
+    Container, DownwardAPIVolumeFile, KeyToPath, Volume, VolumeMount,
+};
 use std::collections::BTreeMap;
 
 /// The files of a volume: relative path → content.
@@ -17,17 +19,26 @@ type Files = BTreeMap<String, String>;
 /// Checks that every API-backed volume `c` mounts can be set up (the volume manager's
 /// mount before anything is pulled); `Err` with the FailedMount event text when one cannot.
 pub fn check(store: &Store, pod: &Pod, c: &Container) -> Result<(), String> {
+    for (_, v) in mounted(pod, c) {
+        volume_files(store, pod, c, v, "", "")?;
+    }
+    Ok(())
+}
+
+/// The pod volumes container `c` mounts, each with its mount.
+fn mounted<'a>(
+    pod: &'a Pod,
+    c: &'a Container,
+) -> impl Iterator<Item = (&'a VolumeMount, &'a Volume)> + 'a {
     let volumes = pod
         .spec
         .as_ref()
         .and_then(|s| s.volumes.as_deref())
         .unwrap_or(&[]);
-    for m in c.volume_mounts.iter().flatten() {
-        if let Some(v) = volumes.iter().find(|v| v.name == m.name) {
-            volume_files(store, pod, c, v, "", "")?;
-        }
-    }
-    Ok(())
+    c.volume_mounts
+        .iter()
+        .flatten()
+        .filter_map(move |m| volumes.iter().find(|v| v.name == m.name).map(|v| (m, v)))
 }
 
 /// Writes the API-backed volumes `c` mounts into its filesystem; `Err` with the FailedMount
@@ -41,15 +52,7 @@ pub fn mount(
     pod_ip: &str,
     token: &str,
 ) -> Result<(), String> {
-    let volumes = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.volumes.as_deref())
-        .unwrap_or(&[]);
-    for m in c.volume_mounts.iter().flatten() {
-        let Some(v) = volumes.iter().find(|v| v.name == m.name) else {
-            continue;
-        };
+    for (m, v) in mounted(pod, c) {
         let Some(files) = volume_files(store, pod, c, v, pod_ip, token)? else {
             continue;
         };
