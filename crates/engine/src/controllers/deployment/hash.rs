@@ -70,24 +70,50 @@ pub fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
         a.metadata.as_ref().unwrap_or(&empty),
         b.metadata.as_ref().unwrap_or(&empty),
     );
-    let labels = |m: &ObjectMeta| -> Vec<(String, String)> {
+    // Compared in place: this runs for every ReplicaSet on every Deployment sync.
+    fn labels(m: &ObjectMeta) -> impl Iterator<Item = (&String, &String)> {
         m.labels
             .iter()
             .flatten()
             .filter(|(k, _)| k.as_str() != POD_TEMPLATE_HASH)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    };
-    let annotations = |m: &ObjectMeta| m.annotations.clone().filter(|a| !a.is_empty());
-    if labels(ma) != labels(mb) || annotations(ma) != annotations(mb) {
+    }
+    fn annotations(m: &ObjectMeta) -> Option<&std::collections::BTreeMap<String, String>> {
+        m.annotations.as_ref().filter(|a| !a.is_empty())
+    }
+    if !labels(ma).eq(labels(mb)) || annotations(ma) != annotations(mb) {
         return false;
     }
-    let rest = |m: &ObjectMeta| ObjectMeta {
-        labels: None,
-        annotations: None,
-        ..m.clone()
-    };
-    rest(ma) == rest(mb)
+    // Every other field (listed in full, so a new field is not overlooked).
+    let ObjectMeta {
+        annotations: _,
+        labels: _,
+        creation_timestamp,
+        deletion_grace_period_seconds,
+        deletion_timestamp,
+        finalizers,
+        generate_name,
+        generation,
+        managed_fields,
+        name,
+        namespace,
+        owner_references,
+        resource_version,
+        self_link,
+        uid,
+    } = ma;
+    *creation_timestamp == mb.creation_timestamp
+        && *deletion_grace_period_seconds == mb.deletion_grace_period_seconds
+        && *deletion_timestamp == mb.deletion_timestamp
+        && *finalizers == mb.finalizers
+        && *generate_name == mb.generate_name
+        && *generation == mb.generation
+        && *managed_fields == mb.managed_fields
+        && *name == mb.name
+        && *namespace == mb.namespace
+        && *owner_references == mb.owner_references
+        && *resource_version == mb.resource_version
+        && *self_link == mb.self_link
+        && *uid == mb.uid
 }
 
 /// The template as the API server stores it: pod-spec defaults applied (a template that
@@ -162,5 +188,24 @@ mod tests {
             .map(|l| l.insert(POD_TEMPLATE_HASH.into(), "858b7d8fcd".into()));
         assert!(equal_ignore_hash(&a, &b));
         assert!(!equal_ignore_hash(&a, &template("nginx:1.15")));
+    }
+
+    #[test]
+    fn empty_annotations_equal_absent_ones_and_other_metadata_counts() {
+        let a = template("nginx:1.14");
+        let mut b = a.clone();
+        b.metadata.as_mut().unwrap().annotations = Some(Default::default());
+        assert!(equal_ignore_hash(&a, &b));
+        b.metadata.as_mut().unwrap().annotations = Some([("k".into(), "v".into())].into());
+        assert!(!equal_ignore_hash(&a, &b));
+        let mut c = a.clone();
+        c.metadata.as_mut().unwrap().name = Some("x".into());
+        assert!(!equal_ignore_hash(&a, &c));
+        let mut d = a.clone();
+        d.metadata
+            .as_mut()
+            .and_then(|m| m.labels.as_mut())
+            .map(|l| l.insert("tier".into(), "db".into()));
+        assert!(!equal_ignore_hash(&a, &d));
     }
 }
