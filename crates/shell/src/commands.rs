@@ -65,6 +65,11 @@ pub fn run(
         )),
         Some("vagrant") => Some(crate::tools::vagrant::run(cluster, &argv[1..], io.out)),
         Some("openssl") => Some(crate::tools::openssl::run(cluster, &argv[1..], io)),
+        Some("yum") => Some(crate::tools::yum::run(cluster, &argv[1..], io)),
+        // GNU wget once `yum install wget` put it on the machine.
+        Some("wget") if io.vfs.is_file("/usr/bin/wget") => {
+            Some(crate::tools::wget::run_gnu(cluster, &argv[1..], io))
+        }
         _ => {
             let node = cluster.client_hostname().to_string();
             crate::tools::node_network_command(cluster, &node, argv, io.out)

@@ -9,6 +9,7 @@ pub mod ssh;
 pub mod systemctl;
 pub mod vagrant;
 pub mod wget;
+pub mod yum;
 
 /// The network commands of a node's shell (`ip`, `iptables`, `iptables-save`, `ipvsadm`,
 /// `ping`), run on `node`; `None` when `argv` is none of them.

@@ -205,7 +205,12 @@ pub fn env(name: &str, args: &[String], io: &mut CommandIo<'_>) -> i32 {
 pub fn which(args: &[String], io: &mut CommandIo<'_>) -> i32 {
     let mut status = 0;
     for a in args.iter().filter(|a| !a.starts_with('-')) {
-        match super::command_path(a) {
+        // A program a package manager installed (`yum install wget`) is a file in /usr/bin.
+        let installed = io
+            .vfs
+            .is_file(&format!("/usr/bin/{a}"))
+            .then(|| format!("/usr/bin/{a}"));
+        match super::command_path(a).or(installed) {
             Some(p) => io.out.stdout(format!("{p}\n")),
             None => status = 1,
         }
