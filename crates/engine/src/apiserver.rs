@@ -395,7 +395,7 @@ impl ApiServer {
         carry_status(&mut obj, &old);
         crate::api::workloads::prepare_workload_update(&mut obj, &old);
         self.admit_service(&mut obj, Some(&old))?;
-        let spec_changed = spec_of(&obj) != spec_of(&old);
+        let spec_changed = !same_spec(&obj, &old);
         {
             let om = old.metadata();
             let m = obj.metadata_mut();
@@ -904,11 +904,30 @@ fn carry_status(new: &mut Object, old: &Object) {
     );
 }
 
-fn spec_of(o: &Object) -> serde_json::Value {
-    o.to_value()
-        .get("spec")
-        .cloned()
-        .unwrap_or(serde_json::Value::Null)
+/// Whether two versions of an object have the same `spec` (a change bumps `generation`).
+/// Typed comparison for the kinds with a spec; kinds without one never differ here.
+fn same_spec(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::Namespace(x), Object::Namespace(y)) => x.spec == y.spec,
+        (Object::Node(x), Object::Node(y)) => x.spec == y.spec,
+        (Object::Pod(x), Object::Pod(y)) => x.spec == y.spec,
+        (Object::ReplicationController(x), Object::ReplicationController(y)) => x.spec == y.spec,
+        (Object::Service(x), Object::Service(y)) => x.spec == y.spec,
+        (Object::PersistentVolumeClaim(x), Object::PersistentVolumeClaim(y)) => x.spec == y.spec,
+        (Object::PersistentVolume(x), Object::PersistentVolume(y)) => x.spec == y.spec,
+        (Object::Deployment(x), Object::Deployment(y)) => x.spec == y.spec,
+        (Object::ReplicaSet(x), Object::ReplicaSet(y)) => x.spec == y.spec,
+        (Object::DaemonSet(x), Object::DaemonSet(y)) => x.spec == y.spec,
+        (Object::StatefulSet(x), Object::StatefulSet(y)) => x.spec == y.spec,
+        (Object::Job(x), Object::Job(y)) => x.spec == y.spec,
+        (Object::CronJob(x), Object::CronJob(y)) => x.spec == y.spec,
+        (Object::Ingress(x), Object::Ingress(y)) => x.spec == y.spec,
+        (Object::IngressClass(x), Object::IngressClass(y)) => x.spec == y.spec,
+        _ => {
+            let spec = |o: &Object| o.to_value().get("spec").cloned();
+            spec(a) == spec(b)
+        }
+    }
 }
 
 /// Pods are mostly immutable: only images, activeDeadlineSeconds, added tolerations and a few
