@@ -109,10 +109,18 @@ impl ImageRef {
     /// `docker.io/library/nginx:1.14` (or `name@sha256:...` for digest references), as
     /// containerd reports the image of a running container.
     pub fn full(&self) -> String {
-        match &self.digest {
-            Some(d) => format!("{}@{d}", self.name()),
-            None => format!("{}:{}", self.name(), self.tag),
-        }
+        let (sep, rest) = match &self.digest {
+            Some(d) => ('@', d.as_str()),
+            None => (':', self.tag.as_str()),
+        };
+        // The kubelet asks for this on every sync of a pending container: concatenated.
+        let mut s = String::with_capacity(self.registry.len() + self.path.len() + rest.len() + 2);
+        s.push_str(&self.registry);
+        s.push('/');
+        s.push_str(&self.path);
+        s.push(sep);
+        s.push_str(rest);
+        s
     }
 
     /// The registry host, path and tag under which the catalogue knows the image:
@@ -600,6 +608,11 @@ mod tests {
                 .unwrap()
                 .full(),
             "registry.k8s.io/pause:3.10"
+        );
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            ImageRef::parse(&format!("nginx@{digest}")).unwrap().full(),
+            format!("docker.io/library/nginx@{digest}")
         );
         let r = ImageRef::parse("localhost:5000/app").unwrap();
         assert_eq!(
