@@ -493,7 +493,10 @@ fn ls_columns_only_on_a_terminal() {
         "a\n"
     );
     // The last command of a pipeline and a redirected stderr still write to the terminal.
-    assert_eq!(b.run("echo | ls 2>/dev/null", &mut h).0.combined(), "a  b  c  list\n");
+    assert_eq!(
+        b.run("echo | ls 2>/dev/null", &mut h).0.combined(),
+        "a  b  c  list\n"
+    );
     assert_eq!(
         b.run("for d in .; do ls; done", &mut h).0.combined(),
         "a  b  c  list\n"

@@ -15,8 +15,9 @@ use super::{CommandIo, Host};
 /// Utilities implemented here, by name.
 pub const UTILITIES: &[&str] = &[
     "[", "base64", "cat", "clear", "cp", "cut", "date", "echo", "env", "false", "grep", "head",
-    "hostname", "ls", "mkdir", "mv", "printenv", "printf", "rm", "rmdir", "sed", "seq", "sleep", "sort",
-    "tail", "tee", "test", "timeout", "touch", "tr", "true", "uniq", "wc", "which", "whoami",
+    "hostname", "ls", "mkdir", "mv", "printenv", "printf", "rm", "rmdir", "sed", "seq", "sleep",
+    "sort", "tail", "tee", "test", "timeout", "touch", "tr", "true", "uniq", "wc", "which",
+    "whoami",
 ];
 
 /// Commands the host usually provides (for `which`, `type` and completion).
@@ -98,7 +99,18 @@ pub fn run_utility(
 pub fn reads_stdin(name: &str) -> bool {
     matches!(
         name,
-        "cat" | "grep" | "sed" | "wc" | "sort" | "uniq" | "head" | "tail" | "cut" | "tr" | "base64" | "tee"
+        "cat"
+            | "grep"
+            | "sed"
+            | "wc"
+            | "sort"
+            | "uniq"
+            | "head"
+            | "tail"
+            | "cut"
+            | "tr"
+            | "base64"
+            | "tee"
     )
 }
 
