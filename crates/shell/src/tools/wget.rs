@@ -252,16 +252,17 @@ pub fn run_gnu(cluster: &mut Cluster, args: &[String], io: &mut crate::bash::Com
     log += &format!("--{}--  {url}\n", now(cluster));
     // Resolve: GitHub's raw host is served from the bundle; the rest through the cluster's
     // view from this machine (node names from /etc/hosts, addresses as they are).
-    let ips: Vec<String> = if host == "raw.githubusercontent.com" {
-        GITHUB_RAW_IPS.iter().map(|s| s.to_string()).collect()
-    } else if host.parse::<std::net::Ipv4Addr>().is_ok() {
-        vec![host.clone()]
+    let literal = host.parse::<std::net::Ipv4Addr>().ok();
+    let ips: Vec<std::net::Ipv4Addr> = if host == "raw.githubusercontent.com" {
+        GITHUB_RAW_IPS
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect()
+    } else if let Some(ip) = literal {
+        vec![ip]
     } else {
         let origin = Origin::Node(cluster.client_hostname().to_string());
-        cluster
-            .resolve_host(&origin, &host)
-            .map(|ip| vec![ip.to_string()])
-            .unwrap_or_default()
+        cluster.resolve_host(&origin, &host).into_iter().collect()
     };
     let finish = |io: &mut crate::bash::CommandIo<'_>, log: &str, status: i32| {
         if !quiet {
@@ -275,9 +276,9 @@ pub fn run_gnu(cluster: &mut Cluster, args: &[String], io: &mut crate::bash::Com
         );
         return finish(io, &log, 4);
     }
-    let ip = ips[0].clone();
-    if host.parse::<std::net::Ipv4Addr>().is_err() {
-        let shown: Vec<&str> = ips.iter().take(3).map(String::as_str).collect();
+    let ip = ips[0];
+    if literal.is_none() {
+        let shown: Vec<String> = ips.iter().take(3).map(|ip| ip.to_string()).collect();
         let more = if ips.len() > 3 { ", ..." } else { "" };
         log += &format!("Resolving {host} ({host})... {}{more}\n", shown.join(", "));
         log += &format!("Connecting to {host} ({host})|{ip}|:{port}... ");
@@ -300,8 +301,7 @@ pub fn run_gnu(cluster: &mut Cluster, args: &[String], io: &mut crate::bash::Com
             ..Default::default()
         };
         let origin = Origin::Node(cluster.client_hostname().to_string());
-        let ipv4 = ip.parse().expect("resolved address");
-        match cluster.http_request_at(&origin, ipv4, &req).0 {
+        match cluster.http_request_at(&origin, ip, &req).0 {
             Ok(r) => {
                 log += "connected.\n";
                 let mime = r
