@@ -222,7 +222,7 @@ fn apply_one(
     if original.is_none() {
         ctx.err(format!(
             "Warning: resource {}/{name} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n",
-            resource_string(m.kind)
+            kubarium_engine::apiserver::qualified_resource(m.kind)
         ));
     }
     let merged = merge::three_way(original.as_ref(), &modified, &live_value);
@@ -275,14 +275,6 @@ fn apply_one(
 }
 
 /// `pods`, `deployments.apps`: the resource as `Warning: resource pods/web ...` names it.
-fn resource_string(kind: Kind) -> String {
-    let info = kind.info();
-    if info.group.is_empty() {
-        info.plural.to_string()
-    } else {
-        format!("{}.{}", info.plural, info.group)
-    }
-}
 
 /// kubectl's `%v` of a resource.Info, as in "error when applying patch: ... to: ...".
 fn describe_info(kind: Kind, name: &str, namespace: &str) -> String {

@@ -276,14 +276,6 @@ fn has_lines(text: &str) -> bool {
 }
 
 /// `deployments.apps`, `pods`: the resource as edit's messages name it.
-fn resource_string(kind: Kind) -> String {
-    let info = kind.info();
-    if info.group.is_empty() {
-        info.plural.to_string()
-    } else {
-        format!("{}.{}", info.plural, info.group)
-    }
-}
 
 /// The objects named on the command line, read fresh from the server.
 fn objects(ctx: &mut Ctx, parsed: &Parsed) -> Result<Vec<Value>, String> {
@@ -629,7 +621,7 @@ fn patch_one(
             .unwrap_or(""),
         &name,
     );
-    let resource = resource_string(kind);
+    let resource = kubarium_engine::apiserver::qualified_resource(kind);
     let live = match ctx.cluster.api_ref().get(&key) {
         Ok(l) => l.to_value(),
         Err(e) => {

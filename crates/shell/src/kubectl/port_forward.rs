@@ -225,7 +225,7 @@ fn resolve_target(ctx: &Ctx, ns: &str, target: &str) -> Result<(Pod, Option<Serv
     let not_found = || {
         format!(
             "Error from server (NotFound): {} \"{name}\" not found",
-            kind.info().plural
+            kubarium_engine::apiserver::qualified_resource(kind)
         )
     };
     let obj = store.get(&key).ok_or_else(not_found)?;
