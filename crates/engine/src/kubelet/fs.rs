@@ -87,22 +87,7 @@ impl ContainerFs {
     }
     /// Creates or replaces a file; its directory must exist.
     pub fn write(&mut self, path: &str, content: &str) -> Result<(), FsError> {
-        if self.is_dir(path) {
-            return Err(FsError::IsDirectory);
-        }
-        let dir = parent(path);
-        if !self.is_dir(dir) {
-            return Err(if self.is_file(dir) {
-                FsError::NotADirectory
-            } else {
-                FsError::NotFound
-            });
-        }
-        self.files.insert(
-            Cow::Owned(path.to_string()),
-            Cow::Owned(content.to_string()),
-        );
-        Ok(())
+        self.write_owned(path.to_string(), content.to_string())
     }
     /// Like [`ContainerFs::write`], taking the path and content it stores.
     pub fn write_owned(&mut self, path: String, content: String) -> Result<(), FsError> {
