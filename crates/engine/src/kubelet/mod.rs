@@ -288,6 +288,28 @@ impl Kubelet {
             .is_some_and(ContainerRecord::is_running)
     }
 
+    /// Ends a running container's main process with `code` at `at` (the shell attached to
+    /// its stdin exited); the pod's next sync sees the exit and applies the restart policy.
+    /// False when the container is not running.
+    pub fn end_main_process(
+        &mut self,
+        pod: &ObjectKey,
+        container: &str,
+        at: SimTime,
+        code: i32,
+    ) -> bool {
+        let Some(p) = self
+            .container_mut(pod, container)
+            .filter(|c| c.is_running())
+            .and_then(|c| c.process.as_mut())
+        else {
+            return false;
+        };
+        p.exit(at, code);
+        self.wake(pod);
+        true
+    }
+
     /// What a running container serves (for requests to the pod).
     pub fn container_server(&self, pod: &ObjectKey, container: &str) -> Option<&program::Server> {
         self.container(pod, container)

@@ -1519,10 +1519,16 @@ impl Process {
 
     /// Kills the process (SIGKILL): exit code 137.
     pub fn kill(&mut self, at: SimTime) {
+        self.exit(at, 137);
+    }
+
+    /// The process ends at `at` with `code` (the shell reading the container's stdin ran
+    /// `exit N` in an attached terminal).
+    pub fn exit(&mut self, at: SimTime, code: i32) {
         if self.exit_code().is_none() {
             self.clock = at;
             self.pending.clear();
-            self.state = ProcState::Exited(137);
+            self.state = ProcState::Exited(code);
         }
     }
 
