@@ -6,6 +6,7 @@ pub mod bash;
 pub mod commands;
 pub mod completion;
 pub mod kubectl;
+pub mod node_files;
 pub mod output;
 pub mod printers;
 pub mod session;

@@ -69,7 +69,7 @@ pub fn run(
     }
     // A remote command runs in a fresh shell on the node.
     let line = command.join(" ");
-    let mut bash = crate::bash::Bash::new();
+    let mut bash = crate::node_files::node_bash(cluster, &node);
     let mut host = NodeHost::new(cluster, &node);
     let (o, status) = bash.run(&format!("{line}\n"), &mut host);
     let closed = host.closed;
@@ -171,7 +171,11 @@ impl Host for NodeHost<'_> {
                 io.out.stderr("The connection to the server localhost:8080 was refused - did you specify the right host or port?\n");
                 1
             }
-            _ => return crate::tools::node_network_command(self.cluster, &self.node, argv, io.out),
+            _ => {
+                return crate::tools::net_tools_command(self.cluster, &self.node, argv, io).or_else(
+                    || crate::tools::node_network_command(self.cluster, &self.node, argv, io.out),
+                )
+            }
         };
         self.cluster.settle();
         Some(status)

@@ -37,6 +37,8 @@ pub const HOST_COMMANDS: &[&str] = &[
     "systemctl",
     "journalctl",
     "kubeadm",
+    "arp",
+    "netstat",
 ];
 
 /// Runs a utility; `None` when `name` is not one of [`UTILITIES`].
@@ -116,7 +118,7 @@ pub fn reads_stdin(name: &str) -> bool {
 
 /// Where `which` finds a command, if it exists.
 pub fn command_path(name: &str) -> Option<String> {
-    if matches!(name, "iptables" | "ipvsadm" | "ip") {
+    if matches!(name, "iptables" | "ipvsadm" | "ip" | "arp") {
         return Some(format!("/usr/sbin/{name}"));
     }
     if UTILITIES.contains(&name) || HOST_COMMANDS.contains(&name) {
