@@ -40,7 +40,12 @@ pub fn safe_encode(s: &str) -> String {
 /// Worked example: FNV-32a sum 4146384978 → digits "4146384978" → bytes 52 49 52 54 51 56
 /// 52 57 55 56 → modulo 27: 25 22 25 0 24 2 25 3 1 2 → `858b7d8fcd`.
 pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
-    let printed = serde_json::to_vec(&normalized(template)).unwrap_or_default();
+    // Printed through a `Value`: k8s-openapi writes every struct's fields in sorted key order,
+    // the order a `Value` map keeps, so the bytes are those of printing the struct directly,
+    // without a second compiled copy of every pod type's `Serialize` (for a byte writer) in
+    // the page's wasm.
+    let value = serde_json::to_value(normalized(template)).unwrap_or_default();
+    let printed = serde_json::to_vec(&value).unwrap_or_default();
     let mut h = fnv32a(printed, FNV32_OFFSET);
     if let Some(c) = collision_count {
         h = fnv32a((c as u32).to_le_bytes(), h);
@@ -161,6 +166,40 @@ mod tests {
                 ..Default::default()
             }),
         }
+    }
+
+    /// A template touching many field types (maps, lists, nested structs, int-or-string,
+    /// quantities, booleans): its hash is pinned, so a change in how the template is printed
+    /// (which would rename every ReplicaSet and pod a learner has seen) fails here.
+    #[test]
+    fn hash_of_a_rich_template_is_stable() {
+        let t: PodTemplateSpec = serde_json::from_value(serde_json::json!({
+            "metadata": {"labels": {"app": "web", "tier": "fe"}, "annotations": {"a": "b"}},
+            "spec": {
+                "containers": [{
+                    "name": "nginx", "image": "nginx:1.25",
+                    "ports": [{"containerPort": 80, "name": "http"}],
+                    "env": [{"name": "A", "value": "1"},
+                            {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+                    "resources": {"limits": {"cpu": "500m", "memory": "128Mi"}},
+                    "readinessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 5},
+                    "volumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": true}]
+                }],
+                "volumes": [{"name": "data", "emptyDir": {}},
+                            {"name": "cfg", "configMap": {"name": "cfg", "defaultMode": 420}}],
+                "nodeSelector": {"disk": "ssd"},
+                "tolerations": [{"key": "k", "operator": "Exists", "effect": "NoSchedule"}],
+                "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 1, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                        "labelSelector": {"matchLabels": {"app": "web"}}}}]}},
+                "hostNetwork": false,
+                "terminationGracePeriodSeconds": 10
+            }
+        }))
+        .unwrap();
+        assert_eq!(compute_hash(&t, None), "7b6bffcc8c");
+        assert_eq!(compute_hash(&template("nginx:1.14"), None), "84fbff8c68");
+        assert_eq!(compute_hash(&template("nginx:1.14"), Some(2)), "66d888b658");
     }
 
     #[test]
