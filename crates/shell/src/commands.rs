@@ -29,9 +29,6 @@ pub struct AttachTarget {
     pub container: String,
     /// The shell that was asked for (`sh`, `bash`, `/bin/bash`).
     pub shell: String,
-    /// Set when the shell is the container's main process (`kubectl run -it`, `kubectl
-    /// attach -it`) rather than one `kubectl exec` started: its exit ends the container.
-    pub main: Option<crate::kubectl::attach::MainAttach>,
 }
 
 /// Runs `argv` if it names a command Kubarium provides; `None` means "command not found".
@@ -75,7 +72,8 @@ pub fn run(
         }
         _ => {
             let node = cluster.client_hostname().to_string();
-            crate::tools::node_network_command(cluster, &node, argv, io.out)
+            crate::tools::net_tools_command(cluster, &node, argv, io)
+                .or_else(|| crate::tools::node_network_command(cluster, &node, argv, io.out))
         }
     }
 }

@@ -110,7 +110,15 @@ pub fn neighbours(cluster: &mut Cluster, node: &str) -> Vec<Neighbour> {
         .iter()
         .find(|i| i.name == "weave")
         .map(|i| i.index);
+    let own: Vec<Ipv4Addr> = interfaces
+        .iter()
+        .flat_map(|i| i.addrs.iter().map(|a| a.ip))
+        .collect();
     for (ns, name, uid, ip) in local_pods(cluster, node) {
+        // The kernel keeps no neighbour entry for one of its own addresses.
+        if own.contains(&ip) {
+            continue;
+        }
         let (index, dev) = match preset.cni {
             Cni::Calico => {
                 let veth = calico_veth_name(&ns, &name);
