@@ -29,6 +29,9 @@ pub struct AttachTarget {
     pub container: String,
     /// The shell that was asked for (`sh`, `bash`, `/bin/bash`).
     pub shell: String,
+    /// Set when the shell is the container's main process (`kubectl run -it`, `kubectl
+    /// attach -it`) rather than one `kubectl exec` started: its exit ends the container.
+    pub main: Option<crate::kubectl::attach::MainAttach>,
 }
 
 /// Runs `argv` if it names a command Kubarium provides; `None` means "command not found".

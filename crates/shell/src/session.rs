@@ -6,7 +6,7 @@
 use crate::bash::{Bash, CommandIo, Host};
 use crate::commands::{AttachTarget, Terminal};
 use crate::kubectl::watch::Stream as GetStream;
-use crate::kubectl::{exec, kubelet_api};
+use crate::kubectl::{attach, exec, kubelet_api};
 use crate::output::{Output, Stream};
 use kubarium_engine::Cluster;
 
@@ -242,7 +242,13 @@ impl Session {
     /// Runs one or more lines of input and returns what they printed and the last status.
     pub fn run(&mut self, input: &str) -> (Output, i32) {
         if self.attached.is_some() {
-            return self.run_attached(input);
+            let (out, status) = self.run_attached(input);
+            if self.attached.is_none() {
+                // The session's end is the end of the command that attached (`kubectl run
+                // -it` returns the container's exit code).
+                self.bash.set_last_status(status);
+            }
+            return (out, status);
         }
         if self.remote.is_some() {
             return self.run_remote(input);
@@ -374,8 +380,18 @@ impl Session {
         let (pod, container) = (a.target.pod.clone(), a.target.container.clone());
         if !kubelet_api::is_running(&self.cluster, &pod, &container) {
             let mut out = Output::new();
-            out.stderr("command terminated with exit code 137\n");
-            return (out, 137);
+            return match &a.target.main {
+                // The container's process ended (deleted, killed): the attach stream closes.
+                Some(main) => {
+                    let status =
+                        attach::session_ended(&mut self.cluster, &pod, &container, main, &mut out);
+                    (out, status)
+                }
+                None => {
+                    out.stderr("command terminated with exit code 137\n");
+                    (out, 137)
+                }
+            };
         }
         let before =
             kubelet_api::container_files(&self.cluster, &pod, &container).unwrap_or_default();
@@ -385,18 +401,38 @@ impl Session {
             pod: pod.clone(),
             container: container.clone(),
         };
-        let (out, status) = a.bash.run(input, &mut host);
+        let (mut out, status) = a.bash.run(input, &mut host);
         if kubelet_api::is_running(&self.cluster, &pod, &container) {
             let after = exec::vfs_to_files(a.bash.vfs(), &before);
             if after != before {
                 let _ =
                     kubelet_api::set_container_files(&mut self.cluster, &pod, &container, after);
             }
-            if a.bash.exited().is_none() {
+            let Some(code) = a.bash.exited() else {
                 self.attached = Some(a);
+                return (out, status);
+            };
+            // The shell is the container's main process: its exit ends the container.
+            if a.target.main.is_some() {
+                attach::end_main_process(&mut self.cluster, &pod, &container, code);
             }
         }
-        (out, status)
+        match &a.target.main {
+            Some(main) => {
+                let status =
+                    attach::session_ended(&mut self.cluster, &pod, &container, main, &mut out);
+                (out, status)
+            }
+            None => (out, status),
+        }
+    }
+
+    /// The terminal's input ended (the end of a script, Ctrl+D): a container shell attached
+    /// as the container's main process reads end-of-file and exits, as `exit` would; kubectl's
+    /// session ends. `None` when no such shell is attached.
+    pub fn end_input(&mut self) -> Option<(Output, i32)> {
+        self.attached.as_ref()?.target.main.as_ref()?;
+        Some(self.run("exit\n"))
     }
 
     /// `Some(status)` once the learner typed `exit` (outside any container shell).
@@ -535,6 +571,13 @@ pub fn run_script(
             return Ok(code);
         }
     }
+    // `kubectl run -it` still attached: its shell reads the end of the script's input.
+    if let Some((out, st)) = session.end_input() {
+        for (s, t) in &out.chunks {
+            sink(*s, t);
+        }
+        status = st;
+    }
     Ok(status)
 }
 
@@ -608,6 +651,96 @@ mod tests {
         assert!(s.is_streaming());
         s.advance(2_000);
         assert!(!s.is_streaming(), "the stream ended 5 s after it started");
+    }
+
+    /// A session at a terminal (the page) with a pod started by `kubectl run -it`.
+    fn attached_run(line: &str) -> (Session, Output, i32) {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.set_tty(true);
+        let (out, status) = s.run(line);
+        (s, out, status)
+    }
+
+    #[test]
+    fn run_it_on_a_terminal_attaches_to_the_containers_shell() {
+        let (mut s, out, status) = attached_run("kubectl run frontend -it --image=centos:7\n");
+        assert_eq!(status, 0);
+        assert_eq!(
+            out.stderr_text(),
+            "All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.\n\
+             If you don't see a command prompt, try pressing enter.\n"
+        );
+        assert!(s.is_attached());
+        assert_eq!(s.prompt(), "[root@frontend /]# ");
+        let (out, _) = s.run("hostname; echo hi > /tmp/f\n");
+        assert_eq!(out.stdout_text(), "frontend\n");
+        let (out, _) = s.run("cd /tmp\n");
+        assert!(out.chunks.is_empty());
+        assert_eq!(s.prompt(), "[root@frontend tmp]# ");
+        let (out, _) = s.run("cat f\n");
+        assert_eq!(out.stdout_text(), "hi\n", "the file is in the container");
+        let (out, status) = s.run("exit\n");
+        assert_eq!(status, 0);
+        assert_eq!(
+            out.stdout_text(),
+            "Session ended, resume using 'kubectl attach frontend -c frontend -n default -i -t' command\n"
+        );
+        assert!(!s.is_attached());
+        assert_eq!(s.prompt(), "root@m-k8s:~# ");
+        s.advance(2_000);
+        let (out, _) = s.run("kubectl get pod frontend --no-headers\n");
+        let row = out.stdout_text();
+        assert!(row.contains("1/1") && row.contains("Running"), "{row}");
+        assert!(row.contains(" 1 ("), "the container restarted once: {row}");
+        // The restarted shell reads stdin again: attach to it; the old file is gone.
+        let (out, status) = s.run("kubectl attach frontend -c frontend -i -t\n");
+        assert_eq!(status, 0, "{}", out.combined());
+        assert!(s.is_attached());
+        let (out, status) = s.run("cat /tmp/f\n");
+        assert_eq!(status, 1);
+        assert!(
+            out.stderr_text().contains("No such file"),
+            "{}",
+            out.combined()
+        );
+    }
+
+    #[test]
+    fn run_it_rm_deletes_the_pod_after_the_session() {
+        let (mut s, _, _) =
+            attached_run("kubectl run bb -it --rm --image=busybox --restart=Never\n");
+        assert_eq!(s.prompt(), "/ # ");
+        let (out, status) = s.run("exit 3\n");
+        assert_eq!(
+            status, 3,
+            "--restart=Never returns the container's exit code"
+        );
+        assert_eq!(
+            out.combined(),
+            "Session ended, resume using 'kubectl attach bb -c bb -n default -i -t' command\n\
+             pod \"bb\" deleted from default namespace\n\
+             pod default/bb terminated (Error)\n"
+        );
+        let (out, _) = s.run("echo $?\n");
+        assert_eq!(out.stdout_text(), "3\n", "$? is kubectl's status");
+        let (out, status) = s.run("kubectl get pod bb\n");
+        assert_eq!(status, 1, "{}", out.combined());
+    }
+
+    #[test]
+    fn a_script_ending_while_attached_closes_the_shells_input() {
+        let mut printed = String::new();
+        let status = run_script(
+            "kubectl run u -it --image=ubuntu --restart=Never\necho inside\nfalse\n",
+            &SessionOptions::default(),
+            &mut |_, t| printed.push_str(t),
+        )
+        .expect("script");
+        assert!(printed.contains("inside\n"), "{printed}");
+        assert_eq!(
+            status, 1,
+            "bash exits with the status of `false` at end of input"
+        );
     }
 
     #[test]

@@ -215,6 +215,12 @@ impl Bash {
         &mut self.vfs
     }
 
+    /// Sets the status `$?` shows next: a command whose session outlived its line (`kubectl
+    /// run -it`, whose status is known when the attached shell exits) ended with it.
+    pub fn set_last_status(&mut self, status: i32) {
+        self.sh.last_status = status;
+    }
+
     /// A variable's value, if set.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.sh.vars.get(name).map(String::as_str)

@@ -231,6 +231,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             pod: key,
             container,
             shell: command[0].clone(),
+            main: None,
         });
         return 0;
     }

@@ -4,6 +4,7 @@
 //! (argv without the verb). Everything a verb prints goes through `ctx.io.out`.
 
 pub mod apply;
+pub mod attach;
 pub mod attachable;
 pub mod columns;
 pub mod config;
@@ -161,6 +162,7 @@ pub fn run(
         "annotate" => label::run(&mut ctx, &rest, label::Which::Annotations),
         "logs" => logs::run(&mut ctx, &rest),
         "exec" => exec::run(&mut ctx, &rest),
+        "attach" => attach::run(&mut ctx, &rest),
         "port-forward" => port_forward::run(&mut ctx, &rest),
         "cordon" => node::run_cordon(&mut ctx, &rest, true),
         "uncordon" => node::run_cordon(&mut ctx, &rest, false),

@@ -1,7 +1,9 @@
-//! `kubectl run NAME --image=IMAGE ...`: the `run-pod/v1` generator and, with `-i`, a
-//! simplified attach (the terminal has no TTY to hand over: the pod is started, its output
-//! shown once it finishes, and with `--rm` it is deleted again).
+//! `kubectl run NAME --image=IMAGE ...`: the `run-pod/v1` generator and, with `-i`, the
+//! attach to the pod's container (`attach.rs`): a shell reading stdin takes the terminal's
+//! next lines; `--rm` deletes the pod and `--restart=Never` returns the container's exit code
+//! once the session ends.
 
+use super::attach::{self, ExitCondition, RunAfter};
 use super::errors::api_error_text;
 use super::flags::{self, boolean, value, FlagSpec};
 use super::generators::{self, RunPod};
@@ -9,6 +11,7 @@ use super::print_flags::{self as pf, DryRun};
 use super::Ctx;
 use kubarium_engine::api::decode::decode_object;
 use kubarium_engine::api::validation::validate_label_value;
+use kubarium_engine::api::Pod;
 use kubarium_engine::{Kind, ObjectKey};
 use std::collections::BTreeMap;
 
@@ -36,9 +39,6 @@ const FLAGS: &[FlagSpec] = &[
     value("field-manager", None),
     boolean("save-config", None),
 ];
-
-/// How long `kubectl run -i` waits for the pod to start (its `--pod-running-timeout` default).
-const ATTACH_TIMEOUT_MS: u64 = 60_000;
 
 /// `kubectl run ...`.
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
@@ -87,6 +87,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         None => "Always".to_string(),
         Some(r @ ("Always" | "OnFailure" | "Never")) => r.to_string(),
         Some(r) => return pf::usage_error(ctx, "run", &format!("invalid restart policy: {r}")),
+    };
+    let timeout_ms = match attach::pod_running_timeout_ms(&parsed) {
+        Ok(t) => t,
+        Err(e) => return e.report(ctx, "run"),
     };
     let remove = parsed.is_set("rm");
     if !attach && remove {
@@ -164,7 +168,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         port,
         env,
         image_pull_policy: pull,
-        restart_policy: restart,
+        restart_policy: restart.clone(),
         stdin: interactive,
         stdin_once: interactive && !parsed.is_set("leave-stdin-open"),
         tty,
@@ -213,86 +217,65 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         );
         return 0;
     }
-    attach_to(
-        ctx,
-        &ObjectKey::new(Kind::Pod, &ns, &name),
+    let streams = attach::Streams {
+        stdin: interactive,
         tty,
+        quiet: parsed.is_set("quiet"),
+        follow: None,
+    };
+    let after = RunAfter {
         remove,
-        parsed.is_set("quiet"),
-    )
+        wait_for: ExitCondition::for_restart_policy(&restart, parsed.is_set("leave-stdin-open")),
+        timeout_ms,
+    };
+    attach_to(ctx, &ObjectKey::new(Kind::Pod, &ns, &name), &streams, after)
 }
 
-/// A simplified `kubectl run -i`: waits for the pod to start, prints its log once it has
-/// finished (or while it runs), and deletes it with `--rm`.
-fn attach_to(ctx: &mut Ctx, key: &ObjectKey, tty: bool, remove: bool, quiet: bool) -> i32 {
-    if tty && !quiet {
-        ctx.err("Unable to use a TTY - input is not a terminal or the right kind of file\n");
+/// `kubectl run -i` once the pod exists: waits for it to run and be ready, then attaches
+/// (see [`attach::attach_running`]); a pod that already finished shows its log instead. What
+/// follows the attach (exit code, `--rm`) happens when the session ends, or here when there
+/// is no session to hand the terminal to.
+fn attach_to(ctx: &mut Ctx, key: &ObjectKey, streams: &attach::Streams, after: RunAfter) -> i32 {
+    let pod = match attach::wait_for_pod(ctx, key, after.timeout_ms, running_and_ready) {
+        Ok(p) => p,
+        Err(e) => return attach::after_run(ctx, key, &after, streams.quiet, Some(e)),
+    };
+    let phase = attach::pod_phase(&pod);
+    if phase == "Succeeded" || phase == "Failed" {
+        // `handleAttachPod`: a completed pod's log is all there is to show.
+        match super::logs::container_log(ctx, key, &key.name) {
+            Ok(text) => ctx.out(text),
+            Err(e) => ctx.err(format!("error: {e}\n")),
+        }
+        return attach::after_run(ctx, key, &after, streams.quiet, None);
     }
-    let mut waited = 0;
-    loop {
-        let phase = pod_phase(ctx, key);
-        if matches!(
-            phase.as_deref(),
-            Some("Running" | "Succeeded" | "Failed") | None
-        ) || waited >= ATTACH_TIMEOUT_MS
-        {
-            break;
+    // The pre-attach logs (what the container printed before the attach connected).
+    let shown = match super::logs::container_log(ctx, key, &key.name) {
+        Ok(text) => {
+            ctx.out(&text);
+            text.lines().count()
         }
-        ctx.cluster.advance(500);
-        waited += 500;
-    }
-    let mut status = 0;
-    match pod_phase(ctx, key).as_deref() {
-        None => {
-            ctx.err(format!(
-                "Error from server (NotFound): pods {:?} not found\n",
-                key.name
-            ));
-            return 1;
+        Err(e) => {
+            ctx.err(format!("warning: couldn't fetch pre-attach logs: {e}\n"));
+            0
         }
-        Some("Pending") => {
-            ctx.err(format!(
-                "error: timed out waiting for the condition on pods/{}\n",
-                key.name
-            ));
-            status = 1;
-        }
-        _ => {
-            if !quiet {
-                ctx.err("If you don't see a command prompt, try pressing enter.\n");
-            }
-            match super::logs::container_log(ctx, key, &key.name) {
-                Ok(text) => ctx.out(text),
-                Err(e) => ctx.err(format!(
-                    "warning: couldn't attach to pod/{}, falling back to streaming logs: {e}\n",
-                    key.name
-                )),
-            }
-        }
-    }
-    if remove {
-        if let Err(e) = super::delete::delete_and_wait(ctx, key, None, DryRun::None, "") {
-            ctx.err(format!("{e}\n"));
-            return 1;
-        }
-    } else if !quiet && status == 0 {
-        ctx.err(format!(
-            "Session ended, resume using 'kubectl attach {} -c {} -i -t' command when the pod is running\n",
-            key.name, key.name
-        ));
-    }
-    status
+    };
+    let streams = attach::Streams {
+        follow: after.wait_for.map(|_| (after.timeout_ms, shown)),
+        ..*streams
+    };
+    attach::attach_running(ctx, &pod, key, None, &streams, Some(after))
 }
 
-fn pod_phase(ctx: &Ctx, key: &ObjectKey) -> Option<String> {
-    let obj = ctx.cluster.api_ref().get(key).ok()?;
-    let pod = obj.as_::<kubarium_engine::api::Pod>()?;
-    Some(
-        pod.status
-            .as_ref()
-            .and_then(|s| s.phase.clone())
-            .unwrap_or_else(|| "Pending".into()),
-    )
+/// `podRunningAndReady`: the pod runs and is ready, or has finished.
+fn running_and_ready(p: &Pod) -> bool {
+    let phase = attach::pod_phase(p);
+    let ready = p
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    phase == "Succeeded" || phase == "Failed" || (phase == "Running" && ready)
 }
 
 /// `generate.ParseLabels`: `a=b,c=d`.
