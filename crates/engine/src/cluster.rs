@@ -121,8 +121,9 @@ impl Cluster {
             let block = node_pod_block(&network, preset.cni, i);
             let first = match preset.cni {
                 Cni::Calico => 1,
-                // weave-net hands out the first address of its range too (seed 004: 10.36.0.0).
-                Cni::WeaveNet => 0,
+                // weave-net's bridge takes the first address of the node's range when the
+                // router starts (`ip a` shows it on `weave`); pods get the addresses after it.
+                Cni::WeaveNet => 1,
             };
             c.ipam.add_node(&spec.name, block, first);
             let node: Node = system::node_object(&preset, spec, &block.to_string(), c.api.rng());
