@@ -232,15 +232,21 @@ pub fn prepare_service_update(new: &mut Service, old: &Service) {
         }
     }
     if needs_node_ports(os) && needs_node_ports(ns) {
+        // Sets filled by `extend`, not `collect` (which compiles its own sort), for the page's
+        // size.
         let used = |s: &ServiceSpec| -> BTreeSet<i32> {
-            s.ports
-                .iter()
-                .flatten()
-                .filter_map(|p| p.node_port)
-                .filter(|n| *n != 0)
-                .collect()
+            let mut set = BTreeSet::new();
+            set.extend(
+                s.ports
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| p.node_port)
+                    .filter(|n| *n != 0),
+            );
+            set
         };
-        let taken: BTreeSet<i32> = used(os).intersection(&used(ns)).copied().collect();
+        let mut taken: BTreeSet<i32> = BTreeSet::new();
+        taken.extend(used(os).intersection(&used(ns)).copied());
         for p in ns.ports.iter_mut().flatten() {
             if p.node_port.unwrap_or(0) == 0 {
                 let by_name = os

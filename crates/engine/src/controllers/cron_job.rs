@@ -476,7 +476,7 @@ fn cleanup_finished_jobs(
             j.as_::<Job>()
                 .and_then(|j| j.status.as_ref()?.start_time.as_ref().map(|t| t.0))
         };
-        finished.sort_by(|a, b| match (start(a), start(b)) {
+        crate::sort::sort_by(&mut finished, |a, b| match (start(a), start(b)) {
             (Some(x), Some(y)) if x != y => x.cmp(&y),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,

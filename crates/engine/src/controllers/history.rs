@@ -128,7 +128,7 @@ pub fn new_revision(
 /// Sorts revisions oldest first: by revision number, then creation time, then name
 /// (`SortControllerRevisions`).
 pub fn sort_revisions(revs: &mut [Arc<Object>]) {
-    revs.sort_by(|a, b| {
+    crate::sort::sort_by(revs, |a, b| {
         let key = |o: &Object| {
             (
                 revision_number(o),

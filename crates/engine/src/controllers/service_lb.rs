@@ -126,13 +126,15 @@ impl Controller for ServiceLoadBalancerController {
         let (Ok(first), Ok(last)) = (first.parse::<Ipv4Addr>(), last.parse::<Ipv4Addr>()) else {
             return Action::Done;
         };
-        let used: BTreeSet<Ipv4Addr> = api
-            .store()
-            .list(Kind::Service, None)
-            .filter_map(|o| o.as_::<Service>())
-            .flat_map(ingress_ips)
-            .filter_map(|ip| ip.parse().ok())
-            .collect();
+        // Filled by `extend`, not `collect` (which compiles its own sort), for the page's size.
+        let mut used: BTreeSet<Ipv4Addr> = BTreeSet::new();
+        used.extend(
+            api.store()
+                .list(Kind::Service, None)
+                .filter_map(|o| o.as_::<Service>())
+                .flat_map(ingress_ips)
+                .filter_map(|ip| ip.parse::<Ipv4Addr>().ok()),
+        );
         let requested = svc
             .spec
             .as_ref()

@@ -787,7 +787,7 @@ fn service_ports(store: &Store, svc: &Service, ns: &str, name: &str) -> Vec<(Str
             }
         }
     }
-    out.sort();
+    crate::sort::sort(&mut out);
     out.dedup();
     out
 }

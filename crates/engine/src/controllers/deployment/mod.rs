@@ -245,7 +245,7 @@ pub fn max_revision<R: Borrow<ReplicaSet>>(rss: &[R]) -> i64 {
 
 /// Orders ReplicaSets oldest first, ties by name (`ReplicaSetsByCreationTimestamp`).
 pub fn sort_by_creation<R: Borrow<ReplicaSet>>(rss: &mut [R]) {
-    rss.sort_by(|a, b| {
+    crate::sort::sort_by(rss, |a, b| {
         let (a, b) = (a.borrow(), b.borrow());
         let t = |rs: &ReplicaSet| {
             rs.metadata

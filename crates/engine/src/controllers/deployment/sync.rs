@@ -495,7 +495,7 @@ impl DeploymentSync<'_> {
         };
         let to_add = allowed - current;
         // Larger first; ties: newer first when growing, older first when shrinking.
-        active.sort_by(|a, b| {
+        crate::sort::sort_by(&mut active, |a, b| {
             let t = |rs: &ReplicaSet| {
                 rs.metadata
                     .creation_timestamp
@@ -571,7 +571,7 @@ impl DeploymentSync<'_> {
         if diff <= 0 {
             return;
         }
-        cleanable.sort_by(|a, b| {
+        crate::sort::sort_by(&mut cleanable, |a, b| {
             revision_of(&a.metadata)
                 .cmp(&revision_of(&b.metadata))
                 .then_with(|| {

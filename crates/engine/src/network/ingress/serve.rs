@@ -313,7 +313,7 @@ impl Cluster {
                     .collect::<Vec<_>>()
             })
             .collect();
-        out.sort();
+        crate::sort::sort(&mut out);
         out.dedup();
         out
     }
