@@ -260,7 +260,7 @@ impl Kubelet {
     ) -> Option<BTreeMap<String, String>> {
         self.container(pod, container)
             .filter(|c| c.container_id.is_some())
-            .map(|c| c.env.clone())
+            .map(|c| (*c.env).clone())
     }
 
     /// True if the container's image has the executable `cmd` (`sh`, `bash`, `curl`, ...).
@@ -458,7 +458,18 @@ impl Kubelet {
         {
             rec.sandbox_gone = true;
         }
-        let changed = pod.status.as_ref() != Some(&new_status);
+        // The first SyncPod creates the sandbox and starts the containers in one go, pulls
+        // included: the status written before it (Pending, ContainerCreating) stands until it
+        // ends, so a pod that starts normally goes Pending → Running in two writes.
+        let pulling = rec
+            .containers
+            .iter()
+            .any(|c| matches!(c.phase, Phase::Pulling { done_at, .. } if done_at > now));
+        if !pulling && now >= rec.sandbox_ready_at {
+            rec.first_start_done = true;
+        }
+        let hold = pulling && !rec.first_start_done && !deleting;
+        let changed = !hold && pod.status.as_ref() != Some(&new_status);
         // Let go of our copy so the store can change the pod in place instead of copying it.
         drop(obj);
         if changed {
@@ -532,6 +543,7 @@ impl Kubelet {
             last_rv: None,
             next_wake: None,
             sandbox_gone: false,
+            first_start_done: false,
         }
     }
 
@@ -1117,9 +1129,17 @@ impl Kubelet {
         };
         c.fs = fs::seed(&img, &ctx_fs);
         let _ = config_volumes::mount(&mut c.fs, api.store(), pod, cspec, pod_ip, &token);
-        c.env = container_env(&img, cspec, pod, &hostname, pod_ip, &self.node_ip, &config);
+        c.env = Arc::new(container_env(
+            &img,
+            cspec,
+            pod,
+            &hostname,
+            pod_ip,
+            &self.node_ip,
+            &config,
+        ));
         let vars = self.service_vars(api.store(), pod);
-        service_env::inject(&mut c.env, &vars, cspec, &config.from);
+        service_env::inject(Arc::make_mut(&mut c.env), &vars, cspec, &config.from);
         let ctx = Context {
             base: img.base,
             app: img.entry.app,

@@ -167,7 +167,7 @@ pub fn run(
     proc: &Process,
     fs: &mut ContainerFs,
     ctx: &Context,
-    env: &BTreeMap<String, String>,
+    env: &std::sync::Arc<BTreeMap<String, String>>,
     pod_ip: &str,
     now: SimTime,
 ) -> Result<(), String> {

@@ -1314,7 +1314,7 @@ impl Process {
     pub fn launch(
         argv: &[String],
         ctx: &Context,
-        env: &BTreeMap<String, String>,
+        env: &Arc<BTreeMap<String, String>>,
         fs: &ContainerFs,
         now: SimTime,
     ) -> Launch {
@@ -1345,12 +1345,9 @@ impl Process {
                 .collect(),
             redirects: Vec::new(),
         };
-        let mut vars = env.clone();
-        vars.entry("HOSTNAME".into())
-            .or_insert_with(|| ctx.hostname.clone());
         let p = Process::new(
             ctx,
-            Arc::new(vars),
+            with_hostname(env, ctx),
             ShellKind::None,
             vec![Instr::Run(vec![run])],
             0,
@@ -2861,7 +2858,7 @@ pub fn shell_kind(base: Base, name: &str) -> ShellKind {
 pub fn start(
     argv: &[String],
     ctx: &Context,
-    env: &BTreeMap<String, String>,
+    env: &Arc<BTreeMap<String, String>>,
     fs: &ContainerFs,
     now: SimTime,
 ) -> Launch {
@@ -2937,7 +2934,7 @@ pub fn start(
 fn script_process(
     script: &str,
     ctx: &Context,
-    env: &BTreeMap<String, String>,
+    env: &Arc<BTreeMap<String, String>>,
     kind: ShellKind,
     now: SimTime,
 ) -> Process {
@@ -2945,18 +2942,27 @@ fn script_process(
     let mut code = Vec::new();
     let mut slots = 0;
     compile(&node, &mut code, &mut slots);
-    let mut p = Process::new(ctx, Arc::new(env.clone()), kind, code, slots, now);
-    Arc::make_mut(&mut p.vars)
-        .entry("HOSTNAME".into())
-        .or_insert_with(|| ctx.hostname.clone());
-    p
+    Process::new(ctx, with_hostname(env, ctx), kind, code, slots, now)
+}
+
+/// A process's variables: the container's environment, shared until the process changes a
+/// variable, with `HOSTNAME` set if the environment has none.
+fn with_hostname(
+    env: &Arc<BTreeMap<String, String>>,
+    ctx: &Context,
+) -> Arc<BTreeMap<String, String>> {
+    let mut vars = Arc::clone(env);
+    if !vars.contains_key("HOSTNAME") {
+        Arc::make_mut(&mut vars).insert("HOSTNAME".into(), ctx.hostname.clone());
+    }
+    vars
 }
 
 /// Runs a command to completion at once (exec probes): exit code and combined output.
 pub fn run_once(
     argv: &[String],
     ctx: &Context,
-    env: &BTreeMap<String, String>,
+    env: &Arc<BTreeMap<String, String>>,
     fs: &mut ContainerFs,
     now: SimTime,
 ) -> (i32, String) {

@@ -71,7 +71,8 @@ pub struct ContainerRecord {
     pub ready: bool,
     pub started: bool,
     pub probes: ProbeSet,
-    pub env: BTreeMap<String, String>,
+    /// The container's environment; its processes share it until they change a variable.
+    pub env: std::sync::Arc<BTreeMap<String, String>>,
     /// A pending stop: at that instant the process is signalled (`true`: SIGKILL).
     pub stop_at: Option<(SimTime, bool)>,
     /// A restart requested by a failed liveness/startup probe or a spec change skips the
@@ -108,7 +109,7 @@ impl ContainerRecord {
             ready: false,
             started: false,
             probes: ProbeSet::default(),
-            env: BTreeMap::new(),
+            env: Default::default(),
             stop_at: None,
             restart_now: false,
         }
@@ -172,4 +173,8 @@ pub struct PodRecord {
     pub next_wake: Option<SimTime>,
     /// The sandbox was torn down (terminal pod).
     pub sandbox_gone: bool,
+    /// The sync that created the sandbox has finished: its container starts (image pulls
+    /// included) are done or have failed. Until then the kubelet reports no status, as the
+    /// real one reports none while a SyncPod blocks in a pull.
+    pub first_start_done: bool,
 }
