@@ -22,7 +22,7 @@ use crate::controllers::deployment::DeploymentController;
 use crate::controllers::history;
 use crate::controllers::{owner, pod_control, Controller};
 use crate::preset::{Cni, Preset, KUBERNETES_VERSION};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// The `replicaset-controller`, source of its pods' `SuccessfulCreate` events.
@@ -35,311 +35,57 @@ pub const CALICO_VERSION: &str = "v3.30.3";
 /// weave-net's release in the academy preset.
 pub const WEAVE_VERSION: &str = "2.8.1";
 
-fn host_path(name: &str, path: &str, type_: Option<&str>) -> Value {
-    let mut hp = json!({"path": path});
-    if let Some(t) = type_ {
-        hp["type"] = json!(t);
+/// A manifest of `addons/` with its `$NAME` placeholders filled in. The manifests are kept
+/// as JSON text: built with `json!` they compiled to some 60 KB of the page's wasm.
+fn manifest(text: &str, vars: &[(&str, &str)]) -> Value {
+    let mut text = text.to_string();
+    for (name, value) in vars {
+        text = text.replace(name, value);
     }
-    json!({"name": name, "hostPath": hp})
-}
-
-fn node_name_env(name: &str) -> Value {
-    json!({"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}}})
+    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 /// kubeadm's kube-proxy DaemonSet.
 pub fn kube_proxy_daemon_set() -> Value {
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"k8s-app": "kube-proxy"}},
-        "spec": {
-            "selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {
-                "metadata": {"labels": {"k8s-app": "kube-proxy"}},
-                "spec": {
-                    "priorityClassName": "system-node-critical",
-                    "containers": [{
-                        "name": "kube-proxy",
-                        "image": format!("registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}"),
-                        "imagePullPolicy": "IfNotPresent",
-                        "command": [
-                            "/usr/local/bin/kube-proxy",
-                            "--config=/var/lib/kube-proxy/config.conf",
-                            "--hostname-override=$(NODE_NAME)"
-                        ],
-                        "securityContext": {"capabilities": {"add": ["NET_ADMIN", "SYS_MODULE"]}},
-                        "volumeMounts": [
-                            {"mountPath": "/var/lib/kube-proxy", "name": "kube-proxy"},
-                            {"mountPath": "/run/xtables.lock", "name": "xtables-lock"},
-                            {"mountPath": "/lib/modules", "name": "lib-modules", "readOnly": true}
-                        ],
-                        "env": [node_name_env("NODE_NAME")]
-                    }],
-                    "hostNetwork": true,
-                    "serviceAccountName": "kube-proxy",
-                    "volumes": [
-                        {"name": "kube-proxy", "configMap": {"name": "kube-proxy"}},
-                        host_path("xtables-lock", "/run/xtables.lock", Some("FileOrCreate")),
-                        host_path("lib-modules", "/lib/modules", None)
-                    ],
-                    "tolerations": [
-                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                        {"operator": "Exists"}
-                    ],
-                    "nodeSelector": {"kubernetes.io/os": "linux"}
-                }
-            }
-        }
-    })
+    manifest(
+        include_str!("addons/kube-proxy.json"),
+        &[("$KUBERNETES_VERSION", KUBERNETES_VERSION)],
+    )
 }
 
 /// kubeadm's CoreDNS Deployment (two replicas).
 pub fn coredns_deployment() -> Value {
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
-        "spec": {
-            "replicas": 2,
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-            "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
-            "template": {
-                "metadata": {"labels": {"k8s-app": "kube-dns"}},
-                "spec": {
-                    "priorityClassName": "system-cluster-critical",
-                    "serviceAccountName": "coredns",
-                    "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-                        "weight": 100,
-                        "podAffinityTerm": {
-                            "labelSelector": {"matchExpressions": [{"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}]},
-                            "topologyKey": "kubernetes.io/hostname"
-                        }
-                    }]}},
-                    "tolerations": [
-                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                        {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
-                    ],
-                    "nodeSelector": {"kubernetes.io/os": "linux"},
-                    "containers": [{
-                        "name": "coredns",
-                        "image": COREDNS_IMAGE,
-                        "imagePullPolicy": "IfNotPresent",
-                        "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
-                        "args": ["-conf", "/etc/coredns/Corefile"],
-                        "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": true}],
-                        "ports": [
-                            {"containerPort": 53, "name": "dns", "protocol": "UDP"},
-                            {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
-                            {"containerPort": 9153, "name": "metrics", "protocol": "TCP"},
-                            {"containerPort": 8080, "name": "liveness-probe", "protocol": "TCP"},
-                            {"containerPort": 8181, "name": "readiness-probe", "protocol": "TCP"}
-                        ],
-                        "securityContext": {
-                            "allowPrivilegeEscalation": false,
-                            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
-                            "readOnlyRootFilesystem": true
-                        }
-                    }],
-                    "dnsPolicy": "Default",
-                    "volumes": [{"name": "config-volume", "configMap": {"name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}]
-                }
-            }
-        }
-    })
+    manifest(
+        include_str!("addons/coredns.json"),
+        &[("$COREDNS_IMAGE", COREDNS_IMAGE)],
+    )
 }
 
 /// calico.yaml's calico-node DaemonSet, with the preset's pod network as the IPv4 pool.
 pub fn calico_node_daemon_set(pod_network: &str) -> Value {
-    let from_config = |name: &str, key: &str| json!({"name": name, "valueFrom": {"configMapKeyRef": {"name": "calico-config", "key": key}}});
-    let value = |name: &str, v: &str| json!({"name": name, "value": v});
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": "calico-node", "namespace": "kube-system", "labels": {"k8s-app": "calico-node"}},
-        "spec": {
-            "selector": {"matchLabels": {"k8s-app": "calico-node"}},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-            "template": {
-                "metadata": {"labels": {"k8s-app": "calico-node"}},
-                "spec": {
-                    "nodeSelector": {"kubernetes.io/os": "linux"},
-                    "hostNetwork": true,
-                    "tolerations": [
-                        {"effect": "NoSchedule", "operator": "Exists"},
-                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                        {"effect": "NoExecute", "operator": "Exists"}
-                    ],
-                    "serviceAccountName": "calico-node",
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "terminationGracePeriodSeconds": 0,
-                    "priorityClassName": "system-node-critical",
-                    "containers": [{
-                        "name": "calico-node",
-                        "image": format!("docker.io/calico/node:{CALICO_VERSION}"),
-                        "imagePullPolicy": "IfNotPresent",
-                        "env": [
-                            value("DATASTORE_TYPE", "kubernetes"),
-                            value("WAIT_FOR_DATASTORE", "true"),
-                            node_name_env("NODENAME"),
-                            from_config("CALICO_NETWORKING_BACKEND", "calico_backend"),
-                            value("CLUSTER_TYPE", "k8s,bgp"),
-                            value("IP", "autodetect"),
-                            value("CALICO_IPV4POOL_IPIP", "Always"),
-                            value("CALICO_IPV4POOL_VXLAN", "Never"),
-                            value("CALICO_IPV6POOL_VXLAN", "Never"),
-                            from_config("FELIX_IPINIPMTU", "veth_mtu"),
-                            from_config("FELIX_VXLANMTU", "veth_mtu"),
-                            from_config("FELIX_WIREGUARDMTU", "veth_mtu"),
-                            value("CALICO_IPV4POOL_CIDR", pod_network),
-                            value("CALICO_DISABLE_FILE_LOGGING", "true"),
-                            value("FELIX_DEFAULTENDPOINTTOHOSTACTION", "ACCEPT"),
-                            value("FELIX_IPV6SUPPORT", "false"),
-                            value("FELIX_HEALTHENABLED", "true")
-                        ],
-                        "securityContext": {"privileged": true},
-                        "resources": {"requests": {"cpu": "250m"}},
-                        "lifecycle": {"preStop": {"exec": {"command": ["/bin/calico-node", "-shutdown"]}}},
-                        "volumeMounts": [
-                            {"mountPath": "/host/etc/cni/net.d", "name": "cni-net-dir"},
-                            {"mountPath": "/lib/modules", "name": "lib-modules", "readOnly": true},
-                            {"mountPath": "/run/xtables.lock", "name": "xtables-lock"},
-                            {"mountPath": "/var/run/calico", "name": "var-run-calico"},
-                            {"mountPath": "/var/lib/calico", "name": "var-lib-calico"},
-                            {"mountPath": "/var/run/nodeagent", "name": "policysync"},
-                            {"mountPath": "/sys/fs/bpf", "name": "bpffs"},
-                            {"mountPath": "/var/log/calico/cni", "name": "cni-log-dir", "readOnly": true}
-                        ]
-                    }],
-                    "volumes": [
-                        host_path("lib-modules", "/lib/modules", None),
-                        host_path("var-run-calico", "/var/run/calico", Some("DirectoryOrCreate")),
-                        host_path("var-lib-calico", "/var/lib/calico", Some("DirectoryOrCreate")),
-                        host_path("xtables-lock", "/run/xtables.lock", Some("FileOrCreate")),
-                        host_path("sys-fs", "/sys/fs/", Some("DirectoryOrCreate")),
-                        host_path("bpffs", "/sys/fs/bpf", Some("Directory")),
-                        host_path("nodeproc", "/proc", None),
-                        host_path("cni-bin-dir", "/opt/cni/bin", Some("DirectoryOrCreate")),
-                        host_path("cni-net-dir", "/etc/cni/net.d", None),
-                        host_path("cni-log-dir", "/var/log/calico/cni", None),
-                        host_path("host-local-net-dir", "/var/lib/cni/networks", None),
-                        host_path("policysync", "/var/run/nodeagent", Some("DirectoryOrCreate"))
-                    ]
-                }
-            }
-        }
-    })
+    manifest(
+        include_str!("addons/calico-node.json"),
+        &[
+            ("$CALICO_VERSION", CALICO_VERSION),
+            ("$POD_NETWORK", pod_network),
+        ],
+    )
 }
 
 /// calico.yaml's calico-kube-controllers Deployment.
 pub fn calico_kube_controllers_deployment() -> Value {
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "calico-kube-controllers", "namespace": "kube-system", "labels": {"k8s-app": "calico-kube-controllers"}},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"k8s-app": "calico-kube-controllers"}},
-            "strategy": {"type": "Recreate"},
-            "template": {
-                "metadata": {
-                    "name": "calico-kube-controllers",
-                    "namespace": "kube-system",
-                    "labels": {"k8s-app": "calico-kube-controllers"}
-                },
-                "spec": {
-                    "nodeSelector": {"kubernetes.io/os": "linux"},
-                    "tolerations": [
-                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                        {"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"},
-                        {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
-                    ],
-                    "serviceAccountName": "calico-kube-controllers",
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "priorityClassName": "system-cluster-critical",
-                    "containers": [{
-                        "name": "calico-kube-controllers",
-                        "image": format!("docker.io/calico/kube-controllers:{CALICO_VERSION}"),
-                        "imagePullPolicy": "IfNotPresent",
-                        "env": [
-                            {"name": "ENABLED_CONTROLLERS", "value": "node,loadbalancer"},
-                            {"name": "DATASTORE_TYPE", "value": "kubernetes"}
-                        ],
-                        "securityContext": {"runAsNonRoot": true}
-                    }]
-                }
-            }
-        }
-    })
+    manifest(
+        include_str!("addons/calico-kube-controllers.json"),
+        &[("$CALICO_VERSION", CALICO_VERSION)],
+    )
 }
 
 /// weave-net's DaemonSet (weave and weave-npc containers).
 pub fn weave_net_daemon_set() -> Value {
-    let image = |c: &str| format!("ghcr.io/weaveworks/launcher/{c}:{WEAVE_VERSION}");
-    let requests = json!({"requests": {"cpu": "50m", "memory": "100Mi"}});
-    json!({
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": "weave-net", "namespace": "kube-system", "labels": {"name": "weave-net"}},
-        "spec": {
-            "minReadySeconds": 5,
-            "selector": {"matchLabels": {"name": "weave-net"}},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {
-                "metadata": {"labels": {"name": "weave-net"}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "weave",
-                            "command": ["/home/weave/launch.sh"],
-                            "env": [node_name_env("HOSTNAME"), {"name": "INIT_CONTAINER", "value": "true"}],
-                            "image": image("weave-kube"),
-                            "imagePullPolicy": "IfNotPresent",
-                            "resources": requests,
-                            "securityContext": {"privileged": true},
-                            "volumeMounts": [
-                                {"name": "weavedb", "mountPath": "/weavedb"},
-                                {"name": "dbus", "mountPath": "/host/var/lib/dbus", "readOnly": true},
-                                {"name": "cni-machine-id", "mountPath": "/host/etc/machine-id", "readOnly": true},
-                                {"name": "xtables-lock", "mountPath": "/run/xtables.lock"}
-                            ]
-                        },
-                        {
-                            "name": "weave-npc",
-                            "env": [node_name_env("HOSTNAME")],
-                            "image": image("weave-npc"),
-                            "imagePullPolicy": "IfNotPresent",
-                            "resources": requests,
-                            "securityContext": {"privileged": true},
-                            "volumeMounts": [{"name": "xtables-lock", "mountPath": "/run/xtables.lock"}]
-                        }
-                    ],
-                    "dnsPolicy": "ClusterFirstWithHostNet",
-                    "hostNetwork": true,
-                    "hostPID": false,
-                    "priorityClassName": "system-node-critical",
-                    "restartPolicy": "Always",
-                    "securityContext": {"seLinuxOptions": {}},
-                    "serviceAccountName": "weave-net",
-                    "tolerations": [
-                        {"effect": "NoSchedule", "operator": "Exists"},
-                        {"effect": "NoExecute", "operator": "Exists"}
-                    ],
-                    "volumes": [
-                        host_path("weavedb", "/var/lib/weave", None),
-                        host_path("cni-bin", "/opt", None),
-                        host_path("cni-bin2", "/home", None),
-                        host_path("cni-conf", "/etc", None),
-                        host_path("cni-machine-id", "/etc/machine-id", None),
-                        host_path("dbus", "/var/lib/dbus", None),
-                        host_path("lib-modules", "/lib/modules", None),
-                        host_path("xtables-lock", "/run/xtables.lock", Some("FileOrCreate"))
-                    ]
-                }
-            }
-        }
-    })
+    manifest(
+        include_str!("addons/weave-net.json"),
+        &[("$WEAVE_VERSION", WEAVE_VERSION)],
+    )
 }
 
 /// Creates a workload from its manifest; `None` (and a trace line) if the API server refuses.
