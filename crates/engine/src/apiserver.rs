@@ -709,7 +709,7 @@ impl ApiServer {
         host: Option<&str>,
     ) {
         let meta = involved.metadata();
-        let uid = meta.uid.clone().unwrap_or_default();
+        let uid = meta.uid.as_deref().unwrap_or_default();
         let ns = if involved.namespace().is_empty() {
             "default".to_string()
         } else {
@@ -717,13 +717,7 @@ impl ApiServer {
         };
         let idx = {
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for part in [
-                uid.as_str(),
-                reason,
-                message,
-                component,
-                field_path.unwrap_or(""),
-            ] {
+            for part in [uid, reason, message, component, field_path.unwrap_or("")] {
                 for b in part.bytes().chain(std::iter::once(0xff)) {
                     h ^= u64::from(b);
                     h = h.wrapping_mul(0x100_0000_01b3);
@@ -780,7 +774,12 @@ impl ApiServer {
             component,
             format!("event {reason} {}/{}: {message}", ns, involved.name()),
         );
-        if let Some(key) = self.commit_event(event) {
+        let key = ObjectKey {
+            kind: Kind::Event,
+            namespace: ns,
+            name,
+        };
+        if self.commit_event(&key, event) {
             self.event_index.insert(idx, key);
         }
     }
@@ -789,28 +788,27 @@ impl ApiServer {
     /// construction, so the defaulting and validation of user writes are skipped (on a busy
     /// cluster events are most of the writes). The namespace must exist and the object cap
     /// holds, as for any create.
-    fn commit_event(&mut self, mut event: Event) -> Option<ObjectKey> {
-        let ns = event.metadata.namespace.clone().unwrap_or_default();
+    fn commit_event(&mut self, key: &ObjectKey, mut event: Event) -> bool {
+        let ns_key = ObjectKey {
+            kind: Kind::Namespace,
+            namespace: String::new(),
+            name: key.namespace.clone(),
+        };
         let ns_ok = self
             .store
-            .get(&ObjectKey::new(Kind::Namespace, "", &ns))
+            .get(&ns_key)
             .is_some_and(|n| n.metadata().deletion_timestamp.is_none());
-        if !ns_ok || self.object_count >= self.max_objects {
-            return None;
+        if !ns_ok || self.object_count >= self.max_objects || self.store.get(key).is_some() {
+            return false;
         }
         let rev = self.store.next_revision();
         event.metadata.uid = Some(self.rng.uuid());
         event.metadata.resource_version = Some(rev.to_string());
         event.metadata.creation_timestamp = event.first_timestamp.clone();
-        let obj = Object::Event(event);
-        let key = obj.key();
-        if self.store.get(&key).is_some() {
-            return None;
-        }
         self.object_count += 1;
-        self.touch_event(&key, rev);
-        self.store.put(rev, obj);
-        Some(key)
+        self.touch_event(key, rev);
+        self.store.put_keyed(rev, key.clone(), Object::Event(event));
+        true
     }
 }
 

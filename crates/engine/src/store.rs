@@ -118,6 +118,11 @@ impl Store {
     /// Stores an object (already stamped with `revision`) and logs the change.
     pub(crate) fn put(&mut self, revision: u64, obj: Object) -> Arc<Object> {
         let key = obj.key();
+        self.put_keyed(revision, key, obj)
+    }
+    /// [`Store::put`] with the object's key already at hand (`key` must be `obj.key()`).
+    pub(crate) fn put_keyed(&mut self, revision: u64, key: ObjectKey, obj: Object) -> Arc<Object> {
+        debug_assert_eq!(key, obj.key());
         self.kind_revisions.insert(key.kind, revision);
         let obj = Arc::new(obj);
         let event_type = if self.data.objects.insert(key.clone(), obj.clone()).is_some() {

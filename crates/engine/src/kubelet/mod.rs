@@ -71,6 +71,9 @@ pub struct Kubelet {
     service: service::NodeService,
     /// The node's own resolver set-up (`resolvConf`): the base of every pod's resolv.conf.
     node_dns: crate::network::dns::ResolvConf,
+    /// The rendered `/etc/resolv.conf` of a ClusterFirst pod, by namespace (the same text
+    /// for every such pod of a namespace).
+    cluster_first_resolv: BTreeMap<String, String>,
 }
 
 /// What the kubelet decided about an image.
@@ -137,6 +140,7 @@ impl Kubelet {
             resolved: BTreeMap::new(),
             service_vars: BTreeMap::new(),
             node_dns: crate::network::dns::node_resolv_conf(preset.name),
+            cluster_first_resolv: BTreeMap::new(),
         }
     }
 
@@ -450,17 +454,10 @@ impl Kubelet {
         } else {
             merge(&mut due, rec.sandbox_ready_at);
         }
-        let host_ip = self.node_ip.clone();
-        let new_status = status::build(&mut rec, pod, &host_ip, now);
-        if (new_status.phase.as_deref() == Some("Succeeded")
-            || new_status.phase.as_deref() == Some("Failed"))
-            && !deleting
-        {
-            rec.sandbox_gone = true;
-        }
         // The first SyncPod creates the sandbox and starts the containers in one go, pulls
         // included: the status written before it (Pending, ContainerCreating) stands until it
-        // ends, so a pod that starts normally goes Pending → Running in two writes.
+        // ends, so a pod that starts normally goes Pending → Running in two writes (and its
+        // conditions' transition times are those of the status generated after it).
         let pulling = rec
             .containers
             .iter()
@@ -469,10 +466,16 @@ impl Kubelet {
             rec.first_start_done = true;
         }
         let hold = pulling && !rec.first_start_done && !deleting;
-        let changed = !hold && pod.status.as_ref() != Some(&new_status);
+        let new_status = (!hold).then(|| status::build(&mut rec, pod, &self.node_ip, now));
+        if let Some(st) = &new_status {
+            if matches!(st.phase.as_deref(), Some("Succeeded" | "Failed")) && !deleting {
+                rec.sandbox_gone = true;
+            }
+        }
+        let new_status = new_status.filter(|st| pod.status.as_ref() != Some(st));
         // Let go of our copy so the store can change the pod in place instead of copying it.
         drop(obj);
-        if changed {
+        if let Some(new_status) = new_status {
             let write = api.modify_status(key, |o| {
                 if let Object::Pod(p) = o {
                     p.status = Some(new_status);
@@ -1119,7 +1122,7 @@ impl Kubelet {
                 c.name
             ))
         );
-        let resolv = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
+        let resolv = self.resolv_conf(pod, rec.host_network);
         let ctx_fs = fs::PodContext {
             pod_name: &pod_name,
             pod_ip,
@@ -1247,6 +1250,28 @@ impl Kubelet {
             }
         }
         true
+    }
+
+    /// The pod's `/etc/resolv.conf`; ClusterFirst pods without a dnsConfig share one text per
+    /// namespace.
+    fn resolv_conf(&mut self, pod: &Pod, host_network: bool) -> String {
+        let spec = pod.spec.as_ref();
+        let plain = !host_network
+            && spec.is_some_and(|s| {
+                s.dns_config.is_none()
+                    && s.dns_policy.as_deref().is_none_or(|p| p == "ClusterFirst")
+            });
+        if !plain {
+            return crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
+        }
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        if let Some(text) = self.cluster_first_resolv.get(ns) {
+            return text.clone();
+        }
+        let text = crate::network::dns::pod_resolv_conf(pod, &self.node_dns).render();
+        self.cluster_first_resolv
+            .insert(ns.to_string(), text.clone());
+        text
     }
 
     /// Marks the current instance terminated.
