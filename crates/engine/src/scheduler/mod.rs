@@ -159,7 +159,7 @@ impl Scheduler {
     }
 
     fn observe_pod(&mut self, ev: &WatchEvent) {
-        let key = ev.key.clone();
+        let key = &ev.key;
         let Some(pod) = ev.object.as_::<Pod>() else {
             return;
         };
@@ -171,15 +171,15 @@ impl Scheduler {
         let gone = ev.event_type == WatchEventType::Deleted || is_terminal(pod);
         if pod.metadata.deletion_timestamp.is_some() && !gone {
             self.terminating.insert(key.clone());
-        } else {
-            self.terminating.remove(&key);
+        } else if !self.terminating.is_empty() {
+            self.terminating.remove(key);
         }
         let released = match (node, gone) {
             (Some(n), false) => {
                 let generation = pod.metadata.generation.unwrap_or(0);
                 let same = self
                     .accounted
-                    .get(&key)
+                    .get(key)
                     .is_some_and(|(g, on)| *g == generation && on == n);
                 if same {
                     false
@@ -190,8 +190,8 @@ impl Scheduler {
                 }
             }
             _ => {
-                self.accounted.remove(&key);
-                self.cache.remove_pod(&key)
+                self.accounted.remove(key);
+                self.cache.remove_pod(key)
             }
         };
         if released {
@@ -202,9 +202,9 @@ impl Scheduler {
             });
         }
         if !gone && should_schedule(pod) {
-            self.queue.add_or_update(key, ev.object.clone());
+            self.queue.add_or_update(key.clone(), ev.object.clone());
         } else {
-            self.queue.remove(&key);
+            self.queue.remove(key);
         }
     }
 
