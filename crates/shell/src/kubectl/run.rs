@@ -5,14 +5,15 @@
 
 use super::attach::{self, ExitCondition, RunAfter};
 use super::errors::api_error_text;
+use super::expose::{self, GenPort, GenService, TargetPort};
 use super::flags::{self, boolean, value, FlagSpec};
 use super::generators::{self, RunPod};
-use super::print_flags::{self as pf, DryRun};
+use super::print_flags::{self as pf, DryRun, Output};
 use super::Ctx;
 use kubarium_engine::api::decode::decode_object;
-use kubarium_engine::api::validation::validate_label_value;
 use kubarium_engine::api::Pod;
 use kubarium_engine::{Kind, ObjectKey};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 const FLAGS: &[FlagSpec] = &[
@@ -36,26 +37,53 @@ const FLAGS: &[FlagSpec] = &[
     value("overrides", None),
     boolean("leave-stdin-open", None),
     value("pod-running-timeout", None),
+    value("detach-keys", None),
     value("field-manager", None),
     boolean("save-config", None),
 ];
 
-/// `kubectl run ...`.
+/// `kubectl run ...`: kubectl 1.37's `Complete` (annotations, labels, env, restart and pull
+/// policies, `--pod-running-timeout`, dry-run and output) and then `Validate`, in that order;
+/// each error is a plain `error: ...` line (1.37 dropped the usage-error help pointer).
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let argv = pf::normalize_argv(argv);
     let parsed = match flags::parse(&argv, FLAGS) {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, "run", &e),
     };
+    let Some(image) = parsed.get("image").map(str::to_string) else {
+        return pf::fail(ctx, "required flag(s) \"image\" not set");
+    };
+    let interactive = parsed.is_set("stdin");
+    let tty = parsed.is_set("tty");
+    let complete = (|| {
+        let annotations = parse_annotations(&parsed.all("annotations"))?;
+        let labels = parse_labels(parsed.get("labels").unwrap_or(""))?;
+        let env = parse_envs(&parsed.all("env"))?;
+        let restart = restart_policy(parsed.get("restart").unwrap_or("Always"), interactive)?;
+        let pull = image_pull_policy(parsed.get("image-pull-policy").unwrap_or(""))?;
+        Ok::<_, String>((annotations, labels, env, restart, pull))
+    })();
+    let (annotations, explicit_labels, env, restart, pull) = match complete {
+        Ok(c) => c,
+        Err(e) => return pf::fail(ctx, &e),
+    };
+    let timeout_ms = match attach::pod_running_timeout_ms(&parsed) {
+        Ok(t) => t,
+        Err(e) => return e.report(ctx, "run"),
+    };
+    let attach = if parsed.has("attach") {
+        parsed.is_set("attach")
+    } else {
+        interactive
+    };
     let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
+    // `Validate`.
     let Some(name) = parsed.args.first().cloned() else {
-        return pf::usage_error(ctx, "run", "NAME is required for run");
-    };
-    let Some(image) = parsed.get("image").map(str::to_string) else {
-        return pf::fail(ctx, "required flag(s) \"image\" not set");
+        return pf::fail(ctx, "NAME is required for run");
     };
     if image.is_empty() {
         return pf::fail(ctx, "--image is required");
@@ -63,93 +91,41 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if !valid_image_reference(&image) {
         return pf::fail(
             ctx,
-            &format!("Invalid image name {image:?}: invalid reference format"),
+            &format!("invalid image name {image:?}: invalid reference format"),
         );
     }
-    let interactive = parsed.is_set("stdin");
-    let tty = parsed.is_set("tty");
-    let attach = if parsed.has("attach") {
-        parsed.is_set("attach")
-    } else {
-        interactive
-    };
     if tty && !interactive {
-        return pf::usage_error(
+        return pf::fail(
             ctx,
-            "run",
             "-i/--stdin is required for containers with -t/--tty=true",
         );
     }
-    if parsed.is_set("expose") && !parsed.has("port") {
-        return pf::usage_error(ctx, "run", "--port must be set when exposing a service");
+    let port_flag = parsed.get("port").unwrap_or("");
+    let expose = parsed.is_set("expose");
+    if expose && port_flag.is_empty() {
+        return pf::fail(ctx, "--port must be set when exposing a service");
     }
-    let restart = match parsed.get("restart") {
-        None => "Always".to_string(),
-        Some(r @ ("Always" | "OnFailure" | "Never")) => r.to_string(),
-        Some(r) => return pf::usage_error(ctx, "run", &format!("invalid restart policy: {r}")),
-    };
-    let timeout_ms = match attach::pod_running_timeout_ms(&parsed) {
-        Ok(t) => t,
-        Err(e) => return e.report(ctx, "run"),
+    let port = match port_flag {
+        "" => None,
+        // `strconv.Atoi`, then `int32(...)`: the range is the API server's to check.
+        p => match p.parse::<i64>() {
+            Ok(n) => Some(i64::from(n as i32)),
+            Err(_) => return pf::fail(ctx, "--port must be a number"),
+        },
     };
     let remove = parsed.is_set("rm");
     if !attach && remove {
-        return pf::usage_error(
-            ctx,
-            "run",
-            "--rm should only be used for attached containers",
-        );
+        return pf::fail(ctx, "--rm should only be used for attached containers");
     }
     if attach && dry != DryRun::None {
-        return pf::usage_error(
+        return pf::fail(
             ctx,
-            "run",
             "--dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)",
         );
     }
-    let pull = parsed
-        .get("image-pull-policy")
-        .filter(|p| !p.is_empty())
-        .map(str::to_string);
-    if let Some(p) = &pull {
-        if !matches!(p.as_str(), "Always" | "IfNotPresent" | "Never") {
-            return pf::usage_error(ctx, "run", &format!("invalid image pull policy: {p}"));
-        }
-    }
-    let labels = match parsed.get("labels").filter(|l| !l.is_empty()) {
-        None => BTreeMap::from([("run".to_string(), name.clone())]),
-        Some(spec) => match parse_labels(spec) {
-            Ok(l) => l,
-            Err(e) => return pf::fail(ctx, &e),
-        },
-    };
-    let mut annotations = BTreeMap::new();
-    for a in parsed.all("annotations") {
-        let Some((k, v)) = a.split_once('=') else {
-            return pf::fail(ctx, &format!("invalid annotation spec: {a}"));
-        };
-        annotations.insert(k.to_string(), v.to_string());
-    }
-    let mut env = Vec::new();
-    for e in parsed.all("env") {
-        match e.split_once('=') {
-            Some((k, v)) if valid_env_name(k) => env.push((k.to_string(), v.to_string())),
-            _ => return pf::fail(ctx, &format!("invalid env: {e}")),
-        }
-    }
-    let port = match parsed.get("port").filter(|p| !p.is_empty()) {
-        None => None,
-        Some(p) => match p.parse::<i64>() {
-            Ok(n) if (1..=65535).contains(&n) => Some(n),
-            Ok(n) => return pf::fail(ctx, &format!("port {n:?} must be in the range 1..65535")),
-            Err(_) => {
-                return pf::fail(
-                    ctx,
-                    &format!("strconv.ParseUint: parsing {p:?}: invalid syntax"),
-                )
-            }
-        },
-    };
+    let labels = explicit_labels
+        .clone()
+        .unwrap_or_else(|| BTreeMap::from([("run".to_string(), name.clone())]));
     let mut extra: Vec<String> = parsed.args[1..].to_vec();
     extra.extend(parsed.after_dash.clone().unwrap_or_default());
     let (command, args) = if parsed.is_set("command") {
@@ -174,47 +150,63 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         tty,
         service_account: None,
     };
-    let obj = generators::run_pod(&pod);
-    let mut value = obj.to_value();
+    let mut generated = vec![(Kind::Pod, name.clone(), generators::run_pod(&pod))];
+    if expose {
+        // `createService`: the user's own labels only, the pod's labels as the selector.
+        let svc = GenService {
+            name: name.clone(),
+            namespace: pod.namespace.clone(),
+            labels: explicit_labels.unwrap_or_default(),
+            ports: vec![GenPort {
+                name: String::new(),
+                protocol: "TCP".into(),
+                port: port.unwrap_or_default(),
+                target_port: TargetPort::Int(port.unwrap_or_default()),
+                node_port: 0,
+            }],
+            selector: pod.labels.clone(),
+            ..GenService::default()
+        };
+        generated.push((Kind::Service, name.clone(), expose::service(&svc)));
+    }
+    let mut printed = Vec::new();
     if dry == DryRun::Client {
-        pf::print_result(
-            ctx,
-            out,
-            Kind::Pod,
-            &name,
-            "created",
-            dry,
-            &value,
-            Some(obj.to_go_json()),
-        );
+        for (kind, name, obj) in &generated {
+            printed.push((*kind, name.clone(), obj.to_value(), Some(obj.to_go_json())));
+        }
+        print_all(ctx, out, dry, &printed);
         return 0;
     }
     let ns = ctx.namespace(&parsed);
-    if parsed.is_set("save-config") {
-        super::apply::set_last_applied(&mut value, Kind::Pod, &ns);
+    let mut service_error = None;
+    for (kind, name, obj) in generated {
+        let mut value = obj.to_value();
+        if parsed.is_set("save-config") {
+            super::apply::set_last_applied(&mut value, kind, &ns);
+        }
+        let created = decode_object(value)
+            .map_err(|e| format!("error: {e}"))
+            .and_then(|o| {
+                let api = ctx.cluster.api();
+                api.create(o, &ns, dry == DryRun::Server)
+                    .map_err(|e| api_error_text(&e))
+            });
+        match created {
+            Ok(c) => printed.push((kind, name, c.to_value(), None)),
+            // The pod's error ends the command; the service's is reported after the pod.
+            Err(e) if kind == Kind::Pod => {
+                ctx.err(format!("{e}\n"));
+                return 1;
+            }
+            Err(e) => service_error = Some(e),
+        }
     }
-    let object = match decode_object(value) {
-        Ok(o) => o,
-        Err(e) => return pf::fail(ctx, &e.to_string()),
-    };
-    let created = match ctx.cluster.api().create(object, &ns, dry == DryRun::Server) {
-        Ok(c) => c,
-        Err(e) => {
-            ctx.err(format!("{}\n", api_error_text(&e)));
+    if !attach {
+        print_all(ctx, out, dry, &printed);
+        if let Some(e) = service_error {
+            ctx.err(format!("{e}\n"));
             return 1;
         }
-    };
-    if !attach {
-        pf::print_result(
-            ctx,
-            out,
-            Kind::Pod,
-            &name,
-            "created",
-            dry,
-            &created.to_value(),
-            None,
-        );
         return 0;
     }
     let streams = attach::Streams {
@@ -278,20 +270,106 @@ fn running_and_ready(p: &Pod) -> bool {
     phase == "Succeeded" || phase == "Failed" || (phase == "Running" && ready)
 }
 
-/// `generate.ParseLabels`: `a=b,c=d`.
-fn parse_labels(spec: &str) -> Result<BTreeMap<String, String>, String> {
+/// Prints what `kubectl run` created, one object after the other (`---` between YAML
+/// documents, as kubectl's YAML printer separates a second object).
+fn print_all(
+    ctx: &mut Ctx,
+    out: Output,
+    dry: DryRun,
+    objects: &[(Kind, String, Value, Option<String>)],
+) {
+    for (i, (kind, name, value, go_json)) in objects.iter().enumerate() {
+        if i > 0 && out == Output::Yaml {
+            ctx.out("---\n");
+        }
+        pf::print_result(
+            ctx,
+            out,
+            *kind,
+            name,
+            "created",
+            dry,
+            value,
+            go_json.clone(),
+        );
+    }
+}
+
+/// `cmdutil.ParsePairs(..., "annotations", false)`: every `KEY=VALUE` (a key that is not
+/// empty); the others are listed together in one error.
+fn parse_annotations(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    let mut invalid = Vec::new();
+    for pair in pairs {
+        match pair.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            _ => invalid.push(pair.as_str()),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(out)
+    } else {
+        Err(format!(
+            "invalid annotations format: {}",
+            invalid.join(", ")
+        ))
+    }
+}
+
+/// `parseLabels` of `kubectl run`: `a=b,c=d`, or `None` for an empty flag (the pod then gets
+/// `run=NAME`); values are the API server's to validate.
+fn parse_labels(spec: &str) -> Result<Option<BTreeMap<String, String>>, String> {
+    if spec.is_empty() {
+        return Ok(None);
+    }
     let mut out = BTreeMap::new();
     for pair in spec.split(',') {
         let parts: Vec<&str> = pair.split('=').collect();
-        if parts.len() != 2 || parts[0].is_empty() {
-            return Err(format!("invalid label spec: {pair}"));
+        if parts.len() != 2 {
+            return Err(format!("unexpected label spec: {pair}"));
         }
-        if let Err(m) = validate_label_value(parts[1]) {
-            return Err(format!("invalid label value: {pair:?}: {m}"));
+        if parts[0].is_empty() {
+            return Err("unexpected empty label key".to_string());
         }
         out.insert(parts[0].to_string(), parts[1].to_string());
     }
-    Ok(out)
+    Ok(Some(out))
+}
+
+/// `parseEnvs`: `NAME=VALUE` with a valid variable name.
+fn parse_envs(envs: &[String]) -> Result<Vec<(String, String)>, String> {
+    envs.iter()
+        .map(|e| match e.split_once('=') {
+            Some((k, v)) if valid_env_name(k) => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("invalid env: {e}")),
+        })
+        .collect()
+}
+
+/// `getRestartPolicy`: the flag defaults to `Always`; an empty one means `OnFailure` with
+/// `-i` and `Always` without.
+fn restart_policy(restart: &str, interactive: bool) -> Result<String, String> {
+    match restart {
+        "" if interactive => Ok("OnFailure".into()),
+        "" => Ok("Always".into()),
+        "Always" | "OnFailure" | "Never" => Ok(restart.into()),
+        r => Err(format!(
+            "invalid restart policy: {r}, valid values are: Always, OnFailure, Never"
+        )),
+    }
+}
+
+/// `getImagePullPolicy`: empty leaves the field to the API server's defaulting.
+fn image_pull_policy(policy: &str) -> Result<Option<String>, String> {
+    match policy {
+        "" => Ok(None),
+        "Always" | "IfNotPresent" | "Never" => Ok(Some(policy.into())),
+        p => Err(format!(
+            "invalid image pull policy: {p}, valid values are: Always, IfNotPresent, Never"
+        )),
+    }
 }
 
 /// `validation.IsEnvVarName`: `[-._a-zA-Z][-._a-zA-Z0-9]*`.
