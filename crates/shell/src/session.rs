@@ -354,15 +354,15 @@ impl Session {
         else {
             return;
         };
-        let env = kubelet_api::container_env(&self.cluster, &target.pod, &target.container)
+        // `kubectl exec -t` adds TERM=xterm to the exec'd shell's environment; the main
+        // process (run -it, attach) has what the container was created with.
+        let exec_tty = target.main.is_none() && self.tty;
+        let env = exec::process_env(&self.cluster, &target.pod, &target.container, exec_tty)
             .unwrap_or_default();
         let mut bash = Bash::new();
         bash.set_tty(self.tty);
         *bash.vfs_mut() = exec::files_to_vfs(&files);
-        let mut setup = String::from("unalias -a 2>/dev/null; cd /\n");
-        for (k, v) in &env {
-            setup.push_str(&format!("export {k}='{}'\n", v.replace('\'', "'\\''")));
-        }
+        let setup = exec::shell_setup(&env, true);
         let mut host = exec::ContainerHost {
             cluster: &mut self.cluster,
             hostname: target.pod.name.clone(),

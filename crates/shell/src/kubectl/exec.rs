@@ -7,7 +7,10 @@ use super::kubelet_api::{self, Files};
 use super::print_flags as pf;
 use super::Ctx;
 use crate::bash::{Bash, CommandIo, Host, Vfs};
+use kubarium_engine::api::Pod;
+use kubarium_engine::kubelet::{config_env, images};
 use kubarium_engine::{Cluster, Kind, ObjectKey};
+use std::collections::BTreeMap;
 
 const FLAGS: &[FlagSpec] = &[
     value("container", Some('c')),
@@ -235,9 +238,24 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         });
         return 0;
     }
+    // `SetupTTY`: the exec gets a terminal only with -i and -t and when kubectl's own input
+    // is a terminal.
+    let tty = parsed.is_set("tty") && parsed.is_set("stdin") && ctx.term.tty;
+    // `env` run as the exec'd process prints the environment the runtime gave it, in its
+    // order (no shell in between to add or reorder variables).
+    if matches!(command.as_slice(), [c] if matches!(c.as_str(), "env" | "printenv" | "/usr/bin/env" | "/bin/env" | "/usr/bin/printenv"))
+    {
+        let env = match process_env(ctx.cluster, &key, &container, tty) {
+            Ok(e) => e,
+            Err(e) => return pf::fail(ctx, &e),
+        };
+        let text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        ctx.out(text);
+        return 0;
+    }
     let script = script_for(&command, parsed.is_set("stdin"), ctx.io.stdin);
-    let tty = parsed.is_set("tty");
-    let status = match run_in_container(ctx, &key, &container, &script, tty) {
+    let shell = is_shell(&command[0]);
+    let status = match run_in_container(ctx, &key, &container, &script, tty, shell) {
         Ok(s) => s,
         Err(e) => return pf::fail(ctx, &e),
     };
@@ -302,15 +320,18 @@ fn exec_id(pod: &str, command: &[String]) -> String {
 
 /// Runs a script in a bash whose files are the container's, then stores the files back.
 /// `tty`: the container got a terminal (`kubectl exec -t`), so its `ls` prints columns.
+/// `shell`: the exec'd program is a shell (which exports `PWD` and `SHLVL`), not a command
+/// run directly with the process environment.
 pub fn run_in_container(
     ctx: &mut Ctx,
     key: &ObjectKey,
     container: &str,
     script: &str,
     tty: bool,
+    shell: bool,
 ) -> Result<i32, String> {
     let files = kubelet_api::container_files(ctx.cluster, key, container)?;
-    let env = kubelet_api::container_env(ctx.cluster, key, container)?;
+    let env = process_env(ctx.cluster, key, container, tty)?;
     let mut bash = Bash::new();
     bash.set_tty(tty);
     *bash.vfs_mut() = files_to_vfs(&files);
@@ -320,11 +341,7 @@ pub fn run_in_container(
         pod: key.clone(),
         container: container.to_string(),
     };
-    let mut setup = String::from("cd /\n");
-    for (k, v) in &env {
-        setup.push_str(&format!("export {k}={}\n", quote(v)));
-    }
-    let _ = bash.run(&setup, &mut host);
+    let _ = bash.run(&shell_setup(&env, shell), &mut host);
     let (out, status) = bash.run(script, &mut host);
     ctx.io.out.extend(out);
     let changed = vfs_to_files(bash.vfs(), &files);
@@ -332,6 +349,101 @@ pub fn run_in_container(
         kubelet_api::set_container_files(ctx.cluster, key, container, changed)?;
     }
     Ok(status)
+}
+
+/// The environment of a process started in the container, in the order the runtime builds
+/// it (containerd's CRI spec, then runc): `PATH` (the image's value in the default's place),
+/// `TERM=xterm` for a container with `tty: true`, `HOSTNAME`, the image's `ENV`, then what
+/// the kubelet passes — the container's `envFrom` and `env` (a Go map there, so in no set
+/// order; here in declaration order) and the Service links (here by name); a name already
+/// present keeps its place and takes the new value. `kubectl exec -t` adds `TERM=xterm`, and
+/// runc appends `HOME` when nothing set it.
+pub fn process_env(
+    cluster: &Cluster,
+    key: &ObjectKey,
+    container: &str,
+    exec_tty: bool,
+) -> Result<Vec<(String, String)>, String> {
+    let mut values: BTreeMap<String, String> = kubelet_api::container_env(cluster, key, container)?
+        .into_iter()
+        .collect();
+    let pod = cluster
+        .api_ref()
+        .get(key)
+        .ok()
+        .and_then(|o| o.as_::<Pod>().cloned());
+    let spec = pod.as_ref().and_then(|p| {
+        p.spec
+            .as_ref()?
+            .containers
+            .iter()
+            .chain(p.spec.as_ref()?.init_containers.iter().flatten())
+            .find(|c| c.name == container)
+            .cloned()
+    });
+    let mut order: Vec<String> = Vec::new();
+    let place = |order: &mut Vec<String>, values: &BTreeMap<String, String>, name: &str| {
+        if values.contains_key(name) && !order.iter().any(|n| n == name) {
+            order.push(name.to_string());
+        }
+    };
+    place(&mut order, &values, "PATH");
+    if spec.as_ref().is_some_and(|c| c.tty == Some(true)) {
+        values.insert("TERM".into(), "xterm".into());
+        place(&mut order, &values, "TERM");
+    }
+    place(&mut order, &values, "HOSTNAME");
+    let image_env = spec
+        .as_ref()
+        .and_then(|c| c.image.as_deref())
+        .and_then(|i| images::ImageRef::parse(i).ok())
+        .and_then(|r| images::resolve(&r).ok())
+        .map(|img| img.env)
+        .unwrap_or_default();
+    for (k, _) in &image_env {
+        place(&mut order, &values, k);
+    }
+    if let (Some(pod), Some(c)) = (&pod, &spec) {
+        if let Ok(config) = config_env::resolve(cluster.api_ref().store(), pod, c) {
+            for (k, _) in &config.from {
+                place(&mut order, &values, k);
+            }
+        }
+        for e in c.env.iter().flatten() {
+            place(&mut order, &values, &e.name);
+        }
+    }
+    let rest: Vec<String> = values
+        .keys()
+        .filter(|k| *k != "HOME" && !order.contains(k))
+        .cloned()
+        .collect();
+    order.extend(rest);
+    if exec_tty {
+        values.insert("TERM".into(), "xterm".into());
+        place(&mut order, &values, "TERM");
+    }
+    place(&mut order, &values, "HOME");
+    Ok(order
+        .into_iter()
+        .filter_map(|k| values.get(&k).map(|v| (k.clone(), v.clone())))
+        .collect())
+}
+
+/// The bash input that gives a container shell the process environment `env` instead of
+/// the learner's terminal's own variables (`USER`, `LANG`, `SHELL`, ...); a command run
+/// directly (not a shell) also has no `PWD` or `SHLVL`.
+pub fn shell_setup(env: &[(String, String)], shell: bool) -> String {
+    let mut setup = String::from(
+        "unalias -a 2>/dev/null; cd /\nunset HOME PATH USER LOGNAME SHELL TERM LANG\n",
+    );
+    if !shell {
+        setup.push_str("unset PWD SHLVL\n");
+    }
+    for (k, v) in env {
+        setup.push_str(&format!("export {k}={}\n", quote(v)));
+    }
+    setup
 }
 
 /// The container's files as a terminal filesystem.
@@ -382,4 +494,34 @@ pub fn vfs_to_files(vfs: &Vfs, original: &Files) -> Files {
         out.files.remove("/dev/null");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Session, SessionOptions};
+
+    /// At a terminal `kubectl exec -it` gets a TTY: the runtime appends `TERM=xterm` to the
+    /// process environment, before the `HOME` runc adds; `-t` without `-i` gets none.
+    #[test]
+    fn exec_with_a_terminal_adds_term_before_home() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.run("kubectl run web --image=nginx --env=GREETING=hi\n");
+        s.run("sleep 30\n");
+        s.set_tty(true);
+        let (out, status) = s.run("kubectl exec -it web -- env\n");
+        assert_eq!(status, 0);
+        let text = out.stdout_text();
+        let names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(names[..3], ["PATH", "HOSTNAME", "NGINX_VERSION"], "{text}");
+        assert_eq!(names[names.len() - 2..], ["TERM", "HOME"], "{text}");
+        assert!(text.contains("\nTERM=xterm\n"), "{text}");
+        let pos = |n: &str| names.iter().position(|k| *k == n);
+        assert!(pos("GREETING") < pos("KUBERNETES_SERVICE_HOST"), "{text}");
+        let (out, _) = s.run("kubectl exec -t web -- env\n");
+        assert!(!out.stdout_text().contains("TERM="), "no -i, no TTY");
+    }
 }
