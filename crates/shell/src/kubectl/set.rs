@@ -258,12 +258,12 @@ fn run_sub(ctx: &mut Ctx, argv: &[String], sub: Sub) -> i32 {
         }
         if let Err(e) = apply_change(spec, &change) {
             errors.push(e);
-            if updated == obj {
+            if unchanged(&updated, &obj) {
                 continue;
             }
         }
         recorder.record_meta(updated.metadata_mut());
-        if updated == obj {
+        if unchanged(&updated, &obj) {
             continue;
         }
         if local || dry == DryRun::Client {
@@ -679,4 +679,11 @@ fn ref_string(src: &EnvVarSource) -> String {
         return format!("resource field {}", r.resource);
     }
     "invalid valueFrom".to_string()
+}
+
+/// Whether `set` left the object as it was. Compared as JSON (the same answer here: `set`
+/// touches no timestamp): `Object`'s `==` would compile the field-by-field comparison of
+/// every kind into the page for this one use.
+fn unchanged(updated: &Object, original: &Object) -> bool {
+    updated.to_value() == original.to_value()
 }
