@@ -3304,9 +3304,11 @@ mod tests {
     fn run(argv: &[&str], until_ms: u64) -> (Option<i32>, String, ContainerFs) {
         let mut fs = ContainerFs::new();
         let _ = fs.mkdir_p("/tmp");
-        let env: BTreeMap<String, String> = [("GREETING".to_string(), "hello".to_string())]
-            .into_iter()
-            .collect();
+        let env: Arc<BTreeMap<String, String>> = Arc::new(
+            [("GREETING".to_string(), "hello".to_string())]
+                .into_iter()
+                .collect(),
+        );
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
         let Launch::Run(mut p) = start(&argv, &ctx(Base::BusyBox), &env, &fs, SimTime::ZERO) else {
             panic!("start error")
@@ -3387,7 +3389,7 @@ mod tests {
         let r = start(
             &["foo".to_string()],
             &ctx(Base::BusyBox),
-            &BTreeMap::new(),
+            &Arc::default(),
             &fs2,
             SimTime::ZERO,
         );
