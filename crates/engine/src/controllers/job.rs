@@ -433,16 +433,14 @@ impl JobController {
             let want = wanted_active(&spec, succeeded, active_pods.len() as i32);
             let have = active_pods.len() as i32;
             if have > want {
+                let active: Vec<&Object> = counts.active.iter().map(|p| &***p).collect();
                 let order = super::replica_set::deletion_order(
-                    &counts
-                        .active
-                        .iter()
-                        .map(|p| (*p).clone())
-                        .collect::<Vec<_>>(),
+                    &active,
                     &[],
                     now_ms,
+                    (have - want) as usize,
                 );
-                to_delete.extend(order.iter().take((have - want) as usize).map(|p| p.key()));
+                to_delete.extend(order.into_iter().map(Object::key));
             } else if have < want {
                 let wait = record
                     .last_failure_ms

@@ -202,11 +202,60 @@ impl PodFacts {
     }
 }
 
+/// How many of one controller's pods with one label set are active, and active and ready:
+/// a sync reads its status counters from these instead of visiting every pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Pods counted, active or not.
+    pub pods: u32,
+    /// [`PodFacts::active`] pods.
+    pub active: u32,
+    /// Active pods that are ready.
+    pub active_ready: u32,
+}
+
+impl Tally {
+    fn add(&mut self, f: &PodFacts, sign: i32) {
+        let step = |n: &mut u32, yes: bool| {
+            if yes {
+                *n = n.wrapping_add_signed(sign);
+            }
+        };
+        step(&mut self.pods, true);
+        step(&mut self.active, f.active);
+        step(&mut self.active_ready, f.active && f.ready);
+    }
+}
+
+/// The pods of one controller, by name, and their tallies by interned label set.
+#[derive(Clone, Debug, Default)]
+struct OwnedPods {
+    pods: BTreeMap<String, PodFacts>,
+    /// One entry per label set with pods (few: a ReplicaSet's pods share their template's).
+    tallies: Vec<(u32, Tally)>,
+}
+
+impl OwnedPods {
+    fn count(&mut self, f: &PodFacts, sign: i32) {
+        let i = match self.tallies.iter().position(|(id, _)| *id == f.labels) {
+            Some(i) => i,
+            None => {
+                self.tallies.push((f.labels, Tally::default()));
+                self.tallies.len() - 1
+            }
+        };
+        self.tallies[i].1.add(f, sign);
+        if self.tallies[i].1.pods == 0 {
+            self.tallies.swap_remove(i);
+        }
+    }
+}
+
 /// The pods of one namespace by controller.
 #[derive(Clone, Debug, Default)]
 struct NamespacePods {
-    /// Pods with a controller reference, by the controller's uid, then by name.
-    owned: BTreeMap<String, BTreeMap<String, PodFacts>>,
+    /// Pods with a controller reference, by the controller's uid.
+    owned: BTreeMap<String, OwnedPods>,
     /// Pods without one, by name.
     orphans: BTreeMap<String, PodFacts>,
 }
@@ -288,7 +337,16 @@ impl PodIndex {
             .get(namespace)
             .and_then(|n| n.owned.get(owner_uid))
             .into_iter()
-            .flatten()
+            .flat_map(|o| &o.pods)
+    }
+
+    /// The tallies of the pods in `namespace` controlled by the object with this uid, one
+    /// per label set (in no particular order).
+    pub fn tallies(&self, namespace: &str, owner_uid: &str) -> &[(u32, Tally)] {
+        self.namespaces
+            .get(namespace)
+            .and_then(|n| n.owned.get(owner_uid))
+            .map_or(&[], |o| &o.tallies)
     }
 
     /// The facts of one pod in `namespace` controlled by the object with this uid.
@@ -297,6 +355,7 @@ impl PodIndex {
             .get(namespace)?
             .owned
             .get(owner_uid)?
+            .pods
             .get(name)
     }
 
@@ -369,17 +428,28 @@ impl PodIndex {
             Some(ns) => ns,
             None => self.namespaces.entry(key.namespace.clone()).or_default(),
         };
-        let pods = match owner {
-            None => &mut ns.orphans,
-            Some(uid) => match ns.owned.get_mut(uid) {
-                Some(pods) => pods,
-                None => ns.owned.entry(uid.to_string()).or_default(),
+        match owner {
+            None => match ns.orphans.get_mut(key.name.as_str()) {
+                Some(f) => *f = facts,
+                None => {
+                    ns.orphans.insert(key.name.clone(), facts);
+                }
             },
-        };
-        match pods.get_mut(key.name.as_str()) {
-            Some(f) => *f = facts,
-            None => {
-                pods.insert(key.name.clone(), facts);
+            Some(uid) => {
+                let owned = match ns.owned.get_mut(uid) {
+                    Some(owned) => owned,
+                    None => ns.owned.entry(uid.to_string()).or_default(),
+                };
+                owned.count(&facts, 1);
+                match owned.pods.get_mut(key.name.as_str()) {
+                    Some(f) => {
+                        let old = std::mem::replace(f, facts);
+                        owned.count(&old, -1);
+                    }
+                    None => {
+                        owned.pods.insert(key.name.clone(), facts);
+                    }
+                }
             }
         }
     }
@@ -396,9 +466,11 @@ impl PodIndex {
                 ns.orphans.remove(key.name.as_str());
             }
             Some(uid) => {
-                if let Some(pods) = ns.owned.get_mut(&uid) {
-                    pods.remove(key.name.as_str());
-                    if pods.is_empty() {
+                if let Some(owned) = ns.owned.get_mut(&uid) {
+                    if let Some(f) = owned.pods.remove(key.name.as_str()) {
+                        owned.count(&f, -1);
+                    }
+                    if owned.pods.is_empty() {
                         ns.owned.remove(&uid);
                     }
                 }
@@ -422,7 +494,7 @@ impl PodIndex {
                 let all = pods
                     .owned
                     .iter()
-                    .flat_map(|(uid, m)| m.iter().map(move |e| (Some(uid.as_str()), e)))
+                    .flat_map(|(uid, m)| m.pods.iter().map(move |e| (Some(uid.as_str()), e)))
                     .chain(pods.orphans.iter().map(|e| (None, e)));
                 for (uid, (name, f)) in all {
                     let flags = (f.active, f.deleting, f.ready, f.ready_since);
@@ -431,6 +503,17 @@ impl PodIndex {
             }
             out.sort();
             out
+        }
+        // The tallies count the pods they stand for.
+        for owned in self.namespaces.values().flat_map(|n| n.owned.values()) {
+            let mut recount = OwnedPods::default();
+            for f in owned.pods.values() {
+                recount.count(f, 1);
+            }
+            let (mut a, mut b) = (owned.tallies.clone(), recount.tallies);
+            a.sort_by_key(|(id, _)| *id);
+            b.sort_by_key(|(id, _)| *id);
+            assert_eq!(a, b, "the pod index's tallies differ from its pods");
         }
         let mut fresh = PodIndex::default();
         fresh.rebuild(store);

@@ -5,7 +5,7 @@
 //! deletes the difference, then writes the status counters. Which pods go first when scaling
 //! down follows [`deletion_order`].
 
-use super::owner::{self, is_pod_active, is_pod_ready, ready_since_ms, PodFacts, PodIndex};
+use super::owner::{self, is_pod_active, is_pod_ready, ready_since_ms, PodIndex};
 use super::pod_control;
 use super::{Action, Controller};
 use crate::api::selector::Selector;
@@ -14,7 +14,6 @@ use crate::apiserver::ApiServer;
 use crate::store::WatchEvent;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// How many pods one sync creates or deletes at most (`burstReplicas`).
 pub const BURST_REPLICAS: usize = 500;
@@ -61,11 +60,11 @@ impl ReplicaSetController {
 }
 
 /// The parts of a ReplicaSet or ReplicationController the sync needs.
-struct Spec {
+struct Spec<'a> {
     selector: Selector,
     replicas: i32,
     min_ready_seconds: i32,
-    template: Option<PodTemplateSpec>,
+    template: Option<&'a PodTemplateSpec>,
     generation: Option<i64>,
 }
 
@@ -81,7 +80,7 @@ pub fn selector_of(obj: &Object) -> Option<Selector> {
     }
 }
 
-fn spec_of(obj: &Object) -> Option<Spec> {
+fn spec_of(obj: &Object) -> Option<Spec<'_>> {
     let selector = selector_of(obj)?;
     let generation = obj.metadata().generation;
     match obj {
@@ -91,7 +90,7 @@ fn spec_of(obj: &Object) -> Option<Spec> {
                 selector,
                 replicas: s.replicas.unwrap_or(1),
                 min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
-                template: s.template.clone(),
+                template: s.template.as_ref(),
                 generation,
             })
         }
@@ -101,7 +100,7 @@ fn spec_of(obj: &Object) -> Option<Spec> {
                 selector,
                 replicas: s.replicas.unwrap_or(1),
                 min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
-                template: s.template.clone(),
+                template: s.template.as_ref(),
                 generation,
             })
         }
@@ -147,27 +146,25 @@ impl Controller for ReplicaSetController {
         // but for any whose release failed.
         let unreleased = self.claim_pods(api, &obj, &spec.selector);
         let uid = obj.metadata().uid.clone().unwrap_or_default();
-        let claimed = |ix: &PodIndex| {
-            ix.owned(&key.namespace, &uid)
-                .filter(|(name, f)| f.active && !unreleased.contains(name))
-                .count()
-        };
         let mut failure = None;
         if !deleting {
-            let active = claimed(&self.pods);
+            let active = if unreleased.is_empty() {
+                let tallies = self.pods.tallies(&key.namespace, &uid);
+                tallies.iter().map(|(_, t)| t.active as usize).sum()
+            } else {
+                self.pods
+                    .owned(&key.namespace, &uid)
+                    .filter(|(name, f)| f.active && !unreleased.contains(name))
+                    .count()
+            };
             failure = self.manage_replicas(api, &obj, &spec, active, &unreleased);
         }
         // The counts describe the pods after this sync's creates and deletes (the index
         // follows this controller's own writes).
-        let pods: Vec<&PodFacts> = self
-            .pods
-            .owned(&key.namespace, &uid)
-            .map(|(_, f)| f)
-            .filter(|f| f.active)
-            .collect();
         let now_ms = api.now().unix_ms() as i64;
-        let status = compute_status(&spec, &self.pods, &pods, now_ms, failure.as_deref());
-        let next = next_availability_check(&spec, &pods, now_ms);
+        let (ns, ix) = (key.namespace.as_str(), &self.pods);
+        let status = compute_status(&spec, ix, ns, &uid, now_ms, failure.as_deref());
+        let next = next_availability_check(&spec, ix, ns, &uid, now_ms);
         write_status(api, &obj, status);
         if failure.is_some() {
             // A failed sync is retried with back-off (the real controller returns the error
@@ -208,9 +205,16 @@ impl ReplicaSetController {
         // (name, adopt?) of the pods to release or adopt, merged in name order.
         let mut writes: Vec<(String, bool)> = Vec::new();
         if !owner_deleting {
-            for (name, f) in self.pods.owned(&ns, &uid) {
-                if !matches(&self.pods, f.labels) {
-                    writes.push((name.clone(), false));
+            // Only the label sets that stopped matching have pods to release.
+            let stale: Vec<u32> = (self.pods.tallies(&ns, &uid).iter())
+                .map(|(id, _)| *id)
+                .filter(|id| !matches(&self.pods, *id))
+                .collect();
+            if !stale.is_empty() {
+                for (name, f) in self.pods.owned(&ns, &uid) {
+                    if stale.contains(&f.labels) {
+                        writes.push((name.clone(), false));
+                    }
                 }
             }
         }
@@ -267,7 +271,7 @@ impl ReplicaSetController {
     ) -> Option<String> {
         let want = spec.replicas.max(0) as usize;
         if have < want {
-            let template = spec.template.as_ref()?;
+            let template = spec.template?;
             let prefix = pod_control::pods_prefix(obj.name());
             let n = (want - have).min(BURST_REPLICAS);
             api.trace(
@@ -291,14 +295,15 @@ impl ReplicaSetController {
                     obj.key()
                 ),
             );
-            let (active, related) = self.active_and_related_pods(api, obj, unreleased);
-            let now_ms = api.now().unix_ms() as i64;
-            let order = deletion_order(&active, &related, now_ms);
-            drop(related);
-            drop(active);
-            for pod in order.into_iter().take(n) {
-                let key = pod.key();
-                drop(pod);
+            let victims: Vec<ObjectKey> = {
+                let (active, related) = self.active_and_related_pods(api, obj, unreleased);
+                let now_ms = api.now().unix_ms() as i64;
+                deletion_order(&active, &related, now_ms, n)
+                    .into_iter()
+                    .map(Object::key)
+                    .collect()
+            };
+            for key in victims {
                 let current = self.pods.is_current(api.store());
                 pod_control::delete_pod(api, obj, &key, self.name);
                 self.pods.refresh(api.store(), &key, current);
@@ -310,12 +315,12 @@ impl ReplicaSetController {
     /// The owner's active claimed pods, and the pods of it and of its siblings (ReplicaSets
     /// with the same controller, i.e. the same Deployment) for ranking pods by how crowded
     /// their node is. One pass over the namespace's pods: cheaper than a look-up per pod.
-    fn active_and_related_pods(
+    fn active_and_related_pods<'a>(
         &self,
-        api: &ApiServer,
-        obj: &Object,
+        api: &'a ApiServer,
+        obj: &'a Object,
         unreleased: &[String],
-    ) -> (Vec<Arc<Object>>, Vec<Arc<Object>>) {
+    ) -> (Vec<&'a Object>, Vec<&'a Object>) {
         let ns = obj.namespace();
         let uid = obj.metadata().uid.as_deref().unwrap_or_default();
         let mut owners = vec![uid];
@@ -334,12 +339,12 @@ impl ReplicaSetController {
             if !owners.contains(&r.uid.as_str()) {
                 continue;
             }
-            related.push(p.clone());
+            related.push(&**p);
             if r.uid == uid
                 && p.as_::<Pod>().is_some_and(is_pod_active)
                 && !unreleased.iter().any(|n| n == p.name())
             {
-                active.push(p.clone());
+                active.push(&**p);
             }
         }
         (active, related)
@@ -357,16 +362,19 @@ struct Counters {
     failure: Option<String>,
 }
 
+/// The status counters of the active pods controlled by `uid`, from the index's tallies
+/// (one visit per label set; per pod only with `minReadySeconds`, where availability depends
+/// on how long each pod has been ready).
 fn compute_status(
     spec: &Spec,
     index: &PodIndex,
-    pods: &[&PodFacts],
+    ns: &str,
+    uid: &str,
     now_ms: i64,
     failure: Option<&str>,
 ) -> Counters {
     let template_labels = spec
         .template
-        .as_ref()
         .and_then(|t| t.metadata.as_ref())
         .and_then(|m| m.labels.as_ref());
     let mut c = Counters {
@@ -374,32 +382,26 @@ fn compute_status(
         failure: failure.map(str::to_string),
         ..Default::default()
     };
-    // Whether a label set holds every template label, asked once per distinct set.
-    let mut memo: Vec<(u32, bool)> = Vec::new();
-    for p in pods {
-        c.replicas += 1;
-        let fully_labeled = match memo.iter().find(|(id, _)| *id == p.labels) {
-            Some((_, m)) => *m,
-            None => {
-                let labels = index.labels(p.labels);
-                let m = template_labels
-                    .into_iter()
-                    .flatten()
-                    .all(|(k, v)| labels.get(k) == Some(v));
-                memo.push((p.labels, m));
-                m
-            }
-        };
+    for (id, t) in index.tallies(ns, uid) {
+        let labels = index.labels(*id);
+        let fully_labeled = template_labels
+            .into_iter()
+            .flatten()
+            .all(|(k, v)| labels.get(k) == Some(v));
+        c.replicas += t.active as i32;
         if fully_labeled {
-            c.fully_labeled += 1;
+            c.fully_labeled += t.active as i32;
         }
-        if p.ready {
-            c.ready += 1;
-            if p.available(spec.min_ready_seconds, now_ms) {
-                c.available += 1;
-            }
-        }
+        c.ready += t.active_ready as i32;
     }
+    c.available = if spec.min_ready_seconds <= 0 {
+        c.ready
+    } else {
+        let available = index
+            .owned(ns, uid)
+            .filter(|(_, f)| f.active && f.available(spec.min_ready_seconds, now_ms));
+        available.count() as i32
+    };
     c
 }
 
@@ -408,8 +410,8 @@ fn compute_status(
 fn write_status(api: &mut ApiServer, obj: &Object, c: Counters) {
     let opt = |n: i32| (n != 0).then_some(n);
     let now = api.now().to_k8s_time();
-    let mut updated = obj.clone();
-    match &mut updated {
+    // The object is copied only when its status changes.
+    let updated = match obj {
         Object::ReplicaSet(rs) => {
             let old = rs.status.clone().unwrap_or_default();
             let mut conditions = old.conditions.clone().unwrap_or_default();
@@ -426,7 +428,9 @@ fn write_status(api: &mut ApiServer, obj: &Object, c: Counters) {
             if status == old && rs.status.is_some() {
                 return;
             }
+            let mut rs = rs.clone();
             rs.status = Some(status);
+            Object::ReplicaSet(rs)
         }
         Object::ReplicationController(rc) => {
             let old = rc.status.clone().unwrap_or_default();
@@ -467,10 +471,12 @@ fn write_status(api: &mut ApiServer, obj: &Object, c: Counters) {
             if status == old && rc.status.is_some() {
                 return;
             }
+            let mut rc = rc.clone();
             rc.status = Some(status);
+            Object::ReplicationController(rc)
         }
         _ => return,
-    }
+    };
     let _ = api.update_status(updated);
 }
 
@@ -502,13 +508,20 @@ fn set_failure_condition(
 
 /// With `minReadySeconds`, a ready pod becomes available later without any change to watch:
 /// look again when the first one does.
-fn next_availability_check(spec: &Spec, pods: &[&PodFacts], now_ms: i64) -> Action {
+fn next_availability_check(
+    spec: &Spec,
+    index: &PodIndex,
+    ns: &str,
+    uid: &str,
+    now_ms: i64,
+) -> Action {
     if spec.min_ready_seconds <= 0 {
         return Action::Done;
     }
-    let wait = pods
-        .iter()
-        .filter(|p| p.ready && !p.available(spec.min_ready_seconds, now_ms))
+    let wait = index
+        .owned(ns, uid)
+        .map(|(_, p)| p)
+        .filter(|p| p.active && p.ready && !p.available(spec.min_ready_seconds, now_ms))
         .filter_map(|p| p.ready_since)
         .map(|t| t + i64::from(spec.min_ready_seconds) * 1000 - now_ms)
         .min();
@@ -518,8 +531,8 @@ fn next_availability_check(spec: &Spec, pods: &[&PodFacts], now_ms: i64) -> Acti
     }
 }
 
-/// The order in which a scaling-down controller deletes pods, first to go first
-/// (`ActivePodsWithRanks` in `controller_utils.go`):
+/// The first `n` of `pods` a scaling-down controller deletes, in the order it deletes them
+/// (`ActivePodsWithRanks` in `controller_utils.go`; `related` are the pods counted per node):
 ///
 /// 1. not yet scheduled before scheduled;
 /// 2. Pending before Unknown before Running;
@@ -538,11 +551,12 @@ fn next_availability_check(spec: &Spec, pods: &[&PodFacts], now_ms: i64) -> Acti
 /// Worked example: three Running, ready pods of one ReplicaSet, two on `w1-k8s` and one on
 /// `w2-k8s`, all equally old: the two on `w1-k8s` have rank 2 and go before the one on
 /// `w2-k8s` (rank 1), so scaling 3 → 2 leaves one pod on each node.
-pub fn deletion_order(
-    pods: &[Arc<Object>],
-    related: &[Arc<Object>],
+pub fn deletion_order<'a>(
+    pods: &[&'a Object],
+    related: &[&Object],
     now_ms: i64,
-) -> Vec<Arc<Object>> {
+    n: usize,
+) -> Vec<&'a Object> {
     let mut on_node: BTreeMap<&str, i32> = BTreeMap::new();
     for p in related.iter().filter_map(|p| p.as_::<Pod>()) {
         if is_pod_active(p) {
@@ -551,16 +565,26 @@ pub fn deletion_order(
     }
     // Each pod gets a sort key: Go compares pairs (`ActivePodsWithRanks.Less`), which is not
     // a total order once log-scale buckets and UID tie-breaks mix; Rust's sort needs one.
-    let mut keyed: Vec<(DeletionKey, &Arc<Object>)> = pods
+    let mut keyed: Vec<(DeletionKey, &'a Object)> = pods
         .iter()
-        .filter_map(|p| {
+        .filter_map(|&p| {
             let pod = p.as_::<Pod>()?;
             let rank = on_node.get(node_of(pod)).copied().unwrap_or(0);
             Some((deletion_key(pod, rank, now_ms), p))
         })
         .collect();
-    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
-    keyed.into_iter().map(|(_, p)| p.clone()).collect()
+    // The keys end in the UID and name, so they are distinct: picking the `n` smallest
+    // first and sorting only those gives the same pods in the same order as sorting all
+    // (a scale-down by a few of a thousand pods sorts a few).
+    if n == 0 {
+        return Vec::new();
+    }
+    if n < keyed.len() {
+        keyed.select_nth_unstable_by(n - 1, |(a, _), (b, _)| a.cmp(b));
+        keyed.truncate(n);
+    }
+    keyed.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    keyed.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Where a pod sorts for deletion; smaller goes first. The tiers of
@@ -653,6 +677,7 @@ mod tests {
     }
     use k8s_openapi::api::core::v1::{PodCondition, PodSpec, PodStatus};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use std::sync::Arc;
 
     const NOW: i64 = 1_800_000_000_000;
 
@@ -694,8 +719,14 @@ mod tests {
         }))
     }
 
-    fn names(v: &[Arc<Object>]) -> Vec<&str> {
-        v.iter().map(|o| o.name()).collect()
+    fn names(v: &[&Object]) -> Vec<String> {
+        v.iter().map(|o| o.name().to_string()).collect()
+    }
+
+    /// Every pod, first to go first.
+    fn order(pods: &[Arc<Object>]) -> Vec<String> {
+        let pods: Vec<&Object> = pods.iter().map(|p| &**p).collect();
+        names(&deletion_order(&pods, &pods, NOW, pods.len()))
     }
 
     #[test]
@@ -706,9 +737,8 @@ mod tests {
             pod("pending", "w1", "Pending", None, 200),
             pod("unready", "w1", "Running", None, 200),
         ];
-        let order = deletion_order(&pods, &pods, NOW);
         assert_eq!(
-            names(&order),
+            order(&pods),
             ["unscheduled", "pending", "unready", "running"]
         );
     }
@@ -720,9 +750,8 @@ mod tests {
             pod("b", "w2", "Running", Some(100), 200),
             pod("c", "w2", "Running", Some(100), 200),
         ];
-        let order = deletion_order(&pods, &pods, NOW);
         assert_eq!(
-            names(&order)[2],
+            order(&pods)[2],
             "a",
             "the pod alone on its node stays longest"
         );
@@ -735,13 +764,40 @@ mod tests {
             pod("old", "w1", "Running", Some(1000), 2000),
             pod("young", "w2", "Running", Some(10), 2000),
         ];
-        assert_eq!(names(&deletion_order(&pods, &pods, NOW)), ["young", "old"]);
+        assert_eq!(order(&pods), ["young", "old"]);
         // 100 s vs 101 s fall in the same bucket (2^46 ns ≈ 70 s .. 2^47 ≈ 141 s): UID order.
         let pods = vec![
             pod("b", "w1", "Running", Some(101), 2000),
             pod("a", "w2", "Running", Some(100), 2000),
         ];
-        assert_eq!(names(&deletion_order(&pods, &pods, NOW)), ["a", "b"]);
+        assert_eq!(order(&pods), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_scale_down_by_n_deletes_the_first_n_of_the_full_order() {
+        let nodes = ["w1", "w2", "w3"];
+        let pods: Vec<Arc<Object>> = (0..40)
+            .map(|i| {
+                let ready = (i % 4 != 0).then_some(10 + (i * 37) % 500);
+                let phase = if i % 7 == 0 { "Pending" } else { "Running" };
+                pod(
+                    &format!("p{i:02}"),
+                    nodes[i as usize % 3],
+                    phase,
+                    ready,
+                    600,
+                )
+            })
+            .collect();
+        let refs: Vec<&Object> = pods.iter().map(|p| &**p).collect();
+        let full = order(&pods);
+        for n in 0..=refs.len() {
+            assert_eq!(
+                names(&deletion_order(&refs, &refs, NOW, n)),
+                full[..n],
+                "scale-down by {n}"
+            );
+        }
     }
 
     #[test]
@@ -753,9 +809,6 @@ mod tests {
             .get_or_insert_with(Default::default)
             .insert(POD_DELETION_COST.into(), "-10".into());
         let pods = vec![pod("young", "w2", "Running", Some(10), 20), Arc::new(cheap)];
-        assert_eq!(
-            names(&deletion_order(&pods, &pods, NOW)),
-            ["cheap", "young"]
-        );
+        assert_eq!(order(&pods), ["cheap", "young"]);
     }
 }
