@@ -423,7 +423,13 @@ impl Session {
                     attach::session_ended(&mut self.cluster, &pod, &container, main, &mut out);
                 (out, status)
             }
-            None => (out, status),
+            // `kubectl exec` returns the shell's exit code (`CodeExitError`).
+            None => {
+                if status != 0 {
+                    out.stderr(format!("command terminated with exit code {status}\n"));
+                }
+                (out, status)
+            }
         }
     }
 
@@ -433,6 +439,35 @@ impl Session {
     pub fn end_input(&mut self) -> Option<(Output, i32)> {
         self.attached.as_ref()?.target.main.as_ref()?;
         Some(self.run("exit\n"))
+    }
+
+    /// Ctrl+D on an empty line of an interactive terminal: the shell reading the terminal
+    /// gets end-of-file and exits as `exit` would (bash's `exit_or_logout`). An attached bash
+    /// prints `exit` (BusyBox sh a new line) and its kubectl command ends; a node's login shell
+    /// prints `logout` and ssh `Connection to NODE closed.`; the learner's own shell — a login
+    /// shell on the control-plane node — prints `logout` and its status is returned (`Some`):
+    /// the terminal is over.
+    pub fn end_of_file(&mut self) -> (Output, Option<i32>) {
+        let mut out = Output::new();
+        if let Some(a) = &self.attached {
+            let shell = a.target.shell.rsplit('/').next().unwrap_or("");
+            out.stderr(if shell == "bash" { "exit\n" } else { "\n" });
+            let (o, _) = match self.end_input() {
+                Some(r) => r,
+                None => self.run("exit\n"),
+            };
+            out.extend(o);
+            return (out, None);
+        }
+        if self.remote.is_some() {
+            let (o, _) = self.run("exit\n");
+            out.extend(o);
+            return (out, None);
+        }
+        out.stderr("logout\n");
+        let (o, _) = self.run("exit\n");
+        out.extend(o);
+        (out, self.exited())
     }
 
     /// `Some(status)` once the learner typed `exit` (outside any container shell).
@@ -584,6 +619,35 @@ pub fn run_script(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ctrl+D at an interactive terminal ends the innermost shell: the exec'd container bash
+    /// (`exit`, kubectl's exit-code line), the node's login shell, then the learner's own.
+    #[test]
+    fn ctrl_d_ends_the_shell_reading_the_terminal() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.set_tty(true);
+        s.run("kubectl run web --image=nginx\n");
+        s.run("sleep 30\n");
+        s.run("kubectl exec -it web -- bash\n");
+        assert!(s.is_attached());
+        s.run("false\n");
+        let (out, code) = s.end_of_file();
+        assert_eq!(code, None);
+        assert!(!s.is_attached());
+        assert_eq!(
+            out.stderr_text(),
+            "exit\ncommand terminated with exit code 1\n"
+        );
+        s.run("ssh w1-k8s\n");
+        let (out, code) = s.end_of_file();
+        assert_eq!(code, None);
+        assert_eq!(out.combined(), "logout\nConnection to w1-k8s closed.\n");
+        assert!(s.prompt().starts_with("root@m-k8s:"), "{}", s.prompt());
+        s.run("true\n");
+        let (out, code) = s.end_of_file();
+        assert_eq!(out.stderr_text(), "logout\n");
+        assert_eq!(code, Some(0), "the learner's shell ended");
+    }
 
     #[test]
     fn watch_redraws_as_simulated_time_passes_on_a_live_clock() {

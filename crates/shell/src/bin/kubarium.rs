@@ -106,9 +106,28 @@ fn interactive(opts: SessionOptions) -> i32 {
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => {
+            Err(_) => {
                 println!();
                 return status;
+            }
+            // Ctrl+D in the middle of a command: bash reports the unfinished command and
+            // stays.
+            Ok(0) if !pending.is_empty() => {
+                let (out, st) = session.run(&pending);
+                pending.clear();
+                status = st;
+                print_output(&out);
+                continue;
+            }
+            // Ctrl+D on an empty line ends the shell reading the terminal: a container's or
+            // a node's returns to the learner's shell, the learner's own ends the program.
+            Ok(0) => {
+                let (out, code) = session.end_of_file();
+                print_output(&out);
+                match code {
+                    Some(code) => return code,
+                    None => continue,
+                }
             }
             Ok(_) => {}
         }
@@ -119,14 +138,21 @@ fn interactive(opts: SessionOptions) -> i32 {
         let (out, st) = session.run(&pending);
         pending.clear();
         status = st;
-        for (s, t) in &out.chunks {
-            match s {
-                Stream::Stdout => print!("{t}"),
-                Stream::Stderr => eprint!("{t}"),
-            }
-        }
+        print_output(&out);
         if let Some(code) = session.exited() {
+            // `exit` in an interactive login shell.
+            eprintln!("logout");
             return code;
         }
     }
+}
+
+fn print_output(out: &kubarium_shell::Output) {
+    for (s, t) in &out.chunks {
+        match s {
+            Stream::Stdout => print!("{t}"),
+            Stream::Stderr => eprint!("{t}"),
+        }
+    }
+    let _ = std::io::stdout().flush();
 }
