@@ -326,6 +326,7 @@ impl ApiServer {
         let uid = self.rng.uuid();
         obj.metadata_mut().uid = Some(uid.clone());
         defaults::default_on_create(&mut obj, &mut self.rng);
+        crate::api::batch::prepare_job_for_create(&mut obj);
         self.admit_service(&mut obj, None)?;
         crate::api::ingress::admit_default_ingress_class(
             &mut obj,

@@ -8,7 +8,6 @@ pub mod schedule;
 use super::defaults::default_pod_spec;
 use super::selector::Selector;
 use super::validation::{validate_label_key, validate_label_value, FieldError};
-use super::workloads::go_string_map;
 use super::{Object, Pod};
 use jiff::tz::TimeZone;
 use k8s_openapi::api::batch::v1::{JobSpec, JobTemplateSpec};
@@ -26,29 +25,15 @@ pub const LEGACY_JOB_NAME_LABEL: &str = "job-name";
 /// The annotation a CronJob puts on its Jobs: the scheduled time, RFC 3339 in its time zone.
 pub const CRONJOB_SCHEDULED_TIMESTAMP: &str = "batch.kubernetes.io/cronjob-scheduled-timestamp";
 
-/// Applies the API server's defaults to a new Job or CronJob. A Job's selector and template
-/// labels name its uid, which the API server has set by now.
+/// Applies the API server's defaults (`SetDefaults_Job`, `SetDefaults_CronJob`) to a Job or
+/// CronJob it decoded, on create and on update alike. The generated selector is not a
+/// default: see [`prepare_job_for_create`].
 pub fn default_batch(obj: &mut Object) {
     match obj {
         Object::Job(job) => {
-            let name = job.metadata.name.clone().unwrap_or_default();
-            let uid = job.metadata.uid.clone().unwrap_or_default();
             let spec = job.spec.get_or_insert_with(JobSpec::default);
             default_job_spec(spec);
-            if spec.manual_selector != Some(true) {
-                generate_selector(spec, &name, &uid);
-            }
-            // `SetDefaults_Job`: a Job without labels carries its template's.
-            let template_labels = spec
-                .template
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.clone());
-            if job.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
-                if let Some(l) = template_labels.filter(|l| !l.is_empty()) {
-                    job.metadata.labels = Some(l);
-                }
-            }
+            copy_template_labels(job);
         }
         Object::CronJob(cj) => {
             let spec = &mut cj.spec;
@@ -62,6 +47,37 @@ pub fn default_batch(obj: &mut Object) {
             }
         }
         _ => {}
+    }
+}
+
+/// The job strategy's `PrepareForCreate` (`generateSelectorIfNeeded`): a new Job's template
+/// gets the job-name and controller-uid labels and its selector the uid, which the API server
+/// has set by now. An update does not do this, so replacing a Job with its original manifest
+/// (no selector) is refused: the selector is required and immutable, the template too. The
+/// stored Job read back is defaulted again, so a Job without labels then carries its
+/// template's, generated ones included.
+pub fn prepare_job_for_create(obj: &mut Object) {
+    let Object::Job(job) = obj else { return };
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let uid = job.metadata.uid.clone().unwrap_or_default();
+    let spec = job.spec.get_or_insert_with(JobSpec::default);
+    if spec.manual_selector != Some(true) {
+        generate_selector(spec, &name, &uid);
+    }
+    copy_template_labels(job);
+}
+
+/// `SetDefaults_Job`: a Job without labels carries its template's.
+fn copy_template_labels(job: &mut k8s_openapi::api::batch::v1::Job) {
+    let template_labels = job
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.labels.clone());
+    if job.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+        if let Some(l) = template_labels.filter(|l| !l.is_empty()) {
+            job.metadata.labels = Some(l);
+        }
     }
 }
 
@@ -245,18 +261,21 @@ fn validate_job_spec(spec: &JobSpec, path: &str, uid: Option<&str>, errs: &mut V
             ));
         }
     }
-    let labels = spec
+    let template_labels = spec
         .template
         .metadata
         .as_ref()
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+        .and_then(|m| m.labels.as_ref());
+    let labels = template_labels.cloned().unwrap_or_default();
+    // The API server (1.34+) renders a map value as JSON: `{"app":"pi"}`, `null` when unset.
+    let labels_value = || serde_json::to_string(&template_labels).unwrap_or_default();
+    let mismatch = "`selector` does not match template `labels`";
     if let Some(sel) = spec.selector.as_ref() {
         match Selector::from_label_selector(sel) {
             Ok(s) if !s.matches(Some(&labels)) => errs.push(FieldError::invalid(
                 f("template.metadata.labels"),
-                go_string_map(&labels),
-                "`selector` does not match template `labels`",
+                labels_value(),
+                mismatch,
             )),
             Ok(_) => {}
             Err(e) => errs.push(FieldError::invalid(f("selector"), "", e.to_string())),
@@ -276,7 +295,14 @@ fn validate_job_spec(spec: &JobSpec, path: &str, uid: Option<&str>, errs: &mut V
             }
         }
     } else if uid.is_some() {
+        // No selector selects nothing (`LabelSelectorAsSelector(nil)`): the template's labels
+        // do not match it either.
         errs.push(FieldError::required(f("selector"), ""));
+        errs.push(FieldError::invalid(
+            f("template.metadata.labels"),
+            labels_value(),
+            mismatch,
+        ));
     }
     for (k, v) in &labels {
         label_errors(k, v, &f("template.metadata.labels"), errs);
@@ -447,6 +473,7 @@ mod tests {
         j.metadata.uid = Some(uid.into());
         let mut o = Object::Job(j);
         default_batch(&mut o);
+        prepare_job_for_create(&mut o);
         o
     }
 

@@ -11,9 +11,9 @@
 //! controller can place it before letting it run.
 
 use crate::api::validation::FieldError;
-use crate::api::workloads::go_label_selector;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Affinity, PodTemplateSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::Value;
 
 const IMMUTABLE: &str = "field is immutable";
@@ -47,7 +47,7 @@ pub fn validate_job_update(new: &Job, old: &Job, errs: &mut Vec<FieldError>) {
         let value = n
             .selector
             .as_ref()
-            .map_or("null".to_string(), go_label_selector);
+            .map_or("null".to_string(), json_label_selector);
         errs.push(FieldError::invalid("spec.selector", value, IMMUTABLE));
     }
     let suspended = o.suspend == Some(true);
@@ -102,6 +102,25 @@ pub fn validate_job_update(new: &Job, old: &Job, errs: &mut Vec<FieldError>) {
         json(&n.success_policy),
         json(&o.success_policy),
     ));
+}
+
+/// A `metav1.LabelSelector` as the API server (1.34+) writes an invalid value: JSON, fields in
+/// Go's order (`matchLabels`, then `matchExpressions`), empty ones left out.
+fn json_label_selector(s: &LabelSelector) -> String {
+    let mut fields = Vec::new();
+    if let Some(m) = s.match_labels.as_ref().filter(|m| !m.is_empty()) {
+        fields.push(format!(
+            "\"matchLabels\":{}",
+            serde_json::to_string(m).unwrap_or_default()
+        ));
+    }
+    if let Some(e) = s.match_expressions.as_ref().filter(|e| !e.is_empty()) {
+        fields.push(format!(
+            "\"matchExpressions\":{}",
+            serde_json::to_string(e).unwrap_or_default()
+        ));
+    }
+    format!("{{{}}}", fields.join(","))
 }
 
 /// `validatePodTemplateUpdate`: the old template with the new one's scheduling directives,
