@@ -9,7 +9,7 @@
 //! Use them outside hot loops; the scheduler and controllers keep `sort_by` where speed counts.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Stable sort by a comparison, as `<[T]>::sort_by`.
 pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
@@ -40,6 +40,14 @@ pub fn collect_map<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeM
         map.insert(k, v);
     }
     map
+}
+
+/// A set of the items, as `collect::<BTreeSet<_>>()` (which sorts them first with its own
+/// compiled copy of the sort), filled by insertion instead.
+pub fn collect_set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.extend(items);
+    set
 }
 
 /// A JSON object of the pairs, as `collect::<serde_json::Map<_, _>>()` (which collects into a

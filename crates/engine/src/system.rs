@@ -129,7 +129,7 @@ pub fn service_accounts(preset: &Preset) -> Vec<&'static str> {
         ]),
         Cni::WeaveNet => names.push("weave-net"),
     }
-    names.sort_unstable();
+    crate::sort::sort(&mut names);
     names
 }
 

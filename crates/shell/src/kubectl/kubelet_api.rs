@@ -112,7 +112,7 @@ pub fn container_files(
         files: kubarium_engine::sort::collect_map(
             fs.files.iter().map(|(k, v)| (k.to_string(), v.to_string())),
         ),
-        dirs: fs.dirs.iter().map(|d| d.to_string()).collect(),
+        dirs: kubarium_engine::sort::collect_set(fs.dirs.iter().map(|d| d.to_string())),
     })
 }
 
@@ -133,7 +133,7 @@ pub fn set_container_files(
     fs.files = kubarium_engine::sort::collect_map(
         files.files.into_iter().map(|(k, v)| (k.into(), v.into())),
     );
-    fs.dirs = files.dirs.into_iter().map(Into::into).collect();
+    fs.dirs = kubarium_engine::sort::collect_set(files.dirs.into_iter().map(Into::into));
     Ok(())
 }
 
