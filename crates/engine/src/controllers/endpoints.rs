@@ -31,6 +31,7 @@ use k8s_openapi::api::core::v1::{
     EndpointAddress, EndpointPort, EndpointSubset, ObjectReference, ServicePort,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `endpoints.kubernetes.io/last-change-trigger-time`: when the change the Endpoints (or
@@ -277,6 +278,38 @@ pub fn trigger_time(svc: &Service, backends: &[Backend]) -> Option<String> {
 pub struct PodServiceIndex {
     by_pod: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
     by_service: BTreeMap<ObjectKey, BTreeSet<ObjectKey>>,
+    /// The Services with a selector, parsed, as of a Service revision: a pod event is
+    /// matched against these instead of listing and parsing every Service of its namespace
+    /// (most namespaces have none with a selector). `keys_for` alone reads it, hence the cell.
+    selectors: RefCell<Option<ServiceSelectors>>,
+}
+
+/// The Services that have a selector, by namespace in store order, as of `revision`
+/// (`Store::kind_revision(Service)`).
+#[derive(Clone, Debug)]
+struct ServiceSelectors {
+    revision: u64,
+    by_namespace: BTreeMap<String, Vec<(ObjectKey, Selector)>>,
+}
+
+impl ServiceSelectors {
+    fn of(store: &Store) -> ServiceSelectors {
+        let mut by_namespace: BTreeMap<String, Vec<(ObjectKey, Selector)>> = BTreeMap::new();
+        for s in store.list(Kind::Service, None) {
+            let Some(sel) = s.as_::<Service>().and_then(service_selector) else {
+                continue;
+            };
+            let key = s.key();
+            by_namespace
+                .entry(key.namespace.clone())
+                .or_default()
+                .push((key, sel));
+        }
+        ServiceSelectors {
+            revision: store.kind_revision(Kind::Service),
+            by_namespace,
+        }
+    }
 }
 
 impl PodServiceIndex {
@@ -311,15 +344,20 @@ impl PodServiceIndex {
             Kind::Pod => {
                 let labels = ev.object.metadata().labels.as_ref();
                 if ev.event_type != WatchEventType::Deleted || labels.is_some() {
-                    for s in api
-                        .store()
-                        .list(Kind::Service, Some(ev.key.namespace.as_str()))
+                    let store = api.store();
+                    let mut cell = self.selectors.borrow_mut();
+                    if cell
+                        .as_ref()
+                        .is_none_or(|c| c.revision != store.kind_revision(Kind::Service))
                     {
-                        let Some(svc) = s.as_::<Service>() else {
-                            continue;
-                        };
-                        if service_selector(svc).is_some_and(|sel| sel.matches(labels)) {
-                            out.push(s.key());
+                        *cell = Some(ServiceSelectors::of(store));
+                    }
+                    let services = cell
+                        .as_ref()
+                        .and_then(|c| c.by_namespace.get(ev.key.namespace.as_str()));
+                    for (key, sel) in services.into_iter().flatten() {
+                        if sel.matches(labels) {
+                            out.push(key.clone());
                         }
                     }
                 }
@@ -524,5 +562,52 @@ mod tests {
         assert_eq!(find_port(&pod, &udp), None);
         let num: ServicePort = serde_yaml::from_str("{port: 80, targetPort: 9376}").unwrap();
         assert_eq!(find_port(&pod, &num), Some(9376));
+    }
+
+    /// Pods the `web` Endpoints list as ready.
+    fn ready_addresses(c: &crate::Cluster) -> usize {
+        let key = ObjectKey::new(Kind::Endpoints, "default", "web");
+        let ep = c.api_ref().store().get(&key).cloned();
+        let ep = ep.as_ref().and_then(|o| o.as_::<Endpoints>());
+        ep.and_then(|e| e.subsets.as_ref())
+            .into_iter()
+            .flatten()
+            .map(|s| s.addresses.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
+
+    #[test]
+    fn pods_follow_a_changed_service_selector() {
+        let mut c = crate::Cluster::from_preset("academy", 1).expect("preset");
+        let create = |c: &mut crate::Cluster, obj: Object| {
+            c.api().create(obj, "default", false).expect("create");
+            c.settle();
+            c.advance(30_000);
+        };
+        let pod = |name: &str| {
+            let yaml = format!(
+                "metadata: {{name: {name}, labels: {{app: a}}}}\nspec:\n  nodeName: node1.example.com\n  containers:\n  - {{name: c, image: nginx}}\n"
+            );
+            Object::Pod(serde_yaml::from_str(&yaml).unwrap())
+        };
+        let svc = "metadata: {name: web}\nspec:\n  selector: {app: b}\n  ports: [{port: 80}]\n";
+        create(&mut c, Object::Service(serde_yaml::from_str(svc).unwrap()));
+        create(&mut c, pod("p1"));
+        assert_eq!(ready_addresses(&c), 0, "the selector matches no pod yet");
+        let key = ObjectKey::new(Kind::Service, "default", "web");
+        c.api()
+            .modify(&key, |o| {
+                if let Object::Service(s) = o {
+                    let spec = s.spec.get_or_insert_with(Default::default);
+                    spec.selector = Some([("app".into(), "a".into())].into());
+                }
+            })
+            .expect("modify");
+        c.settle();
+        c.advance(1_000);
+        assert_eq!(ready_addresses(&c), 1);
+        // A pod that starts after the change is matched against the new selector.
+        create(&mut c, pod("p2"));
+        assert_eq!(ready_addresses(&c), 2);
     }
 }

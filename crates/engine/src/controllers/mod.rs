@@ -74,9 +74,9 @@ pub struct ControllerManager {
     controllers: Vec<Box<dyn Controller>>,
     /// Per controller, keys waiting for a reconcile; ordered, so runs are deterministic.
     queues: Vec<BTreeSet<ObjectKey>>,
-    /// Keys woken by changes to *other* objects (an owner by its pods), waiting for the end
-    /// of the current batch window, with the instant they fall due.
-    batched: BTreeMap<(usize, ObjectKey), SimTime>,
+    /// Per controller, keys woken by changes to *other* objects (an owner by its pods),
+    /// waiting for the end of the current batch window, with the instant they fall due.
+    batched: Vec<BTreeMap<ObjectKey, SimTime>>,
     /// Batch wake-ups the cluster must put on its agenda.
     wakes: Vec<(usize, ObjectKey, SimTime)>,
     /// Per kind, the controllers that watch it (see [`Controller::watches`]), in order;
@@ -120,10 +120,11 @@ impl ControllerManager {
     /// A manager running these controllers, in this order.
     pub fn new(controllers: Vec<Box<dyn Controller>>) -> ControllerManager {
         let queues = controllers.iter().map(|_| BTreeSet::new()).collect();
+        let batched = controllers.iter().map(|_| BTreeMap::new()).collect();
         ControllerManager {
             controllers,
             queues,
-            batched: BTreeMap::new(),
+            batched,
             wakes: Vec::new(),
             watchers: BTreeMap::new(),
         }
@@ -151,8 +152,8 @@ impl ControllerManager {
             for key in keys.drain(..) {
                 if key.kind == ev.key.kind {
                     self.queues[i].insert(key);
-                } else if !self.batched.contains_key(&(i, key.clone())) {
-                    self.batched.insert((i, key.clone()), window_end);
+                } else if !self.batched[i].contains_key(&key) {
+                    self.batched[i].insert(key.clone(), window_end);
                     self.wakes.push((i, key, window_end));
                 }
             }
@@ -176,13 +177,12 @@ impl ControllerManager {
     /// Queues every key still waiting for its batch window now; true if there were any.
     /// (Their agenda wake-ups stay and find nothing new: a reconcile is idempotent.)
     pub fn flush_batched(&mut self) -> bool {
-        if self.batched.is_empty() {
-            return false;
+        let mut any = false;
+        for (batched, queue) in self.batched.iter_mut().zip(&mut self.queues) {
+            any |= !batched.is_empty();
+            queue.extend(std::mem::take(batched).into_keys());
         }
-        for (i, key) in std::mem::take(&mut self.batched).into_keys() {
-            self.queues[i].insert(key);
-        }
-        true
+        any
     }
 
     /// Batch wake-ups to put on the agenda (see [`ControllerManager::observe`]).
@@ -193,7 +193,7 @@ impl ControllerManager {
     /// Queues `key` for controller `index` (a requeue or a batch window falling due).
     pub fn enqueue(&mut self, index: usize, key: ObjectKey) {
         if let Some(q) = self.queues.get_mut(index) {
-            self.batched.remove(&(index, key.clone()));
+            self.batched[index].remove(&key);
             q.insert(key);
         }
     }

@@ -177,7 +177,7 @@ pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now_ms: i64) -> bool 
 
 /// What a pod controller's sync reads of one pod, kept in a [`PodIndex`] without holding
 /// the pod itself (holding it would make every kubelet status write copy the pod).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PodFacts {
     /// The pod's labels, interned in the index ([`PodIndex::labels`]).
     pub labels: u32,
@@ -414,6 +414,29 @@ impl PodIndex {
             return;
         };
         let owner = controller_ref(obj.metadata()).map(|r| r.uid.as_str());
+        // Most events are status writes of a pod already indexed under the same controller:
+        // found where it belongs, it is updated there (a pod is indexed in one place only).
+        if let Some(ns) = self.namespaces.get_mut(key.namespace.as_str()) {
+            let name = key.name.as_str();
+            match owner {
+                None => {
+                    if let Some(f) = ns.orphans.get_mut(name) {
+                        *f = facts;
+                        return;
+                    }
+                }
+                Some(uid) => {
+                    if let Some(owned) = ns.owned.get_mut(uid) {
+                        if let Some(f) = owned.pods.get_mut(name) {
+                            let old = std::mem::replace(f, facts);
+                            owned.count(&facts, 1);
+                            owned.count(&old, -1);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
         match self.placed.get(key) {
             Some(old) if old.as_deref() == owner => {}
             Some(_) => {
