@@ -120,9 +120,17 @@ impl ApiError {
                     .join(", ")
             )
         };
+        // `NewInvalid` names the group-qualified kind (`Deployment.apps`, `Pod`); kubectl's
+        // `The Deployment "x" is invalid` uses the details' bare kind.
+        let group = kind.info().group;
+        let qualified = if group.is_empty() {
+            kind.name().to_string()
+        } else {
+            format!("{}.{group}", kind.name())
+        };
         ApiError {
             reason: StatusReason::Invalid,
-            message: format!("{} {name:?} is invalid: {agg}", kind.name()),
+            message: format!("{qualified} {name:?} is invalid: {agg}"),
             kind: kind.name().to_string(),
             name: name.to_string(),
             causes,
@@ -1009,8 +1017,10 @@ mod error_text_tests {
             "web",
             vec![FieldError::forbidden("spec", "no")],
         );
+        // The Status message qualifies the kind with its group (`NewInvalid`); the details
+        // keep the bare kind kubectl prints.
         assert!(
-            e.message.starts_with("Deployment \"web\" is invalid: "),
+            e.message.starts_with("Deployment.apps \"web\" is invalid: "),
             "{}",
             e.message
         );

@@ -9,7 +9,13 @@ pub fn api_error_text(e: &ApiError) -> String {
     match e.reason {
         StatusReason::Invalid if !e.kind.is_empty() => {
             if e.causes.len() <= 1 {
-                format!("The {}", e.message)
+                // The Status message names `Deployment.apps`; kubectl words it with the
+                // details' kind and the cause.
+                let cause = e
+                    .message
+                    .split_once(" is invalid: ")
+                    .map_or(e.message.as_str(), |(_, c)| c);
+                format!("The {} {:?} is invalid: {cause}", e.kind, e.name)
             } else {
                 let mut s = format!("The {} {:?} is invalid: \n", e.kind, e.name);
                 for c in &e.causes {
@@ -39,6 +45,23 @@ pub fn api_error_with_source(e: &ApiError, action: &str, source: &str) -> String
 mod tests {
     use super::*;
     use kubarium_engine::Kind;
+    #[test]
+    fn invalid_text_names_the_bare_kind_and_the_message_the_group() {
+        let cause = kubarium_engine::api::validation::FieldError::required(
+            "spec.template.spec.containers[0].image",
+            "",
+        );
+        let e = ApiError::invalid(Kind::Deployment, "web", vec![cause]);
+        assert_eq!(
+            e.message,
+            "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].image: Required value"
+        );
+        assert_eq!(
+            api_error_text(&e),
+            "The Deployment \"web\" is invalid: spec.template.spec.containers[0].image: Required value"
+        );
+    }
+
     #[test]
     fn not_found_text() {
         let e = ApiError::not_found(Kind::Pod, "web");
