@@ -18,6 +18,10 @@ use std::collections::BTreeMap;
 /// How many pods one sync creates or deletes at most (`burstReplicas`).
 pub const BURST_REPLICAS: usize = 500;
 
+/// The size of the first batch of creates in a sync (`SlowStartInitialBatchSize`); each
+/// next batch doubles.
+pub const SLOW_START_INITIAL_BATCH: usize = 1;
+
 /// The annotation that orders pods for scale-down (lower cost goes first).
 pub const POD_DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
 
@@ -278,12 +282,23 @@ impl ReplicaSetController {
                 self.name,
                 format!("{}: too few replicas, need {want}, creating {n}", obj.key()),
             );
-            for _ in 0..n {
-                let pod = pod_control::pod_from_template(template, obj, &prefix, None);
-                let current = self.pods.is_current(api.store());
-                match pod_control::create_pod(api, obj, pod, self.name) {
-                    Ok(created) => self.pods.refresh(api.store(), &created.key(), current),
-                    Err(e) => return Some(e.message),
+            // Slow start (`slowStartBatch`): batches of 1, 2, 4, … creates; every create of
+            // a batch is tried, and a batch with a failure ends the sync, its first error
+            // reported (a template the API server refuses costs one attempt, not `n`).
+            for batch in slow_start_batches(n) {
+                let mut first_error = None;
+                for _ in 0..batch {
+                    let pod = pod_control::pod_from_template(template, obj, &prefix, None);
+                    let current = self.pods.is_current(api.store());
+                    match pod_control::create_pod(api, obj, pod, self.name) {
+                        Ok(created) => self.pods.refresh(api.store(), &created.key(), current),
+                        Err(e) => {
+                            first_error.get_or_insert(e.message);
+                        }
+                    }
+                }
+                if first_error.is_some() {
+                    return first_error;
                 }
             }
         } else if have > want {
@@ -349,6 +364,24 @@ impl ReplicaSetController {
         }
         (active, related)
     }
+}
+
+/// The batch sizes in which a sync creates `n` pods (`slowStartBatch`): 1, 2, 4, … and
+/// what is left.
+///
+/// Worked example: 10 pods are created as 1 + 2 + 4 + 3.
+pub fn slow_start_batches(n: usize) -> impl Iterator<Item = usize> {
+    let mut remaining = n;
+    let mut batch = n.min(SLOW_START_INITIAL_BATCH);
+    std::iter::from_fn(move || {
+        if batch == 0 {
+            return None;
+        }
+        let this = batch;
+        remaining -= this;
+        batch = (2 * this).min(remaining);
+        Some(this)
+    })
 }
 
 /// The status counters of a sync.
@@ -667,6 +700,15 @@ fn uid(p: &Pod) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn creates_start_slow_and_double() {
+        let sizes = |n| slow_start_batches(n).collect::<Vec<_>>();
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(10), [1, 2, 4, 3]);
+        assert_eq!(sizes(BURST_REPLICAS), [1, 2, 4, 8, 16, 32, 64, 128, 245]);
+    }
 
     #[test]
     fn failed_syncs_back_off_exponentially() {
