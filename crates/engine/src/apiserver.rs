@@ -1020,7 +1020,8 @@ mod error_text_tests {
         // The Status message qualifies the kind with its group (`NewInvalid`); the details
         // keep the bare kind kubectl prints.
         assert!(
-            e.message.starts_with("Deployment.apps \"web\" is invalid: "),
+            e.message
+                .starts_with("Deployment.apps \"web\" is invalid: "),
             "{}",
             e.message
         );
