@@ -144,8 +144,9 @@ fn sha1(data: &[u8]) -> [u8; 20] {
     out
 }
 
-/// A pod with its own network namespace on the node: (namespace, name, uid, IP).
-fn local_pods(cluster: &Cluster, node: &str) -> Vec<(String, String, String, Ipv4Addr)> {
+/// The pods with their own network namespace and an address on the node, oldest first:
+/// (namespace, name, uid, IP).
+pub fn local_pods(cluster: &Cluster, node: &str) -> Vec<(String, String, String, Ipv4Addr)> {
     let mut pods: Vec<(String, String, String, String, Ipv4Addr)> = cluster
         .api_ref()
         .store()

@@ -9,8 +9,7 @@
 //! other machines; a pod's `eth0` MAC is derived from its UID.
 
 use crate::bash::CommandIo;
-use kubarium_engine::api::{Kind, Pod};
-use kubarium_engine::network::interfaces::calico_veth_name;
+use kubarium_engine::network::interfaces::{calico_veth_name, local_pods};
 use kubarium_engine::network::kube_proxy::chain_name::sha256;
 use kubarium_engine::preset::Cni;
 use kubarium_engine::Cluster;
@@ -145,31 +144,6 @@ pub fn neighbours(cluster: &mut Cluster, node: &str) -> Vec<Neighbour> {
         (a.0, u32::from(a.1.ip)).cmp(&(b.0, u32::from(b.1.ip)))
     });
     out.into_iter().map(|(_, n)| n).collect()
-}
-
-/// Pods with their own network namespace and an address on `node`: (namespace, name, uid, IP).
-fn local_pods(cluster: &Cluster, node: &str) -> Vec<(String, String, String, Ipv4Addr)> {
-    let mut pods: Vec<(String, String, String, Ipv4Addr)> = cluster
-        .api_ref()
-        .store()
-        .list(Kind::Pod, None)
-        .filter_map(|o| {
-            let p = o.as_::<Pod>()?;
-            let spec = p.spec.as_ref()?;
-            if spec.node_name.as_deref() != Some(node) || spec.host_network.unwrap_or(false) {
-                return None;
-            }
-            let ip = p.status.as_ref()?.pod_ip.as_deref()?.parse().ok()?;
-            Some((
-                o.namespace().to_string(),
-                o.name().to_string(),
-                p.metadata.uid.clone().unwrap_or_default(),
-                ip,
-            ))
-        })
-        .collect();
-    kubarium_engine::sort::sort(&mut pods);
-    pods
 }
 
 /// The first name `/etc/hosts` gives `ip`.
