@@ -311,6 +311,7 @@ pub fn run(cluster: &mut Cluster, node: &str, args: &[String], io: &mut CommandI
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kubarium_engine::api::{Kind, Pod};
 
     fn arp(cluster: &mut Cluster, node: &str, args: &[&str]) -> (String, i32) {
         crate::tools::run_on_node(run, cluster, node, args)
