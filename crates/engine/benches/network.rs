@@ -13,6 +13,11 @@ use kubarium_engine::network::request::{HttpRequest, Origin};
 use kubarium_engine::{Cluster, Kind, Object, Preset};
 use std::time::Instant;
 
+/// The allocator of the native `kubarium` binary (see crates/shell/Cargo.toml).
+#[cfg(not(target_family = "wasm"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

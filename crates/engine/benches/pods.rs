@@ -7,6 +7,11 @@ use kubarium_engine::api::{ObjectMeta, Pod};
 use kubarium_engine::{Cluster, Kind, Object, Preset};
 use std::time::Instant;
 
+/// The allocator of the native `kubarium` binary (see crates/shell/Cargo.toml).
+#[cfg(not(target_family = "wasm"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn pod(i: usize) -> Object {
     let v = serde_json::json!({
         "apiVersion": "v1", "kind": "Pod",

@@ -15,6 +15,11 @@ use kubarium_engine::{Cluster, Kind, Object, ObjectKey, Preset};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+/// The allocator of the native `kubarium` binary (see crates/shell/Cargo.toml).
+#[cfg(not(target_family = "wasm"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PODS: usize = 1000;
 
 fn pod(i: usize) -> Pod {

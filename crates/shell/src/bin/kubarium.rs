@@ -7,6 +7,11 @@
 use kubarium_shell::{Session, SessionOptions, Stream};
 use std::io::{BufRead, IsTerminal, Read, Write};
 
+/// mimalloc: see crates/shell/Cargo.toml.
+#[cfg(not(target_family = "wasm"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "Usage: kubarium shell [--preset vagrant|academy|cka] [--seed N]\n";
 
 fn main() {
