@@ -215,14 +215,14 @@ pub struct ApiServer {
     pub(crate) trace: Trace,
     /// Aggregation index for events: a hash of (involved uid, reason, message, component,
     /// field) → event key. A 64-bit FNV-1a hash keeps the lookup allocation-free.
-    event_index: BTreeMap<u64, ObjectKey>,
+    event_index: BTreeMap<u64, Arc<ObjectKey>>,
     /// When the etcd lease events are written with runs out (shared by the writes of a minute).
     event_lease: Option<SimTime>,
     /// Each event's expiry (the lease of its last write), and the same ordered by time.
     /// Event leases in the order they run out: (expiry, event, the revision the lease was
     /// attached at). Leases only get later, so this stays sorted; an entry whose event was
     /// written again since (a newer entry exists) or deleted is skipped when it falls due.
-    event_expiry_queue: std::collections::VecDeque<(SimTime, ObjectKey, u64)>,
+    event_expiry_queue: std::collections::VecDeque<(SimTime, Arc<ObjectKey>, u64)>,
     /// Hard cap on stored objects, so a runaway script cannot exhaust the page's memory.
     pub max_objects: usize,
     object_count: usize,
@@ -374,7 +374,7 @@ impl ApiServer {
         if kind != Kind::Event {
             self.trace("apiserver", format!("create {key}"));
         } else {
-            self.touch_event(&key, rev);
+            self.touch_event(&Arc::new(key.clone()), rev);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -438,7 +438,7 @@ impl ApiServer {
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
         if kind == Kind::Event {
-            self.touch_event(&key, rev);
+            self.touch_event(&Arc::new(key.clone()), rev);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -468,7 +468,7 @@ impl ApiServer {
         let rev = self.store.next_revision();
         obj.metadata_mut().resource_version = Some(rev.to_string());
         if key.kind == Kind::Event {
-            self.touch_event(&key, rev);
+            self.touch_event(&Arc::new(key.clone()), rev);
         }
         Ok(self.store.put(rev, obj))
     }
@@ -477,7 +477,7 @@ impl ApiServer {
     /// etcd lease of the TTL plus the lease manager's reuse margin (min(60 s, 5 % of the TTL)),
     /// and writes within that margin reuse the lease, so an event goes 60 to 61 minutes after
     /// its last write (`storage/etcd3/lease_manager.go`).
-    fn touch_event(&mut self, key: &ObjectKey, rev: u64) {
+    fn touch_event(&mut self, key: &Arc<ObjectKey>, rev: u64) {
         const TTL_MS: u64 = 3_600_000;
         const REUSE_MS: u64 = 60_000;
         let now = self.now;
@@ -493,7 +493,7 @@ impl ApiServer {
             debug_assert!(*last <= expiry, "event leases only get later");
         }
         self.event_expiry_queue
-            .push_back((expiry, key.clone(), rev));
+            .push_back((expiry, Arc::clone(key), rev));
     }
 
     /// When the next event expires.
@@ -720,9 +720,9 @@ impl ApiServer {
         let meta = involved.metadata();
         let uid = meta.uid.as_deref().unwrap_or_default();
         let ns = if involved.namespace().is_empty() {
-            "default".to_string()
+            "default"
         } else {
-            involved.namespace().to_string()
+            involved.namespace()
         };
         let idx = {
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -748,11 +748,15 @@ impl ApiServer {
                 return;
             }
         }
-        let name = self.event_name(involved.name());
+        let key = Arc::new(ObjectKey {
+            kind: Kind::Event,
+            namespace: ns.to_string(),
+            name: self.event_name(involved.name()),
+        });
         let event = Event {
             metadata: ObjectMeta {
-                name: Some(name.clone()),
-                namespace: Some(ns.clone()),
+                name: Some(key.name.clone()),
+                namespace: Some(key.namespace.clone()),
                 ..Default::default()
             },
             involved_object: ObjectReference {
@@ -779,15 +783,22 @@ impl ApiServer {
             event_time: None,
             ..Default::default()
         };
-        self.trace(
-            component,
-            format!("event {reason} {}/{}: {message}", ns, involved.name()),
+        let mut what = String::with_capacity(
+            8 + reason.len() + ns.len() + involved.name().len() + message.len(),
         );
-        let key = ObjectKey {
-            kind: Kind::Event,
-            namespace: ns,
-            name,
-        };
+        for part in [
+            "event ",
+            reason,
+            " ",
+            ns,
+            "/",
+            involved.name(),
+            ": ",
+            message,
+        ] {
+            what.push_str(part);
+        }
+        self.trace(component, what);
         if self.commit_event(&key, event) {
             self.event_index.insert(idx, key);
         }
@@ -797,7 +808,7 @@ impl ApiServer {
     /// construction, so the defaulting and validation of user writes are skipped (on a busy
     /// cluster events are most of the writes). The namespace must exist and the object cap
     /// holds, as for any create.
-    fn commit_event(&mut self, key: &ObjectKey, mut event: Event) -> bool {
+    fn commit_event(&mut self, key: &Arc<ObjectKey>, mut event: Event) -> bool {
         let ns_key = ObjectKey {
             kind: Kind::Namespace,
             namespace: String::new(),
@@ -816,7 +827,8 @@ impl ApiServer {
         event.metadata.creation_timestamp = event.first_timestamp.clone();
         self.object_count += 1;
         self.touch_event(key, rev);
-        self.store.put_keyed(rev, key.clone(), Object::Event(event));
+        self.store
+            .put_keyed(rev, ObjectKey::clone(key), Object::Event(event));
         true
     }
 }

@@ -13,6 +13,7 @@ use super::images::{App, Base};
 use super::logs::ContainerLog;
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Instructions executed per `advance` before the process yields (guards against runaway loops).
@@ -1475,11 +1476,8 @@ impl Process {
     }
 
     fn flush_pending(&mut self, now: SimTime, log: &mut ContainerLog) {
-        while let Some((at, _)) = self.pending.first() {
-            if *at > now {
-                break;
-            }
-            let (at, line) = self.pending.remove(0);
+        let due = self.pending.iter().take_while(|(at, _)| *at <= now).count();
+        for (at, line) in self.pending.drain(..due) {
             log.push(at, line);
         }
     }
@@ -3096,7 +3094,7 @@ pub fn format_date(t: SimTime, fmt: &str) -> String {
     let (y, m, d) = crate::sim::clock::civil_from_days(days);
     let (hh, mm, ss) = (sod / 3600, (sod / 60) % 60, sod % 60);
     let wd = DAYS[days.rem_euclid(7) as usize];
-    let mut out = String::new();
+    let mut out = String::with_capacity(fmt.len() + 16);
     let mut chars = fmt.chars();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -3104,19 +3102,41 @@ pub fn format_date(t: SimTime, fmt: &str) -> String {
             continue;
         }
         match chars.next() {
-            Some('Y') => out.push_str(&y.to_string()),
-            Some('m') => out.push_str(&format!("{m:02}")),
-            Some('d') => out.push_str(&format!("{d:02}")),
-            Some('e') => out.push_str(&format!("{d:>2}")),
-            Some('H') => out.push_str(&format!("{hh:02}")),
-            Some('M') => out.push_str(&format!("{mm:02}")),
-            Some('S') => out.push_str(&format!("{ss:02}")),
-            Some('T') => out.push_str(&format!("{hh:02}:{mm:02}:{ss:02}")),
-            Some('F') => out.push_str(&format!("{y}-{m:02}-{d:02}")),
-            Some('s') => out.push_str(&secs.to_string()),
+            Some('Y') => {
+                let _ = write!(out, "{y}");
+            }
+            Some('m') => {
+                let _ = write!(out, "{m:02}");
+            }
+            Some('d') => {
+                let _ = write!(out, "{d:02}");
+            }
+            Some('e') => {
+                let _ = write!(out, "{d:>2}");
+            }
+            Some('H') => {
+                let _ = write!(out, "{hh:02}");
+            }
+            Some('M') => {
+                let _ = write!(out, "{mm:02}");
+            }
+            Some('S') => {
+                let _ = write!(out, "{ss:02}");
+            }
+            Some('T') => {
+                let _ = write!(out, "{hh:02}:{mm:02}:{ss:02}");
+            }
+            Some('F') => {
+                let _ = write!(out, "{y}-{m:02}-{d:02}");
+            }
+            Some('s') => {
+                let _ = write!(out, "{secs}");
+            }
             Some('a') => out.push_str(wd),
             Some('b') => out.push_str(MONTHS[(m - 1) as usize]),
-            Some('y') => out.push_str(&format!("{:02}", y % 100)),
+            Some('y') => {
+                let _ = write!(out, "{:02}", y % 100);
+            }
             Some('Z') => out.push_str("UTC"),
             Some('z') => out.push_str("+0000"),
             Some('N') => out.push_str(&format!("{:09}", (ms.rem_euclid(1000)) * 1_000_000)),
@@ -3199,7 +3219,9 @@ pub fn nginx_start_lines(t: SimTime, version: &str, cpus: u32, kernel: &str) -> 
         line(&["start worker processes"]),
     ];
     for i in 0..cpus.max(1) {
-        v.push(line(&["start worker process ", &(29 + i).to_string()]));
+        let mut l = line(&["start worker process "]);
+        let _ = write!(l, "{}", 29 + i);
+        v.push(l);
     }
     v
 }

@@ -326,6 +326,10 @@ impl Scheduler {
         let key = obj.key();
         let generation = pod.metadata.generation;
         self.cache.set_pod(key.clone(), node, AssignedPod::of(pod));
+        // The binding changes neither the spec nor the generation: when its watch event
+        // arrives, the assumed pod is already accounted as it will be.
+        self.accounted
+            .insert(key.clone(), (generation.unwrap_or(0), node.to_string()));
         // Let go of our copy so the store binds the pod in place instead of copying it.
         drop(obj);
         let now = api.now();
@@ -361,6 +365,7 @@ impl Scheduler {
                 );
             }
             Err(_) => {
+                self.accounted.remove(&key);
                 self.cache.remove_pod(&key);
             }
         }
