@@ -11,7 +11,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Cluster presets offered by the page (see DESIGN.md, "Cluster presets").
-pub const PRESETS: &[&str] = &["vagrant", "academy", "cka"];
+pub const PRESETS: &[&str] = &["vagrant", "academy", "cka", "aws", "gcp"];
 /// Clock speeds offered: simulated seconds per real second.
 pub const SPEEDS: &[u32] = &[1, 10, 60];
 /// Real milliseconds between clock ticks; each tick advances `TICK_MS * speed` simulated ms.

@@ -26,6 +26,21 @@ pub struct NodeSpec {
     pub memory_mib: u64,
     pub control_plane: bool,
     pub arch: &'static str,
+    /// The cloud instance behind the node, on the cloud presets: what the cloud provider's
+    /// node controller writes into the Node (`spec.providerID`, topology and instance-type
+    /// labels).
+    pub instance: Option<CloudInstance>,
+}
+
+/// A node's virtual machine in a cloud, as its cloud-controller-manager describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudInstance {
+    /// `spec.providerID`: `aws:///ap-northeast-2a/i-0a1b…` or `gce://PROJECT/ZONE/NAME`.
+    pub provider_id: String,
+    pub region: &'static str,
+    pub zone: &'static str,
+    /// `node.kubernetes.io/instance-type` (`t3.medium`, `e2-medium`).
+    pub instance_type: &'static str,
 }
 
 /// A cluster layout.
@@ -56,6 +71,16 @@ pub enum LoadBalancerSource {
         first: &'static str,
         last: &'static str,
     },
+    /// The AWS cloud-controller-manager: an Elastic Load Balancer per Service (Classic, or a
+    /// Network Load Balancer with `service.beta.kubernetes.io/aws-load-balancer-type: nlb`),
+    /// published as a DNS name in `status.loadBalancer.ingress[0].hostname`.
+    Aws { region: &'static str },
+    /// The GCE cloud-controller-manager: a regional external passthrough Network Load
+    /// Balancer per Service, published as an external IP address.
+    Gcp {
+        region: &'static str,
+        project: &'static str,
+    },
 }
 
 /// The Kubernetes version Kubarium emulates.
@@ -69,12 +94,52 @@ fn node(name: &str, ip: &str, cpus: u32, memory_mib: u64, control_plane: bool) -
         memory_mib,
         control_plane,
         arch: "amd64",
+        instance: None,
+    }
+}
+
+/// An EC2 instance in `zone` (its region is the zone without the letter) named as EC2's
+/// private DNS names outside us-east-1 are: `ip-10-0-0-10.ap-northeast-2.compute.internal`,
+/// which is the node name the AWS cloud provider requires.
+fn ec2_node(ip: &str, zone: &'static str, instance_id: &str, control_plane: bool) -> NodeSpec {
+    let region = &zone[..zone.len() - 1];
+    let name = format!("ip-{}.{region}.compute.internal", ip.replace('.', "-"));
+    NodeSpec {
+        instance: Some(CloudInstance {
+            provider_id: format!("aws:///{zone}/{instance_id}"),
+            region,
+            zone,
+            instance_type: "t3.medium",
+        }),
+        // t3.medium: 2 vCPUs, 4 GiB.
+        ..node(&name, ip, 2, 4096, control_plane)
+    }
+}
+
+/// The AWS preset's region: Seoul, where seed 004's ELB lives.
+const AWS_REGION: &str = "ap-northeast-2";
+/// The GCP preset's region (Seoul) and project.
+const GCP_REGION: &str = "asia-northeast3";
+const GCP_PROJECT: &str = "kubarium-lab";
+
+/// A Compute Engine instance: the node is named as the instance.
+fn gce_node(name: &str, ip: &str, control_plane: bool) -> NodeSpec {
+    let zone = "asia-northeast3-a";
+    NodeSpec {
+        instance: Some(CloudInstance {
+            provider_id: format!("gce://{GCP_PROJECT}/{zone}/{name}"),
+            region: GCP_REGION,
+            zone,
+            instance_type: "e2-medium",
+        }),
+        // e2-medium: 2 vCPUs, 4 GiB.
+        ..node(name, ip, 2, 4096, control_plane)
     }
 }
 
 impl Preset {
     /// Names of all presets.
-    pub const NAMES: &'static [&'static str] = &["vagrant", "academy", "cka"];
+    pub const NAMES: &'static [&'static str] = &["vagrant", "academy", "cka", "aws", "gcp"];
 
     /// The preset called `name`.
     pub fn by_name(name: &str) -> Option<Preset> {
@@ -134,6 +199,43 @@ impl Preset {
                 Cni::Calico,
                 "192.168.0.0/16",
             )),
+            // A kubeadm cluster on EC2 in Seoul with the AWS cloud-controller-manager: a
+            // LoadBalancer Service gets an ELB whose DNS name is its EXTERNAL-IP (seed 004's
+            // `...ap-northeast-2.elb.amazonaws.com`).
+            "aws" => Some(Preset {
+                load_balancer: Some(LoadBalancerSource::Aws { region: AWS_REGION }),
+                kernel_version: "6.14.0-1015-aws",
+                ..common(
+                    "aws",
+                    vec![
+                        ec2_node("10.0.0.10", "ap-northeast-2a", "i-0c5e2a6f1d9b3e741", true),
+                        ec2_node("10.0.0.11", "ap-northeast-2a", "i-08f3b7c2e4a1d6905", false),
+                        ec2_node("10.0.0.12", "ap-northeast-2a", "i-0b7d4e9a2c6f1e358", false),
+                    ],
+                    Cni::Calico,
+                    "192.168.0.0/16",
+                )
+            }),
+            // A kubeadm cluster on Compute Engine in Seoul with the GCE cloud-controller-manager:
+            // a LoadBalancer Service gets a network load balancer's external IP (seed 004's
+            // `130.211.53.173` example).
+            "gcp" => Some(Preset {
+                load_balancer: Some(LoadBalancerSource::Gcp {
+                    region: GCP_REGION,
+                    project: GCP_PROJECT,
+                }),
+                kernel_version: "6.14.0-1017-gcp",
+                ..common(
+                    "gcp",
+                    vec![
+                        gce_node("master", "10.178.0.2", true),
+                        gce_node("node-1", "10.178.0.3", false),
+                        gce_node("node-2", "10.178.0.4", false),
+                    ],
+                    Cni::Calico,
+                    "192.168.0.0/16",
+                )
+            }),
             _ => None,
         }
     }

@@ -73,6 +73,29 @@ pub fn node_object(preset: &Preset, spec: &NodeSpec, pod_cidr: &str, rng: &mut R
     if !taints.is_null() {
         node["spec"]["taints"] = taints;
     }
+    // What the cloud-controller-manager's node controller adds on the cloud presets.
+    if let Some(vm) = &spec.instance {
+        node["spec"]["providerID"] = json!(vm.provider_id);
+        let labels = &mut node["metadata"]["labels"];
+        for key in [
+            "node.kubernetes.io/instance-type",
+            "beta.kubernetes.io/instance-type",
+        ] {
+            labels[key] = json!(vm.instance_type);
+        }
+        for key in [
+            "topology.kubernetes.io/region",
+            "failure-domain.beta.kubernetes.io/region",
+        ] {
+            labels[key] = json!(vm.region);
+        }
+        for key in [
+            "topology.kubernetes.io/zone",
+            "failure-domain.beta.kubernetes.io/zone",
+        ] {
+            labels[key] = json!(vm.zone);
+        }
+    }
     // One decoder for every typed object keeps a single copy of the Deserialize code in wasm.
     crate::api::decode::strict(node).unwrap_or_default()
 }

@@ -109,7 +109,7 @@ impl Default for ControllerManager {
             Box::new(taint_eviction::TaintEvictionController::new()),
             Box::new(endpoints::EndpointsController::default()),
             Box::new(endpoint_slice::EndpointSliceController::default()),
-            Box::new(service_lb::ServiceLoadBalancerController),
+            Box::new(service_lb::ServiceLoadBalancerController::default()),
             Box::new(crate::network::ingress::controller::IngressNginxController::default()),
             Box::new(crate::network::ingress::controller::WebhookCertgen),
         ])

@@ -322,7 +322,16 @@ pub fn node_resolv_conf(preset_name: &str) -> ResolvConf {
         // VirtualBox NAT's DNS proxy.
         "vagrant" => ("10.0.2.3", &[]),
         // The AWS VPC resolver (VPC base + 2) and the region's internal domain (seed 004).
-        "academy" => ("10.0.0.2", &["ap-northeast-2.compute.internal"]),
+        "academy" | "aws" => ("10.0.0.2", &["ap-northeast-2.compute.internal"]),
+        // The GCE metadata server's resolver and the instance's zonal and project domains.
+        "gcp" => (
+            "169.254.169.254",
+            &[
+                "asia-northeast3-a.c.kubarium-lab.internal",
+                "c.kubarium-lab.internal",
+                "google.internal",
+            ],
+        ),
         _ => ("8.8.8.8", &[]),
     };
     ResolvConf {
@@ -483,6 +492,26 @@ pub fn answer(store: &Store, server: Server, name: &str, qtype: QType, now_unix:
         if let Some(r) = cluster_answer(store, &name, qtype, now_unix) {
             return r;
         }
+    }
+    // Public DNS knows the cloud's load balancers (an ELB's name → its addresses).
+    if let Some(addrs) = crate::network::cloud::resolve_elb(store, &name) {
+        return Response {
+            rcode: Rcode::NoError,
+            authoritative: false,
+            answers: if matches!(qtype, QType::A | QType::Any) {
+                addrs
+                    .iter()
+                    .map(|ip| Record {
+                        name: fqdn(&name),
+                        ttl: 60,
+                        data: RData::A(*ip),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            authority: Vec::new(),
+        };
     }
     external_answer(&name, qtype)
 }

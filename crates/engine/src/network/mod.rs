@@ -1,5 +1,6 @@
 //! The pod network (CNI) and, later, Services, kube-proxy and DNS.
 
+pub mod cloud;
 pub mod cluster_services;
 pub mod dns;
 pub mod ingress;

@@ -164,6 +164,9 @@ impl Cluster {
         if host.eq_ignore_ascii_case("localhost") {
             return Some(Ipv4Addr::LOCALHOST);
         }
+        if let Some([ip, _]) = crate::network::cloud::resolve_elb(self.api_ref().store(), host) {
+            return Some(ip);
+        }
         self.preset()
             .nodes
             .iter()
@@ -461,6 +464,18 @@ impl Cluster {
         let map = self.kube_proxy.map().clone();
         let dst_node = self.node_with_ip(dst);
         let sender_node = self.sender_node(sender);
+        // An AWS load balancer: a public address outside the cluster, whatever the sender.
+        if dst_node.is_none()
+            && !map.is_cluster_ip(dst)
+            && matches!(
+                self.preset().load_balancer,
+                Some(crate::preset::LoadBalancerSource::Aws { .. })
+            )
+        {
+            if let Some(elb) = crate::network::cloud::elb_at(self.api_ref().store(), dst) {
+                return self.through_elb(&from, &elb, dst, port, hops);
+            }
+        }
         // Which node's kube-proxy rules handle the packet, and which service port they match.
         let mut service: Option<(usize, Entry, String)> = None;
         match (&sender_node, sender) {
@@ -683,6 +698,57 @@ impl Cluster {
             client_ip,
             port: ep.port,
         })
+    }
+
+    /// A connection to an ELB's address: the listener for `port` forwards it to the
+    /// service port's NodePort on one of the nodes, where kube-proxy takes over. A port
+    /// without a listener is not let through (the client times out).
+    fn through_elb(
+        &mut self,
+        from: &str,
+        elb: &crate::network::cloud::Elb,
+        dst: Ipv4Addr,
+        port: u16,
+        hops: &mut Vec<Hop>,
+    ) -> Result<Route, RequestError> {
+        let lb = format!("lb/{}", elb.hostname);
+        hops.push(Hop {
+            from: from.to_string(),
+            to: lb.clone(),
+            note: format!("{dst}:{port}"),
+        });
+        let Some(&(_, _, node_port)) = elb
+            .listeners
+            .iter()
+            .find(|(p, proto, _)| *p == port && proto == "TCP")
+        else {
+            return Err(RequestError::Timeout { ip: dst, port });
+        };
+        let service = format!("{}/{}", elb.service.namespace, elb.service.name);
+        let Some((node, node_ip)) = self
+            .load_balancer_node(&service)
+            .and_then(|n| Some((n.clone(), self.node_ip(&n)?)))
+        else {
+            return Err(RequestError::Timeout { ip: dst, port });
+        };
+        hops.push(Hop {
+            from: lb.clone(),
+            to: format!("node/{node}"),
+            note: format!("listener {port} → instance port {node_ip}:{node_port}"),
+        });
+        let Some(index) = self.kube_proxy.map().by_node_port(node_port, "TCP") else {
+            return Err(RequestError::Refused { ip: dst, port });
+        };
+        self.through_service(
+            &Sender::External,
+            &lb,
+            index,
+            Entry::NodePort,
+            &node,
+            node_ip,
+            node_port,
+            hops,
+        )
     }
 
     /// The node a cloud load balancer hands a connection to: a ready worker, the same one

@@ -12,7 +12,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "Usage: kubarium shell [--preset vagrant|academy|cka] [--seed N]\n";
+const USAGE: &str = "Usage: kubarium shell [--preset vagrant|academy|cka|aws|gcp] [--seed N]\n";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

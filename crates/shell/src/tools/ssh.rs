@@ -16,15 +16,20 @@ pub enum Closed {
     Reboot,
 }
 
-/// The node a host name or address names: a node name, its InternalIP, or `user@` either.
+/// The node a host name or address names: a node name, its InternalIP, a name the
+/// learner's node resolves to one (`/etc/hosts` short names, `ip-10-0-0-11` through the VPC
+/// resolver's search domain), or `user@` any of them.
 pub fn resolve_node(cluster: &Cluster, target: &str) -> Option<String> {
     let host = target.rsplit_once('@').map_or(target, |(_, h)| h);
-    cluster
-        .preset()
-        .nodes
-        .iter()
-        .find(|n| n.name == host || n.ip == host)
-        .map(|n| n.name.clone())
+    let nodes = &cluster.preset().nodes;
+    if let Some(n) = nodes.iter().find(|n| n.name == host || n.ip == host) {
+        return Some(n.name.clone());
+    }
+    let here = kubarium_engine::network::request::Origin::Node(
+        cluster.preset().control_plane().name.clone(),
+    );
+    let ip = cluster.resolve_host(&here, host)?.to_string();
+    nodes.iter().find(|n| n.ip == ip).map(|n| n.name.clone())
 }
 
 /// Runs `ssh [OPTIONS] HOST [COMMAND…]`. Without a command, `login` receives the node to
