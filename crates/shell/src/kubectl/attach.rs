@@ -127,29 +127,31 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         [t, n] => (super::resolve_kind(t), n.clone()),
         _ => unreachable!("one or two resources"),
     };
-    match kind {
-        Ok(Kind::Pod) => {}
-        Ok(k) => {
-            ctx.err(format!(
-                "error: kubectl attach {}/NAME is not available in Kubarium yet (attach to one of its pods by name)\n",
-                k.info().plural
-            ));
-            return 1;
-        }
+    let kind = match kind {
+        Ok(k) => k,
         Err(e) => return pf::fail(ctx, &e),
-    }
+    };
     let ns = ctx.namespace(&parsed);
-    let key = ObjectKey::new(Kind::Pod, &ns, &name);
-    let pod = match ctx.cluster.api_ref().get(&key) {
-        Ok(o) => match o.as_::<Pod>() {
-            Some(p) => p.clone(),
-            None => return pf::fail(ctx, &format!("{key} is not a pod")),
-        },
+    let key = ObjectKey::new(kind, &ns, &name);
+    let obj = match ctx.cluster.api_ref().get(&key) {
+        Ok(o) => o,
         Err(e) => {
             ctx.err(format!("{}\n", api_error_text(&e)));
             return 1;
         }
     };
+    let pod = match obj.as_::<Pod>() {
+        Some(p) => p.clone(),
+        None => match attachable_pod(ctx, &ns, &obj, &parsed) {
+            Ok(p) => p,
+            Err(e) => return pf::fail(ctx, &e),
+        },
+    };
+    let key = ObjectKey::new(
+        Kind::Pod,
+        &ns,
+        pod.metadata.name.as_deref().unwrap_or_default(),
+    );
     let phase = pod_phase(&pod);
     if phase == "Succeeded" || phase == "Failed" {
         return pf::fail(
@@ -164,6 +166,38 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         follow: None,
     };
     attach_running(ctx, &pod, &key, parsed.get("container"), &streams, None)
+}
+
+/// `attachablePodForObject`: the pod of a workload or Service that `kubectl attach
+/// TYPE/NAME` attaches to: the first of its selector's pods, most active first (running,
+/// ready, older; kubectl sorts them by `ActivePods` reversed), waiting up to
+/// `--pod-running-timeout` for one to exist. No message names the pod.
+fn attachable_pod(
+    ctx: &mut Ctx,
+    ns: &str,
+    obj: &kubarium_engine::Object,
+    parsed: &flags::Parsed,
+) -> Result<Pod, String> {
+    let selector = super::attachable::selector_for_object(obj).map_err(|e| {
+        format!(
+            "cannot attach to {}: {e}",
+            super::attachable::go_type(obj.kind())
+        )
+    })?;
+    let timeout_ms = pod_running_timeout_ms(parsed).unwrap_or(DEFAULT_POD_RUNNING_TIMEOUT_MS);
+    let deadline = ctx.cluster.now().ms() + timeout_ms;
+    loop {
+        if let Some(pod) = super::attachable::pods_by_logging(ctx, ns, &selector)
+            .into_iter()
+            .next()
+        {
+            return Ok(pod);
+        }
+        if ctx.cluster.now().ms() >= deadline {
+            return Err("timed out waiting for the condition".into());
+        }
+        ctx.cluster.advance(POLL_MS);
+    }
 }
 
 /// Why `--pod-running-timeout` was refused.
