@@ -40,7 +40,7 @@ fn main() {
                 "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
         }))
         .expect("pod");
-        let _ = c.api().create(Object::Pod(pod), "default", false);
+        let _ = c.api().create(Object::from(pod), "default", false);
     }
     c.advance(60_000);
     let ips: Vec<String> = c
@@ -63,7 +63,7 @@ fn main() {
             "spec": {"ports": [{"port": 80, "targetPort": 8080}]}
         }))
         .expect("service");
-        let _ = c.api().create(Object::Service(svc), "default", false);
+        let _ = c.api().create(Object::from(svc), "default", false);
         let endpoints: Vec<serde_json::Value> = (0..n_endpoints)
             .map(|e| {
                 serde_json::json!({
@@ -81,9 +81,7 @@ fn main() {
             "endpoints": endpoints
         }))
         .expect("slice");
-        let _ = c
-            .api()
-            .create(Object::EndpointSlice(slice), "default", false);
+        let _ = c.api().create(Object::from(slice), "default", false);
     }
     c.settle();
     let create_ms = t0.elapsed().as_secs_f64() * 1000.0;

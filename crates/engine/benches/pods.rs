@@ -22,7 +22,7 @@ fn pod(i: usize) -> Object {
         metadata: ObjectMeta::default(),
         ..Default::default()
     });
-    Object::Pod(p)
+    Object::from(p)
 }
 
 fn env_or(name: &str, default: usize) -> usize {

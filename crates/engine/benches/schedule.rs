@@ -39,7 +39,7 @@ fn pod(i: usize) -> Pod {
 fn cluster_path() -> (Duration, usize) {
     let mut c = Cluster::new(Preset::synthetic(20, 8, 32768), 1);
     for i in 0..PODS {
-        let _ = c.api().create(Object::Pod(pod(i)), "default", false);
+        let _ = c.api().create(Object::from(pod(i)), "default", false);
     }
     let start = Instant::now();
     c.settle();
@@ -69,7 +69,7 @@ fn api_writes_only() -> Duration {
         if let Some(s) = p.spec.as_mut() {
             s.scheduler_name = Some("none".into());
         }
-        let _ = c.api().create(Object::Pod(p), "default", false);
+        let _ = c.api().create(Object::from(p), "default", false);
     }
     c.settle();
     let start = Instant::now();
@@ -95,7 +95,7 @@ fn api_writes_only() -> Duration {
                 ..Default::default()
             },
         );
-        if let Ok(bound) = c.api().update_status(Object::Pod(p)) {
+        if let Ok(bound) = c.api().update_status(Object::from(p)) {
             c.api().record_event(
                 &bound,
                 "Normal",

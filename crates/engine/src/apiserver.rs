@@ -828,7 +828,7 @@ impl ApiServer {
         self.object_count += 1;
         self.touch_event(key, rev);
         self.store
-            .put_keyed(rev, ObjectKey::clone(key), Object::Event(event));
+            .put_keyed(rev, ObjectKey::clone(key), Object::from(event));
         true
     }
 }
@@ -873,7 +873,7 @@ impl ApiServer {
                 event.message.as_deref().unwrap_or("")
             ),
         );
-        let _ = self.create(Object::Event(event), &ns, false);
+        let _ = self.create(Object::from(event), &ns, false);
     }
 }
 

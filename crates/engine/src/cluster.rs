@@ -103,7 +103,7 @@ impl Cluster {
             preset: preset.clone(),
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-            let obj = Object::Namespace(Namespace {
+            let obj = Object::from(Namespace {
                 metadata: crate::api::ObjectMeta {
                     name: Some(ns.into()),
                     ..Default::default()
@@ -127,7 +127,7 @@ impl Cluster {
             };
             c.ipam.add_node(&spec.name, block, first);
             let node: Node = system::node_object(&preset, spec, &block.to_string(), c.api.rng());
-            let _ = c.api.create(Object::Node(node), "", false);
+            let _ = c.api.create(Object::from(node), "", false);
             c.kubelets
                 .insert(spec.name.clone(), Kubelet::new(spec, &preset));
             let first = c.api.now.plus_ms(node_status_interval_ms(&mut c.api));

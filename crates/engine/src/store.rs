@@ -239,7 +239,7 @@ mod tests {
     use crate::api::{ConfigMap, ObjectMeta};
 
     fn config_map(name: &str) -> Object {
-        Object::ConfigMap(ConfigMap {
+        Object::from(ConfigMap {
             metadata: ObjectMeta {
                 name: Some(name.into()),
                 namespace: Some("default".into()),

@@ -178,7 +178,7 @@ pub fn install(preset: &Preset, api: &mut ApiServer) {
             },
             ..Default::default()
         };
-        let _ = api.create(Object::ServiceAccount(sa), "kube-system", false);
+        let _ = api.create(Object::from(sa), "kube-system", false);
     }
     static_pods::create(preset, api);
     addons::create_all(preset, api);

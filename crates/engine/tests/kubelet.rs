@@ -18,7 +18,7 @@ fn create(c: &mut Cluster, name: &str, spec: serde_json::Value) -> ObjectKey {
     )
     .expect("pod json");
     c.api()
-        .create(Object::Pod(pod), "default", false)
+        .create(Object::from(pod), "default", false)
         .expect("create");
     ObjectKey::new(Kind::Pod, "default", name)
 }
@@ -538,7 +538,7 @@ fn a_thousand_pods_on_twenty_nodes_all_start() {
     for i in 0..1000 {
         let pod: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("p{i}")}, "spec": {"nodeName": nodes[i % 20], "containers": [{"name": "web", "image": "nginx:1.14"}]}})).expect("pod");
         c.api()
-            .create(Object::Pod(pod), "default", false)
+            .create(Object::from(pod), "default", false)
             .expect("create");
     }
     // How fast is the benchmark's business (crates/engine/benches/pods.rs); this checks the outcome.
@@ -608,7 +608,7 @@ fn image_change_restart_keeps_the_killed_instance_as_last_state() {
     // `kubectl set image pod/webserver web=nginx:1.15`
     let mut p = pod(&c, "webserver").expect("pod");
     p.spec.as_mut().expect("spec").containers[0].image = Some("nginx:1.15".into());
-    c.api().update(Object::Pod(p), false).expect("update");
+    c.api().update(Object::from(p), false).expect("update");
     let changed_at = ms(&c.now().to_k8s_time());
     c.advance(20_000);
     let evs = events(&c, "webserver");

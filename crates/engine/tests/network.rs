@@ -9,10 +9,8 @@ fn apply(c: &mut Cluster, yaml: &str) {
     for doc in yaml.split("\n---\n") {
         let v: serde_json::Value = serde_yaml::from_str(doc).expect("yaml");
         let obj = match v["kind"].as_str() {
-            Some("Pod") => Object::Pod(serde_json::from_value::<Pod>(v).expect("pod")),
-            Some("Service") => {
-                Object::Service(serde_json::from_value::<Service>(v).expect("service"))
-            }
+            Some("Pod") => Object::from(serde_json::from_value::<Pod>(v).expect("pod")),
+            Some("Service") => Object::from(serde_json::from_value::<Service>(v).expect("service")),
             other => panic!("kind {other:?}"),
         };
         c.api().create(obj, "default", false).expect("create");
@@ -154,7 +152,7 @@ fn a_service_without_endpoints_refuses_and_local_policy_drops() {
         .and_then(|o| o.as_::<Service>().cloned())
         .expect("svc");
     svc.spec.as_mut().expect("spec").external_traffic_policy = Some("Local".into());
-    c.api().update(Object::Service(svc), false).expect("update");
+    c.api().update(Object::from(svc), false).expect("update");
     c.settle();
     let (resp, _) = c.http_request_external(&get("10.0.0.10", np));
     assert!(

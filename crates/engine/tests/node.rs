@@ -192,7 +192,7 @@ fn events_expire_an_hour_after_their_last_write() {
     let mut c = cluster();
     let pod: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {"nodeName": "w1-k8s", "containers": [{"name": "web", "image": "nginx"}]}})).expect("pod");
     c.api()
-        .create(Object::Pod(pod), "default", false)
+        .create(Object::from(pod), "default", false)
         .expect("create");
     c.advance(30_000);
     let pod_events = |c: &Cluster| {
@@ -222,7 +222,7 @@ fn httpd_writes_a_common_log_line_per_request() {
     let mut c = Cluster::from_preset("academy", 1).expect("preset");
     let pod: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "apache"}, "spec": {"nodeName": "node1.example.com", "containers": [{"name": "apache", "image": "httpd"}]}})).expect("pod");
     c.api()
-        .create(Object::Pod(pod), "default", false)
+        .create(Object::from(pod), "default", false)
         .expect("create");
     c.advance(30_000);
     let key = ObjectKey::new(Kind::Pod, "default", "apache");

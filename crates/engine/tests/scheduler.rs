@@ -15,7 +15,7 @@ fn create_pod(c: &mut Cluster, name: &str, spec: Value) {
     )
     .expect("pod json");
     c.api()
-        .create(Object::Pod(pod), "default", false)
+        .create(Object::from(pod), "default", false)
         .expect("create pod");
 }
 

@@ -471,7 +471,7 @@ mod tests {
     fn job(yaml: &str, uid: &str) -> Object {
         let mut j: k8s_openapi::api::batch::v1::Job = serde_yaml::from_str(yaml).unwrap();
         j.metadata.uid = Some(uid.into());
-        let mut o = Object::Job(j);
+        let mut o = Object::from(j);
         default_batch(&mut o);
         prepare_job_for_create(&mut o);
         o
@@ -567,7 +567,7 @@ spec:
           restartPolicy: OnFailure
 ";
         let cj: k8s_openapi::api::batch::v1::CronJob = serde_yaml::from_str(yaml).unwrap();
-        let mut o = Object::CronJob(cj);
+        let mut o = Object::from(cj);
         default_batch(&mut o);
         let Object::CronJob(c) = &o else {
             unreachable!()

@@ -75,17 +75,14 @@ mod tests {
     fn mutable_config_map_changes_freely() {
         let none: Vec<String> = Vec::new();
         assert_eq!(
-            errors(
-                Object::ConfigMap(cm(None, "b")),
-                Object::ConfigMap(cm(None, "a"))
-            ),
+            errors(Object::from(cm(None, "b")), Object::from(cm(None, "a"))),
             none
         );
         // Setting immutable is an ordinary change.
         assert_eq!(
             errors(
-                Object::ConfigMap(cm(Some(true), "a")),
-                Object::ConfigMap(cm(Some(false), "a"))
+                Object::from(cm(Some(true), "a")),
+                Object::from(cm(Some(false), "a"))
             ),
             none
         );
@@ -95,15 +92,15 @@ mod tests {
     fn immutable_config_map_keeps_data_and_flag() {
         assert_eq!(
             errors(
-                Object::ConfigMap(cm(Some(true), "b")),
-                Object::ConfigMap(cm(Some(true), "a"))
+                Object::from(cm(Some(true), "b")),
+                Object::from(cm(Some(true), "a"))
             ),
             ["data: Forbidden: field is immutable when `immutable` is set"]
         );
         assert_eq!(
             errors(
-                Object::ConfigMap(cm(None, "b")),
-                Object::ConfigMap(cm(Some(true), "a"))
+                Object::from(cm(None, "b")),
+                Object::from(cm(Some(true), "a"))
             ),
             [
                 "immutable: Forbidden: field is immutable when `immutable` is set",
@@ -112,11 +109,7 @@ mod tests {
         );
         let mut labelled = cm(Some(true), "a");
         labelled.metadata.labels = Some(BTreeMap::from([("x".into(), "y".into())]));
-        assert!(errors(
-            Object::ConfigMap(labelled),
-            Object::ConfigMap(cm(Some(true), "a"))
-        )
-        .is_empty());
+        assert!(errors(Object::from(labelled), Object::from(cm(Some(true), "a"))).is_empty());
     }
 
     #[test]
@@ -132,15 +125,15 @@ mod tests {
         };
         assert_eq!(
             errors(
-                Object::Secret(secret("kubernetes.io/tls", None, b"a")),
-                Object::Secret(secret("Opaque", None, b"a"))
+                Object::from(secret("kubernetes.io/tls", None, b"a")),
+                Object::from(secret("Opaque", None, b"a"))
             ),
             ["type: Invalid value: \"kubernetes.io/tls\": field is immutable"]
         );
         assert_eq!(
             errors(
-                Object::Secret(secret("Opaque", Some(true), b"b")),
-                Object::Secret(secret("Opaque", Some(true), b"a"))
+                Object::from(secret("Opaque", Some(true), b"b")),
+                Object::from(secret("Opaque", Some(true), b"a"))
             ),
             ["data: Forbidden: field is immutable when `immutable` is set"]
         );

@@ -604,7 +604,7 @@ mod tests {
         validate_ingress(&ing, &mut errs);
         assert_eq!(errs[0].to_string(), "annotations.kubernetes.io/ingress.class: Invalid value: \"nginx\": must match `ingressClassName` when both are specified");
         assert_eq!(
-            warnings(&Object::Ingress(ing)),
+            warnings(&Object::from(ing)),
             vec!["annotation \"kubernetes.io/ingress.class\" is deprecated, please use 'spec.ingressClassName' instead"]
         );
     }

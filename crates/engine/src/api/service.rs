@@ -759,14 +759,14 @@ mod tests {
     }
 
     fn errors(svc: &Service) -> Vec<String> {
-        let mut obj = Object::Service(svc.clone());
+        let mut obj = Object::from(svc.clone());
         default_service_kinds(&mut obj);
         validate(&obj).iter().map(|e| e.to_string()).collect()
     }
 
     #[test]
     fn defaults_of_a_plain_service() {
-        let mut obj = Object::Service(parse(
+        let mut obj = Object::from(parse(
             "metadata: {name: web}\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n",
         ));
         default_service_kinds(&mut obj);

@@ -534,17 +534,13 @@ mod update_tests {
         let mut errs = Vec::new();
         new.spec.replicas = Some(5);
         validate_workload_update(
-            &Object::Deployment(new.clone()),
-            &Object::Deployment(old.clone()),
+            &Object::from(new.clone()),
+            &Object::from(old.clone()),
             &mut errs,
         );
         assert!(errs.is_empty());
         new.spec.selector = selector("web2");
-        validate_workload_update(
-            &Object::Deployment(new),
-            &Object::Deployment(old),
-            &mut errs,
-        );
+        validate_workload_update(&Object::from(new), &Object::from(old), &mut errs);
         assert_eq!(
             errs[0].to_string(),
             "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
@@ -572,17 +568,13 @@ mod update_tests {
         new.spec.min_ready_seconds = Some(3);
         let mut errs = Vec::new();
         validate_workload_update(
-            &Object::StatefulSet(new.clone()),
-            &Object::StatefulSet(old.clone()),
+            &Object::from(new.clone()),
+            &Object::from(old.clone()),
             &mut errs,
         );
         assert!(errs.is_empty());
         new.spec.service_name = Some("other".into());
-        validate_workload_update(
-            &Object::StatefulSet(new),
-            &Object::StatefulSet(old),
-            &mut errs,
-        );
+        validate_workload_update(&Object::from(new), &Object::from(old), &mut errs);
         assert_eq!(
             errs[0].to_string(),
             "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"

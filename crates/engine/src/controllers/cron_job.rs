@@ -353,7 +353,7 @@ fn sync(api: &mut ApiServer, obj: &Object, cj: &mut CronJob, jobs: &[Arc<Object>
         _ => {}
     }
     let job = job_from_template(cj, obj, &name, scheduled, &tz);
-    let created = match api.create(Object::Job(job), obj.namespace(), false) {
+    let created = match api.create(Object::from(job), obj.namespace(), false) {
         Ok(created) => {
             let msg = format!("Created job {}", created.name());
             api.record_event(obj, "Normal", "SuccessfulCreate", &msg, NAME, None);

@@ -952,7 +952,7 @@ fn write_status(api: &mut ApiServer, obj: &Object, c: &Counters) {
     }
     let mut updated = ds;
     updated.status = Some(status);
-    let _ = api.update_status(Object::DaemonSet(updated));
+    let _ = api.update_status(Object::from(updated));
 }
 
 #[cfg(test)]

@@ -187,7 +187,7 @@ impl Controller for EndpointSliceController {
             labels.insert(LABEL_HEADLESS.into(), String::new());
         }
         let trigger = trigger_time(&svc, &backends);
-        let owner = new_controller_ref(&Object::Service(svc.clone()));
+        let owner = new_controller_ref(&Object::from(svc.clone()));
         let desired = desired_slices(&backends, publish);
         // Reuse existing slices in name order; the first with the same ports is preferred.
         let mut unused: Vec<EndpointSlice> = existing
@@ -241,7 +241,7 @@ impl Controller for EndpointSliceController {
             }
         }
         for stale in unused {
-            let k = Object::EndpointSlice(stale).key();
+            let k = Object::from(stale).key();
             let _ = api.delete(&k, &Default::default(), false);
         }
         let mut failed = false;
@@ -257,9 +257,9 @@ impl Controller for EndpointSliceController {
             let result = match old {
                 Some(_) => {
                     slice.metadata.resource_version = None;
-                    api.update(Object::EndpointSlice(slice), false)
+                    api.update(Object::from(slice), false)
                 }
-                None => api.create(Object::EndpointSlice(slice), &key.namespace, false),
+                None => api.create(Object::from(slice), &key.namespace, false),
             };
             failed |= result.is_err();
         }

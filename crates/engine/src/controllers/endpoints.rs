@@ -468,13 +468,13 @@ impl Controller for EndpointsController {
         ep.metadata.annotations = (!annotations.is_empty()).then_some(annotations);
         let result = if existing.is_some() {
             ep.metadata.resource_version = None;
-            api.update(Object::Endpoints(ep), false)
+            api.update(Object::from(ep), false)
         } else {
-            api.create(Object::Endpoints(ep), &key.namespace, false)
+            api.create(Object::from(ep), &key.namespace, false)
         };
         if let Err(e) = result {
             api.record_event(
-                &Object::Service(svc),
+                &Object::from(svc),
                 "Warning",
                 "FailedToUpdateEndpoint",
                 &format!(

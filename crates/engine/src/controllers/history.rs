@@ -233,7 +233,7 @@ pub fn create_revision(
             *collision_count += 1;
             continue;
         }
-        return api.create(Object::ControllerRevision(rev), owner.namespace(), false);
+        return api.create(Object::from(rev), owner.namespace(), false);
     }
     Err(ApiError::new(
         StatusReason::Conflict,

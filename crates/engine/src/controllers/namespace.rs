@@ -288,7 +288,7 @@ impl Controller for NamespaceController {
                 "namespace-controller",
                 format!("{key}: deletion conditions"),
             );
-            let _ = api.update_status(Object::Namespace(updated));
+            let _ = api.update_status(Object::from(updated));
         }
         if !remaining.is_empty() {
             let wait_ms = if changed {

@@ -77,7 +77,7 @@ pub fn mark_unknown(api: &mut ApiServer, node_name: &str) {
     if !changed {
         return;
     }
-    let Ok(written) = api.update_status(Object::Node(node)) else {
+    let Ok(written) = api.update_status(Object::from(node)) else {
         return;
     };
     if was_ready {
@@ -224,7 +224,7 @@ pub fn reconcile(api: &mut ApiServer, key: &ObjectKey) {
     }
     let mut node = node.clone();
     node.spec.get_or_insert_with(Default::default).taints = (!taints.is_empty()).then_some(taints);
-    let _ = api.update_status(Object::Node(node));
+    let _ = api.update_status(Object::from(node));
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub fn create_pod(
     pod: Pod,
     component: &str,
 ) -> Result<Arc<Object>, ApiError> {
-    match api.create(Object::Pod(pod), owner.namespace(), false) {
+    match api.create(Object::from(pod), owner.namespace(), false) {
         Ok(created) => {
             let msg = format!("Created pod: {}", created.name());
             api.record_event(owner, "Normal", "SuccessfulCreate", &msg, component, None);

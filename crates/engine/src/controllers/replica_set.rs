@@ -742,7 +742,7 @@ mod tests {
                 ..Default::default()
             }]
         });
-        Arc::new(Object::Pod(Pod {
+        Arc::new(Object::from(Pod {
             metadata: crate::api::ObjectMeta {
                 name: Some(name.into()),
                 uid: Some(format!("uid-{name}")),

@@ -40,5 +40,5 @@ pub fn reconcile(api: &mut ApiServer, key: &ObjectKey) {
         data: Some(BTreeMap::from([("ca.crt".to_string(), CA_CRT.to_string())])),
         ..Default::default()
     };
-    let _ = api.create(Object::ConfigMap(cm), &name, false);
+    let _ = api.create(Object::from(cm), &name, false);
 }

@@ -72,7 +72,7 @@ impl Controller for ServiceAccountController {
             },
             ..Default::default()
         };
-        if let Err(e) = api.create(Object::ServiceAccount(sa), ns, false) {
+        if let Err(e) = api.create(Object::from(sa), ns, false) {
             api.trace(COMPONENT, format!("{ns}/default: {}", e.message));
         }
         Action::Done

@@ -152,7 +152,7 @@ impl Controller for ServiceLoadBalancerController {
                     load_balancer: Some(LoadBalancerStatus::default()),
                     ..updated.status.unwrap_or_default()
                 });
-                let _ = api.update_status(Object::Service(updated));
+                let _ = api.update_status(Object::from(updated));
             }
             return Action::Done;
         }
@@ -177,7 +177,7 @@ impl Controller for ServiceLoadBalancerController {
             .and_then(|s| s.load_balancer_ip.as_deref())
             .filter(|ip| !ip.is_empty())
             .and_then(|ip| ip.parse().ok());
-        let obj = Object::Service(svc.clone());
+        let obj = Object::from(svc.clone());
         let Some(ip) = pick_address(first, last, &used, requested) else {
             api.record_event(
                 &obj,
@@ -203,7 +203,7 @@ impl Controller for ServiceLoadBalancerController {
             }),
             ..updated.status.unwrap_or_default()
         });
-        if api.update_status(Object::Service(updated)).is_err() {
+        if api.update_status(Object::from(updated)).is_err() {
             return Action::Done;
         }
         api.record_event(
@@ -264,7 +264,7 @@ impl ServiceLoadBalancerController {
             .iter()
             .flatten()
             .any(|f| f == LOAD_BALANCER_CLEANUP_FINALIZER);
-        let obj = Object::Service(svc.clone());
+        let obj = Object::from(svc.clone());
         if !is_load_balancer(&svc) || svc.metadata.deletion_timestamp.is_some() {
             self.provisioning.remove(key);
             if has_finalizer {
@@ -366,7 +366,7 @@ impl ServiceLoadBalancerController {
             }),
             ..updated.status.unwrap_or_default()
         });
-        if api.update_status(Object::Service(updated)).is_ok() {
+        if api.update_status(Object::from(updated)).is_ok() {
             api.record_event(
                 &obj,
                 "Normal",
@@ -431,7 +431,7 @@ impl ServiceLoadBalancerController {
                 load_balancer: Some(LoadBalancerStatus::default()),
                 ..svc.status.unwrap_or_default()
             });
-            let _ = api.update_status(Object::Service(svc));
+            let _ = api.update_status(Object::from(svc));
         }
     }
 }
@@ -489,7 +489,7 @@ mod tests {
         );
         let svc: Service = serde_yaml::from_str(&yaml).expect("service");
         c.api()
-            .create(Object::Service(svc), "default", false)
+            .create(Object::from(svc), "default", false)
             .expect("create");
         c.settle();
         ObjectKey::new(Kind::Service, "default", "lb")

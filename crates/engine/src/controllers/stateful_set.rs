@@ -606,31 +606,29 @@ fn create_pod(
                     failure = Some(format!("pvc {cname} is being deleted"));
                 }
             }
-            None => {
-                match api.create(Object::PersistentVolumeClaim(claim), obj.namespace(), false) {
-                    Ok(_) => {
-                        let msg = format!(
-                            "create Claim {cname} Pod {name} in StatefulSet {} success",
-                            obj.name()
-                        );
-                        api.record_event(obj, "Normal", "SuccessfulCreate", &msg, COMPONENT, None);
-                    }
-                    Err(e) => {
-                        let msg = format!(
+            None => match api.create(Object::from(claim), obj.namespace(), false) {
+                Ok(_) => {
+                    let msg = format!(
+                        "create Claim {cname} Pod {name} in StatefulSet {} success",
+                        obj.name()
+                    );
+                    api.record_event(obj, "Normal", "SuccessfulCreate", &msg, COMPONENT, None);
+                }
+                Err(e) => {
+                    let msg = format!(
                         "create Claim {cname} for Pod {name} in StatefulSet {} failed error: {}",
                         obj.name(),
                         e.message
                     );
-                        api.record_event(obj, "Warning", "FailedCreate", &msg, COMPONENT, None);
-                        failure = Some(format!("failed to create PVC {cname}: {}", e.message));
-                    }
+                    api.record_event(obj, "Warning", "FailedCreate", &msg, COMPONENT, None);
+                    failure = Some(format!("failed to create PVC {cname}: {}", e.message));
                 }
-            }
+            },
         }
     }
     let result = match failure {
         Some(f) => Err(f),
-        None => match api.create(Object::Pod(pod), obj.namespace(), false) {
+        None => match api.create(Object::from(pod), obj.namespace(), false) {
             Ok(_) => Ok(()),
             Err(e) if e.reason == StatusReason::AlreadyExists => return,
             Err(e) => Err(e.message),
@@ -728,7 +726,7 @@ fn write_status(api: &mut ApiServer, obj: &Object, status: StatefulSetStatus) {
     }
     let mut updated = set;
     updated.status = Some(status);
-    let _ = api.update_status(Object::StatefulSet(updated));
+    let _ = api.update_status(Object::from(updated));
 }
 
 #[cfg(test)]

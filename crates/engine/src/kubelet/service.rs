@@ -313,7 +313,7 @@ impl Kubelet {
             let msg = format!("Node {} status is now: {event}", self.node);
             kubelet_node_event(api, &self.node, "Normal", event, &msg);
         }
-        let _ = api.update_status(Object::Node(node));
+        let _ = api.update_status(Object::from(node));
         if changed_events.contains(&"NodeReady") {
             let msg = format!("Node {} status is now: NodeReady", self.node);
             kubelet_node_event(api, &self.node, "Normal", "NodeReady", &msg);

@@ -57,7 +57,7 @@ pub fn install(api: &mut ApiServer, preset: &Preset) {
         }),
         ..Default::default()
     };
-    let _ = api.create(Object::Service(kubernetes), "default", false);
+    let _ = api.create(Object::from(kubernetes), "default", false);
     let endpoints = Endpoints {
         metadata: ObjectMeta {
             name: Some("kubernetes".into()),
@@ -82,7 +82,7 @@ pub fn install(api: &mut ApiServer, preset: &Preset) {
             ..Default::default()
         }]),
     };
-    let _ = api.create(Object::Endpoints(endpoints), "default", false);
+    let _ = api.create(Object::from(endpoints), "default", false);
     let slice = EndpointSlice {
         metadata: ObjectMeta {
             name: Some("kubernetes".into()),
@@ -106,7 +106,7 @@ pub fn install(api: &mut ApiServer, preset: &Preset) {
             ..Default::default()
         }]),
     };
-    let _ = api.create(Object::EndpointSlice(slice), "default", false);
+    let _ = api.create(Object::from(slice), "default", false);
 
     let kube_dns: Service = match <Service as serde::Deserialize>::deserialize(&json!({
         "metadata": {
@@ -132,7 +132,7 @@ pub fn install(api: &mut ApiServer, preset: &Preset) {
         Ok(s) => s,
         Err(_) => return,
     };
-    let _ = api.create(Object::Service(kube_dns), "kube-system", false);
+    let _ = api.create(Object::from(kube_dns), "kube-system", false);
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

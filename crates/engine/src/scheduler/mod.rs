@@ -397,7 +397,7 @@ impl Scheduler {
         };
         update_pod_condition(status, cond, api.now());
         let written = api
-            .update_status(Object::Pod(pod))
+            .update_status(Object::from(pod))
             .unwrap_or_else(|_| obj.clone());
         api.record_event(
             &written,
@@ -434,7 +434,7 @@ impl Scheduler {
                 cond,
                 api.now(),
             );
-            let written = api.update_status(Object::Pod(victim)).unwrap_or(obj);
+            let written = api.update_status(Object::from(victim)).unwrap_or(obj);
             let _ = api.delete(v, &DeleteOptions::default(), false);
             api.record_event(
                 &written,

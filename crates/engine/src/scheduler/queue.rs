@@ -210,7 +210,7 @@ mod tests {
         .unwrap();
         (
             ObjectKey::new(Kind::Pod, "default", name),
-            Arc::new(Object::Pod(p)),
+            Arc::new(Object::from(p)),
         )
     }
 

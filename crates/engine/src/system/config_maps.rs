@@ -409,7 +409,7 @@ pub fn config_maps(
                 cm["data"] = data;
             }
             let cm: ConfigMap = crate::api::decode::strict(cm).ok()?;
-            Some((ns, Object::ConfigMap(cm)))
+            Some((ns, Object::from(cm)))
         })
         .collect()
 }

@@ -307,7 +307,7 @@ spec:
     }
 
     fn errors(new: &Job, old: &Job) -> Vec<String> {
-        validate_update(&Object::Job(new.clone()), &Object::Job(old.clone()))
+        validate_update(&Object::from(new.clone()), &Object::from(old.clone()))
             .iter()
             .map(|e| e.to_string())
             .collect()

@@ -105,7 +105,7 @@ impl DeploymentSync<'_> {
     pub(super) fn write_deployment(&mut self, d: Deployment) {
         if let Some(written) = self
             .api
-            .update_status(Object::Deployment(d))
+            .update_status(Object::from(d))
             .ok()
             .and_then(Shared::new)
         {
@@ -311,61 +311,57 @@ impl DeploymentSync<'_> {
             false,
         );
         let ns = self.ns().to_string();
-        let (created, already_existed) =
-            match self.api.create(Object::ReplicaSet(new_rs), &ns, false) {
-                Ok(o) => (SharedRs::new(o)?, false),
-                Err(e) if e.reason == crate::apiserver::StatusReason::AlreadyExists => {
-                    let key = ObjectKey::new(Kind::ReplicaSet, &ns, &name);
-                    let found = self.api.store().get(&key).cloned().and_then(SharedRs::new);
-                    let uid = self.d.metadata.uid.clone().unwrap_or_default();
-                    match found {
-                        Some(rs)
-                            if owner::controller_ref(&rs.metadata)
-                                .is_some_and(|r| r.uid == uid)
-                                && rs.spec.template.as_ref().is_some_and(|t| {
-                                    hash::equal_ignore_hash(t, &self.d.spec.template)
-                                }) =>
-                        {
-                            (rs, true)
-                        }
-                        _ => {
-                            // A hash collision with a ReplicaSet that is not ours: count it so
-                            // the next sync hashes differently. (Bounded: a template that
-                            // never compares equal to its own ReplicaSet's would spin.)
-                            if collision_count.unwrap_or(0) >= MAX_COLLISIONS {
-                                self.api.trace(
-                                    COMPONENT,
-                                    format!(
-                                        "{name}: giving up after {MAX_COLLISIONS} hash collisions"
-                                    ),
-                                );
-                                return None;
-                            }
-                            let mut status = self.d.status.clone().unwrap_or_default();
-                            status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
-                            self.write_status(status);
+        let (created, already_existed) = match self.api.create(Object::from(new_rs), &ns, false) {
+            Ok(o) => (SharedRs::new(o)?, false),
+            Err(e) if e.reason == crate::apiserver::StatusReason::AlreadyExists => {
+                let key = ObjectKey::new(Kind::ReplicaSet, &ns, &name);
+                let found = self.api.store().get(&key).cloned().and_then(SharedRs::new);
+                let uid = self.d.metadata.uid.clone().unwrap_or_default();
+                match found {
+                    Some(rs)
+                        if owner::controller_ref(&rs.metadata).is_some_and(|r| r.uid == uid)
+                            && rs.spec.template.as_ref().is_some_and(|t| {
+                                hash::equal_ignore_hash(t, &self.d.spec.template)
+                            }) =>
+                    {
+                        (rs, true)
+                    }
+                    _ => {
+                        // A hash collision with a ReplicaSet that is not ours: count it so
+                        // the next sync hashes differently. (Bounded: a template that
+                        // never compares equal to its own ReplicaSet's would spin.)
+                        if collision_count.unwrap_or(0) >= MAX_COLLISIONS {
+                            self.api.trace(
+                                COMPONENT,
+                                format!("{name}: giving up after {MAX_COLLISIONS} hash collisions"),
+                            );
                             return None;
                         }
-                    }
-                }
-                Err(e) => {
-                    let msg = format!("Failed to create new replica set {name:?}: {}", e.message);
-                    if has_progress_deadline(&self.d) {
                         let mut status = self.d.status.clone().unwrap_or_default();
-                        let c = progress::new_condition(
-                            PROGRESSING,
-                            "False",
-                            progress::FAILED_RS_CREATE,
-                            &msg,
-                            self.api.now(),
-                        );
-                        progress::set_condition(&mut status, c);
+                        status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
                         self.write_status(status);
+                        return None;
                     }
-                    self.event("Warning", progress::FAILED_RS_CREATE, &msg);
-                    return None;
                 }
-            };
+            }
+            Err(e) => {
+                let msg = format!("Failed to create new replica set {name:?}: {}", e.message);
+                if has_progress_deadline(&self.d) {
+                    let mut status = self.d.status.clone().unwrap_or_default();
+                    let c = progress::new_condition(
+                        PROGRESSING,
+                        "False",
+                        progress::FAILED_RS_CREATE,
+                        &msg,
+                        self.api.now(),
+                    );
+                    progress::set_condition(&mut status, c);
+                    self.write_status(status);
+                }
+                self.event("Warning", progress::FAILED_RS_CREATE, &msg);
+                return None;
+            }
+        };
         if !already_existed && new_replicas > 0 {
             self.event(
                 "Normal",

@@ -318,7 +318,7 @@ impl Controller for IngressNginxController {
                 ingress: (!wanted.is_empty()).then_some(wanted),
             }),
         });
-        let _ = api.update_status(Object::Ingress(updated));
+        let _ = api.update_status(Object::from(updated));
         Action::Done
     }
 }
@@ -431,7 +431,7 @@ impl Controller for WebhookCertgen {
                     data: Some(data),
                     ..Default::default()
                 };
-                let _ = api.create(Object::Secret(secret), &ns, false);
+                let _ = api.create(Object::from(secret), &ns, false);
             }
             Some("patch") => {
                 let Some(ca) = api

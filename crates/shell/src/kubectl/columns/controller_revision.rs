@@ -55,7 +55,7 @@ mod tests {
             now_unix_ms: 1_795_424_400_000 + 5_000,
         };
         assert_eq!(
-            row(&Object::ControllerRevision(rev), &ctx),
+            row(&Object::from(rev), &ctx),
             ["fluentd-79f6b56679", "daemonset.apps/fluentd", "2", "5s"]
         );
     }

@@ -68,7 +68,7 @@ mod tests {
             now_unix_ms: 1_795_424_400_000 + 65_000,
         };
         assert_eq!(
-            row(&Object::DaemonSet(ds), &ctx),
+            row(&Object::from(ds), &ctx),
             [
                 "ds-mainui",
                 "2",

@@ -191,7 +191,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            claim_row(&Object::PersistentVolumeClaim(pvc), &ctx()),
+            claim_row(&Object::from(pvc), &ctx()),
             [
                 "www-web-0",
                 "Pending",
@@ -217,7 +217,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            volume_row(&Object::PersistentVolume(pv), &ctx()),
+            volume_row(&Object::from(pv), &ctx()),
             [
                 "pv-1",
                 "1Gi",

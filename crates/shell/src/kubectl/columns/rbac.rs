@@ -4,7 +4,7 @@
 
 use super::{col, wide, Column, RowContext};
 use k8s_openapi::api::rbac::v1::Subject;
-use kubarium_engine::api::{ClusterRoleBinding, RoleBinding, ValidatingWebhookConfiguration};
+use kubarium_engine::api::ValidatingWebhookConfiguration;
 use kubarium_engine::Object;
 
 pub const ROLE_COLUMNS: &[Column] = &[col("Name"), col("Created At")];
@@ -33,12 +33,8 @@ pub fn role_row(obj: &Object, _ctx: &RowContext) -> Vec<String> {
 
 pub fn binding_row(obj: &Object, ctx: &RowContext) -> Vec<String> {
     let (role_ref, subjects) = match obj {
-        Object::RoleBinding(RoleBinding {
-            role_ref, subjects, ..
-        })
-        | Object::ClusterRoleBinding(ClusterRoleBinding {
-            role_ref, subjects, ..
-        }) => (role_ref, subjects.as_deref().unwrap_or(&[])),
+        Object::RoleBinding(b) => (&b.role_ref, b.subjects.as_deref().unwrap_or(&[])),
+        Object::ClusterRoleBinding(b) => (&b.role_ref, b.subjects.as_deref().unwrap_or(&[])),
         _ => return Vec::new(),
     };
     let (users, groups, sas) = subject_lists(subjects);

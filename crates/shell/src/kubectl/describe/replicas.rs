@@ -211,7 +211,7 @@ mod tests {
             pod("d", "Running", "someone-else"),
         ];
         let out = describe_replicas(
-            &Object::ReplicationController(rc),
+            &Object::from(rc),
             &pods,
             Some(&[]),
             &RowContext { now_unix_ms: 0 },

@@ -455,7 +455,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(
-            status_line(&Object::StatefulSet(sts)).unwrap(),
+            status_line(&Object::from(sts)).unwrap(),
             (
                 "partitioned roll out complete: 3 new pods have been updated...\n".to_string(),
                 true

@@ -212,7 +212,7 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     match ctx
         .cluster
         .api()
-        .update(Object::Deployment(updated), req.dry == DryRun::Server)
+        .update(Object::from(updated), req.dry == DryRun::Server)
     {
         Ok(written) => {
             pf::print_result(
@@ -292,7 +292,7 @@ fn write(ctx: &mut Ctx, obj: &Object, mut d: Deployment, req: &Request, operatio
             obj.name(),
             operation,
             req.dry,
-            &Object::Deployment(d).to_value(),
+            &Object::from(d).to_value(),
             None,
         );
         return 0;
@@ -301,7 +301,7 @@ fn write(ctx: &mut Ctx, obj: &Object, mut d: Deployment, req: &Request, operatio
     match ctx
         .cluster
         .api()
-        .update(Object::Deployment(d), req.dry == DryRun::Server)
+        .update(Object::from(d), req.dry == DryRun::Server)
     {
         Ok(written) => {
             pf::print_result(
