@@ -107,6 +107,11 @@ impl ContainerFs {
     }
     /// Hides everything below `dir` (a mount over it), keeping `dir` itself.
     pub fn hide_below(&mut self, dir: &str) {
+        // Everything stored has its directory stored: nothing is below a directory that
+        // does not exist (the usual case: the service-account token's mount point).
+        if !self.is_dir(dir) {
+            return;
+        }
         let prefix = format!("{dir}/");
         let below = |p: &str| p.starts_with(prefix.as_str());
         if self
@@ -156,6 +161,9 @@ impl ContainerFs {
     }
     /// Creates a directory and its parents (`mkdir -p`).
     pub fn mkdir_p(&mut self, path: &str) -> Result<(), FsError> {
+        if self.dirs.contains(path) {
+            return Ok(());
+        }
         let mut cur = String::with_capacity(path.len() + 1);
         for p in path.split('/').filter(|p| !p.is_empty()) {
             cur.push('/');

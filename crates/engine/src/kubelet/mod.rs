@@ -428,19 +428,19 @@ impl Kubelet {
         if self.pods.get(key).is_some_and(|r| r.uid != uid) {
             self.forget(key, ipam);
         }
-        if !self.pods.contains_key(key) {
-            let terminal = matches!(
-                pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-                Some("Succeeded" | "Failed")
-            );
-            if terminal && pod.metadata.deletion_timestamp.is_none() {
-                return;
+        // The record is out of the map while the pod syncs (the sync borrows the kubelet).
+        let mut rec = match self.pods.remove(key) {
+            Some(rec) => rec,
+            None => {
+                let terminal = matches!(
+                    pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                    Some("Succeeded" | "Failed")
+                );
+                if terminal && pod.metadata.deletion_timestamp.is_none() {
+                    return;
+                }
+                self.new_record(pod, &uid, now, api, ipam)
             }
-            let rec = self.new_record(pod, &uid, now, api, ipam);
-            self.pods.insert(key.clone(), rec);
-        }
-        let Some(mut rec) = self.pods.remove(key) else {
-            return;
         };
         if rec.next_wake.is_some_and(|w| w <= now) {
             rec.next_wake = None;

@@ -125,7 +125,8 @@ pub fn inject(
         .chain(env_from.iter().map(|(k, _)| k.as_str()))
         .collect();
     for (k, v) in service_vars {
-        if !own.contains(k.as_str()) {
+        // The `kubernetes` Service's variables are already there in its own namespace.
+        if !own.contains(k.as_str()) && env.get(k) != Some(v) {
             env.insert(k.clone(), v.clone());
         }
     }
