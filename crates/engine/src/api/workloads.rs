@@ -172,10 +172,35 @@ pub fn default_template(t: &mut PodTemplateSpec) {
     }
 }
 
-/// Go's `%#v` of a `map[string]string`, as validation messages print label maps.
-pub fn go_string_map(m: &BTreeMap<String, String>) -> String {
-    let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
-    format!("map[string]string{{{}}}", pairs.join(", "))
+/// A string as Go's `encoding/json` writes it: serde_json's escapes plus Go's HTML-safe ones
+/// (`<` `>` `&` as `\u003c` `\u003e` `\u0026`) and the JavaScript line separators.
+pub fn go_json_string(s: &str) -> String {
+    let quoted = serde_json::Value::String(s.to_string()).to_string();
+    let mut out = String::with_capacity(quoted.len());
+    for c in quoted.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A label map as field errors print it since v1.34 (`field.Error` renders a non-scalar bad
+/// value with `json.Marshal`): `{"app":"x","tier":"web"}`, keys sorted; a nil map is `null`.
+pub fn json_string_map(m: Option<&BTreeMap<String, String>>) -> String {
+    let Some(m) = m else {
+        return "null".into();
+    };
+    let pairs: Vec<String> = m
+        .iter()
+        .map(|(k, v)| format!("{}:{}", go_json_string(k), go_json_string(v)))
+        .collect();
+    format!("{{{}}}", pairs.join(","))
 }
 
 /// Validates a workload object (see the module doc).
@@ -333,16 +358,13 @@ fn check_selector(s: &LabelSelector, errs: &mut Vec<FieldError>) -> Option<Selec
 /// The template's labels must satisfy the selector; its spec is validated like a pod's, under
 /// `spec.template.spec`, and workload pods must restart `Always`.
 fn check_template(t: &PodTemplateSpec, selector: Option<&Selector>, errs: &mut Vec<FieldError>) {
-    let labels = t
-        .metadata
-        .as_ref()
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+    let template_labels = t.metadata.as_ref().and_then(|m| m.labels.as_ref());
+    let labels = template_labels.cloned().unwrap_or_default();
     if let Some(sel) = selector {
         if !sel.matches(Some(&labels)) {
             errs.push(FieldError::invalid(
                 "spec.template.metadata.labels",
-                go_string_map(&labels),
+                json_string_map(template_labels),
                 "`selector` does not match template `labels`",
             ));
         }
@@ -429,45 +451,39 @@ fn check_int_or_percent(v: Option<&IntOrString>, field: &str, errs: &mut Vec<Fie
     }
 }
 
-/// Go's `%#v` of a `metav1.LabelSelector`, as `field is immutable` errors print the new value:
-/// `v1.LabelSelector{MatchLabels:map[string]string{"app":"web"},
-/// MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`.
-pub fn go_label_selector(s: &LabelSelector) -> String {
-    let labels = match &s.match_labels {
-        None => "map[string]string(nil)".to_string(),
-        Some(m) => go_string_map(m),
-    };
-    let exprs = match &s.match_expressions {
-        None => "[]v1.LabelSelectorRequirement(nil)".to_string(),
-        Some(list) => {
-            let items: Vec<String> = list
-                .iter()
-                .map(|e| {
-                    let values = match &e.values {
-                        None => "[]string(nil)".to_string(),
-                        Some(v) => format!(
-                            "[]string{{{}}}",
-                            v.iter()
-                                .map(|x| format!("{x:?}"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
-                    format!(
-                        "v1.LabelSelectorRequirement{{Key:{:?}, Operator:{:?}, Values:{values}}}",
-                        e.key, e.operator
-                    )
-                })
-                .collect();
-            format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
-        }
-    };
-    format!("v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{exprs}}}")
+/// A `metav1.LabelSelector` as field errors print it since v1.34 (`json.Marshal`, fields in
+/// Go's order, empty ones omitted): `{"matchLabels":{"app":"web"}}`,
+/// `{"matchExpressions":[{"key":"tier","operator":"In","values":["a","b"]}]}`, `{}`.
+pub fn json_label_selector(s: &LabelSelector) -> String {
+    let mut fields = Vec::new();
+    if let Some(m) = s.match_labels.as_ref().filter(|m| !m.is_empty()) {
+        fields.push(format!("\"matchLabels\":{}", json_string_map(Some(m))));
+    }
+    if let Some(list) = s.match_expressions.as_ref().filter(|l| !l.is_empty()) {
+        let items: Vec<String> = list
+            .iter()
+            .map(|e| {
+                let mut item = format!(
+                    "{{\"key\":{},\"operator\":{}",
+                    go_json_string(&e.key),
+                    go_json_string(&e.operator)
+                );
+                if let Some(values) = e.values.as_ref().filter(|v| !v.is_empty()) {
+                    let values: Vec<String> = values.iter().map(|v| go_json_string(v)).collect();
+                    item.push_str(&format!(",\"values\":[{}]", values.join(",")));
+                }
+                item.push('}');
+                item
+            })
+            .collect();
+        fields.push(format!("\"matchExpressions\":[{}]", items.join(",")));
+    }
+    format!("{{{}}}", fields.join(","))
 }
 
 /// The checks only an update has (`ValidateXUpdate` and the apps/v1 strategies):
 /// `spec.selector` of a ReplicaSet, Deployment, DaemonSet or StatefulSet may not change
-/// (`spec.selector: Invalid value: v1.LabelSelector{...}: field is immutable`), and a
+/// (`spec.selector: Invalid value: {"matchLabels":{...}}: field is immutable`), and a
 /// StatefulSet may change only replicas, ordinals, template, updateStrategy,
 /// revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds.
 /// A ReplicationController's selector may change (core/v1 allows it).
@@ -476,7 +492,7 @@ pub fn validate_workload_update(new: &Object, old: &Object, errs: &mut Vec<Field
         if n != o {
             errs.push(FieldError::invalid(
                 "spec.selector",
-                go_label_selector(n),
+                json_label_selector(n),
                 "field is immutable",
             ));
         }
@@ -543,7 +559,7 @@ mod update_tests {
         validate_workload_update(&Object::from(new), &Object::from(old), &mut errs);
         assert_eq!(
             errs[0].to_string(),
-            "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
+            "spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"web2\"}}: field is immutable"
         );
         let s = LabelSelector {
             match_labels: None,
@@ -554,8 +570,37 @@ mod update_tests {
             }]),
         };
         assert_eq!(
-            go_label_selector(&s),
-            "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"tier\", Operator:\"In\", Values:[]string{\"a\", \"b\"}}}}"
+            json_label_selector(&s),
+            r#"{"matchExpressions":[{"key":"tier","operator":"In","values":["a","b"]}]}"#
+        );
+        assert_eq!(json_label_selector(&LabelSelector::default()), "{}");
+    }
+
+    /// Since v1.34 a bad label map prints as JSON; a template without labels prints `null`.
+    #[test]
+    fn template_labels_print_as_json() {
+        let mut errs = Vec::new();
+        let mut d = Deployment::default();
+        d.spec.selector = selector("web");
+        d.spec.template.metadata = Some(Default::default());
+        validate_workload(&Object::from(d.clone()), &mut errs);
+        assert_eq!(
+            errs[0].to_string(),
+            "spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`"
+        );
+        errs.clear();
+        d.spec.template.metadata =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                labels: Some(BTreeMap::from([
+                    ("tier".to_string(), "a&b".to_string()),
+                    ("app".to_string(), "nginx".to_string()),
+                ])),
+                ..Default::default()
+            });
+        validate_workload(&Object::from(d), &mut errs);
+        assert_eq!(
+            errs[0].to_string(),
+            r#"spec.template.metadata.labels: Invalid value: {"app":"nginx","tier":"a\u0026b"}: `selector` does not match template `labels`"#
         );
     }
 
