@@ -326,9 +326,59 @@ fn unknown_tag_gives_err_image_pull_then_growing_back_off() {
     );
 }
 
+/// Every node resolves seed 003's http-only Harbor (`/etc/hosts`) and pulls from it over
+/// http (`certs.d/msa.harbor.com/hosts.toml` under `config_path`), containerd restarted.
+fn reach_harbor_over_http(c: &mut kubarium_engine::Cluster) {
+    use kubarium_engine::kubelet::registry::{private_registries, CONFIG_TOML, HOSTS_FILE};
+    let ip = private_registries(c.preset())[0].ip;
+    let nodes: Vec<String> = c.preset().nodes.iter().map(|n| n.name.clone()).collect();
+    let now = c.now();
+    for n in nodes {
+        let files = [
+            (HOSTS_FILE, format!("127.0.0.1 localhost\n{ip} msa.harbor.com\n")),
+            (
+                CONFIG_TOML,
+                "version = 3\n[plugins.'io.containerd.cri.v1.images'.registry]\n  config_path = '/etc/containerd/certs.d'\n".to_string(),
+            ),
+            (
+                "/etc/containerd/certs.d/msa.harbor.com/hosts.toml",
+                "server = \"http://msa.harbor.com\"\n".to_string(),
+            ),
+        ];
+        let k = c.kubelet_mut(&n).expect("kubelet");
+        k.set_runtime_files(files.into_iter().map(|(p, t)| (p.to_string(), t)).collect());
+        k.restart_containerd(now).expect("config.toml is TOML");
+    }
+}
+
+#[test]
+fn the_http_only_harbor_is_reached_once_the_node_is_configured() {
+    let mut c = cluster();
+    create(
+        &mut c,
+        "disc",
+        json!({"containers": [{"name": "discovery-service", "image": "msa.harbor.com/discovery-service"}]}),
+    );
+    c.advance(5_000);
+    let waiting = cstatus(&c, "disc")
+        .state
+        .and_then(|s| s.waiting)
+        .expect("waiting");
+    assert_eq!(waiting.reason.as_deref(), Some("ImagePullBackOff"));
+    assert!(
+        waiting.message.unwrap_or_default().ends_with(
+            "failed to resolve image: failed to do request: Head \"https://msa.harbor.com/v2/discovery-service/manifests/latest\": dial tcp: lookup msa.harbor.com on 127.0.0.53:53: no such host"
+        )
+    );
+    reach_harbor_over_http(&mut c);
+    c.advance(40_000);
+    assert!(cstatus(&c, "disc").restart_count >= 1, "pulled and ran");
+}
+
 #[test]
 fn arm64_only_image_crash_loops_with_exec_format_error() {
     let mut c = cluster();
+    reach_harbor_over_http(&mut c);
     let key = create(
         &mut c,
         "disc",

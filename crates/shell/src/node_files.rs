@@ -18,17 +18,25 @@
 //!   `scheduler.conf` and `pki/`; on a worker `kubelet.conf`, `pki/ca.crt` and an empty
 //!   `manifests/`.
 //!
+//! - `/etc/containerd/config.toml`: `containerd config default` of containerd 2.1 with
+//!   `SystemdCgroup = true`, as the kubeadm install guide leaves it.
+//!
 //! The files are written once, when the shell starts, dated at cluster creation. Editing a
-//! static pod manifest changes the file only: the simulated kubelet does not watch it.
+//! static pod manifest changes the file only: the simulated kubelet does not watch it. The
+//! files containerd reads (`/etc/hosts`, `/etc/containerd/**`, `/etc/docker/certs.d/**`) are
+//! handed to the node's kubelet after every command ([`sync_runtime_files`]), so they count
+//! for image pulls and outlive the shell: the next `ssh` to the node finds them as left.
 
 use crate::bash::{Bash, Vfs};
 use crate::printers::yaml::to_yaml;
 use kubarium_engine::api::{Kind, ObjectKey};
+use kubarium_engine::kubelet::registry::{self, is_runtime_file};
 use kubarium_engine::network::ingress::pem::{self, CertInfo};
 use kubarium_engine::network::kube_proxy::chain_name::sha256;
 use kubarium_engine::preset::Cni;
 use kubarium_engine::Cluster;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The control-plane components kubeadm writes a static pod manifest for.
 pub const STATIC_PODS: [&str; 4] = [
@@ -94,7 +102,48 @@ pub fn files(cluster: &Cluster, node: &str) -> Vec<(String, String)> {
     system_files(cluster, node, &mut out);
     cni_files(cluster, node, &mut out);
     kubernetes_files(cluster, node, &mut out);
+    if let Some(kept) = cluster.kubelet(node).and_then(|k| k.runtime_files()) {
+        out.retain(|(path, _)| !is_runtime_file(path));
+        out.extend(kept.iter().map(|(p, t)| (p.clone(), t.clone())));
+    }
     out
+}
+
+/// `containerd config default` (containerd 2.1) with the systemd cgroup driver on.
+fn containerd_config(arch: &str) -> String {
+    include_str!("node_files_data/containerd-config.toml")
+        .replace("linux/ARCH", &format!("linux/{arch}"))
+}
+
+/// Hands the node's runtime files in `vfs` to its kubelet when they differ from what it has.
+pub fn sync_runtime_files(cluster: &mut Cluster, node: &str, vfs: &Vfs) {
+    let mut now = BTreeMap::new();
+    if let Ok(text) = vfs.read(registry::HOSTS_FILE) {
+        now.insert(registry::HOSTS_FILE.to_string(), text);
+    }
+    for root in ["/etc/containerd", "/etc/docker/certs.d"] {
+        collect_files(vfs, root, &mut now);
+    }
+    let Some(kubelet) = cluster.kubelet_mut(node) else {
+        return;
+    };
+    if kubelet.runtime_files() != Some(&now) {
+        kubelet.set_runtime_files(now);
+    }
+}
+
+fn collect_files(vfs: &Vfs, dir: &str, out: &mut BTreeMap<String, String>) {
+    let Ok(names) = vfs.list(dir) else {
+        return;
+    };
+    for name in names {
+        let path = format!("{dir}/{name}");
+        if vfs.is_dir(&path) {
+            collect_files(vfs, &path, out);
+        } else if let Ok(text) = vfs.read(&path) {
+            out.insert(path, text);
+        }
+    }
 }
 
 fn system_files(cluster: &Cluster, node: &str, out: &mut Vec<(String, String)>) {
@@ -107,6 +156,12 @@ fn system_files(cluster: &Cluster, node: &str, out: &mut Vec<(String, String)>) 
         hosts.push_str(&format!("{} {}\n", n.ip, n.name));
     }
     out.push(("/etc/hosts".into(), hosts));
+    let arch = preset
+        .nodes
+        .iter()
+        .find(|n| n.name == node)
+        .map_or("amd64", |n| n.arch);
+    out.push((registry::CONFIG_TOML.into(), containerd_config(arch)));
     out.push(("/etc/os-release".into(), os_release(preset.os_image)));
     let uplink = kubarium_engine::network::dns::node_resolv_conf(preset.name);
     let search = if uplink.search.is_empty() {

@@ -289,6 +289,8 @@ impl Session {
             term: &mut term,
         };
         let result = self.bash.run(input, &mut host);
+        let here = self.cluster.client_hostname().to_string();
+        crate::node_files::sync_runtime_files(&mut self.cluster, &here, self.bash.vfs());
         if let Some(stream) = term.stream.take() {
             self.stop_stream();
             self.streaming = Some(stream);
@@ -312,7 +314,9 @@ impl Session {
         };
         let mut host = crate::tools::ssh::NodeHost::new(&mut self.cluster, &r.node);
         let (mut out, status) = r.bash.run(input, &mut host);
-        if host.closed.is_some() {
+        let closed = host.closed.is_some();
+        crate::node_files::sync_runtime_files(&mut self.cluster, &r.node, r.bash.vfs());
+        if closed {
             out.stderr(crate::tools::ssh::closed_message(&r.node));
             return (out, 255);
         }

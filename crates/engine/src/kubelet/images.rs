@@ -365,6 +365,9 @@ pub enum PullError {
     RepositoryDenied,
     /// The registry host does not resolve.
     NoSuchHost,
+    /// A private registry containerd could not reach (the full CRI error text, see
+    /// [`super::registry`]).
+    Cri(String),
 }
 
 /// Finds a catalogue entry by normalised name.
@@ -543,12 +546,13 @@ impl PullError {
                 "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
             ),
             PullError::NoSuchHost => format!(
-                "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": failed to do request: Head \"https://{}/v2/{}/manifests/{}\": dial tcp: lookup {} on 127.0.0.53:53: no such host",
+                "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve image: failed to do request: Head \"https://{}/v2/{}/manifests/{}\": dial tcp: lookup {} on 127.0.0.53:53: no such host",
                 r.registry,
                 r.path,
                 r.tag,
                 r.registry.split(':').next().unwrap_or(&r.registry)
             ),
+            PullError::Cri(text) => text.clone(),
         }
     }
 }

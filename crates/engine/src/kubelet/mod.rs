@@ -8,6 +8,7 @@
 pub mod backoff;
 pub mod config_env;
 pub mod config_volumes;
+pub mod containerd_toml;
 pub mod dns_tools;
 pub mod downward_api;
 pub mod fs;
@@ -15,6 +16,7 @@ pub mod images;
 pub mod logs;
 pub mod probes;
 pub mod program;
+pub mod registry;
 pub mod runtime;
 pub mod service;
 pub mod service_env;
@@ -69,6 +71,8 @@ pub struct Kubelet {
     pull_busy_until: SimTime,
     /// The node's machine and kubelet service (running, stopped, powered off).
     service: service::NodeService,
+    /// containerd's registry settings and the node files it reads (see [`registry`]).
+    runtime: registry::NodeRuntime,
     /// The node's own resolver set-up (`resolvConf`): the base of every pod's resolv.conf.
     node_dns: crate::network::dns::ResolvConf,
     /// The rendered `/etc/resolv.conf` of a ClusterFirst pod, by namespace (the same text
@@ -137,6 +141,7 @@ impl Kubelet {
             pulling: BTreeMap::new(),
             pull_busy_until: SimTime::ZERO,
             service: service::NodeService::new(),
+            runtime: registry::NodeRuntime::new(preset),
             resolved: BTreeMap::new(),
             service_vars: BTreeMap::new(),
             node_dns: crate::network::dns::node_resolv_conf(preset.name),
@@ -1035,7 +1040,9 @@ impl Kubelet {
         if c.pull_backoff.in_backoff_since_update(now) {
             return ImageDecision::InBackOff;
         }
-        let result = self.resolve_image(&reference).map(|_| ());
+        let result = self
+            .registry_access(&reference)
+            .and_then(|()| self.resolve_image(&reference).map(|_| ()));
         ImageDecision::Pull { reference, result }
     }
 

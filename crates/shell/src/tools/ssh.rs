@@ -78,6 +78,7 @@ pub fn run(
     let mut host = NodeHost::new(cluster, &node);
     let (o, status) = bash.run(&format!("{line}\n"), &mut host);
     let closed = host.closed;
+    crate::node_files::sync_runtime_files(cluster, &node, bash.vfs());
     out.extend(o);
     if closed.is_some() {
         out.stderr(closed_message(&node));
@@ -142,7 +143,9 @@ impl Host for NodeHost<'_> {
                 }
                 return self.exec(args, io);
             }
-            "systemctl" => crate::tools::systemctl::run(self.cluster, &self.node, args, io.out),
+            "systemctl" => {
+                crate::tools::systemctl::run(self.cluster, &self.node, io.vfs, args, io.out)
+            }
             "poweroff" | "halt" => self.power(Closed::PowerOff, io.out),
             "reboot" => self.power(Closed::Reboot, io.out),
             "shutdown" => {

@@ -1,8 +1,12 @@
 //! `systemctl` on a node (systemd 255, Ubuntu 24.04): `stop|start|restart|status|is-active`
-//! for `kubelet` (the unit the node's fate hangs on) and `status` for `containerd`;
-//! `daemon-reload`, `enable` and `disable` are accepted as no-ops.
+//! for `kubelet` (the unit the node's fate hangs on); `restart`, `start` and `status` for
+//! `containerd` (a restart reads `/etc/containerd/config.toml` again, see
+//! `kubarium_engine::kubelet::registry`); `daemon-reload`, `enable` and `disable` are
+//! accepted as no-ops.
 
+use crate::bash::Vfs;
 use crate::output::Output;
+use kubarium_engine::kubelet::registry::NodeRuntime;
 use kubarium_engine::kubelet::service::{NodeService, ServiceState};
 use kubarium_engine::sim::clock::civil_from_days;
 use kubarium_engine::{Cluster, SimTime};
@@ -23,8 +27,8 @@ fn known(unit: &str) -> Option<&'static str> {
     UNITS.iter().copied().find(|u| *u == base)
 }
 
-/// Runs `systemctl ARGS…` on `node`; returns the exit status.
-pub fn run(cluster: &mut Cluster, node: &str, args: &[String], out: &mut Output) -> i32 {
+/// Runs `systemctl ARGS…` on `node`, whose files are `vfs`; returns the exit status.
+pub fn run(cluster: &mut Cluster, node: &str, vfs: &Vfs, args: &[String], out: &mut Output) -> i32 {
     let words: Vec<&str> = args
         .iter()
         .map(String::as_str)
@@ -70,10 +74,11 @@ pub fn run(cluster: &mut Cluster, node: &str, args: &[String], out: &mut Output)
                     continue;
                 }
                 if base == "containerd" {
-                    out.stderr(format!(
-                        "Kubarium: {verb} {unit} is not simulated; the container runtime keeps running.\n"
-                    ));
-                    return 1;
+                    let status = containerd_job(cluster, node, vfs, verb, &unit, out);
+                    if status != 0 {
+                        return status;
+                    }
+                    continue;
                 }
                 let r = match verb {
                     "stop" => cluster.stop_kubelet(node),
@@ -95,7 +100,9 @@ pub fn run(cluster: &mut Cluster, node: &str, args: &[String], out: &mut Output)
                     Some("kubelet") => cluster
                         .node_service(node)
                         .is_some_and(NodeService::is_running),
-                    Some(_) => true,
+                    Some(_) => cluster
+                        .kubelet_mut(node)
+                        .is_none_or(|k| k.containerd().is_running()),
                     None => false,
                 };
                 out.stdout(if active { "active\n" } else { "inactive\n" });
@@ -126,8 +133,14 @@ pub fn run(cluster: &mut Cluster, node: &str, args: &[String], out: &mut Output)
                         }
                     }
                     Some(_) => {
-                        let svc = cluster.node_service(node).cloned().unwrap_or_default();
-                        out.stdout(containerd_status(node, &svc, cluster.now()));
+                        let now = cluster.now();
+                        if let Some(k) = cluster.kubelet_mut(node) {
+                            let rt = k.containerd();
+                            out.stdout(containerd_status(node, rt, now));
+                            if !rt.is_running() {
+                                status = 3;
+                            }
+                        }
                     }
                     None => {
                         out.stderr(format!("Unit {unit} could not be found.\n"));
@@ -213,23 +226,86 @@ fn kubelet_status(node: &str, svc: &NodeService, now: SimTime) -> String {
     s
 }
 
-fn containerd_status(node: &str, svc: &NodeService, now: SimTime) -> String {
+/// `systemctl start|stop|restart containerd`: a (re)start reads the node's runtime files
+/// (config.toml) again; stopping the runtime under running pods is not simulated.
+fn containerd_job(
+    cluster: &mut Cluster,
+    node: &str,
+    vfs: &Vfs,
+    verb: &str,
+    unit: &str,
+    out: &mut Output,
+) -> i32 {
+    if verb == "stop" {
+        out.stderr(format!(
+            "Kubarium: stop {unit} is not simulated; the container runtime keeps running.\n"
+        ));
+        return 1;
+    }
+    crate::node_files::sync_runtime_files(cluster, node, vfs);
+    let now = cluster.now();
+    let Some(k) = cluster.kubelet_mut(node) else {
+        return 0;
+    };
+    if verb == "start" && k.containerd().is_running() {
+        return 0;
+    }
+    if k.restart_containerd(now).is_err() {
+        out.stderr(format!("Job for {unit} failed because the control process exited with error code.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.\n"));
+        return 1;
+    }
+    0
+}
+
+fn containerd_status(node: &str, rt: &NodeRuntime, now: SimTime) -> String {
     let mut s = String::new();
+    let since = rt.started_at();
+    let pid = rt.pid();
+    if !rt.is_running() {
+        s.push_str("× containerd.service - containerd container runtime\n");
+        s.push_str("     Loaded: loaded (/usr/lib/systemd/system/containerd.service; enabled; preset: enabled)\n");
+        s.push_str(&format!(
+            "     Active: activating (auto-restart) (Result: exit-code) since {}; {}\n",
+            timestamp(since),
+            relative(now.ms() - since.ms())
+        ));
+        s.push_str("       Docs: https://containerd.io\n");
+        s.push_str(&format!(
+            "    Process: {} ExecStartPre=/sbin/modprobe overlay (code=exited, status=0/SUCCESS)\n",
+            pid - 1
+        ));
+        s.push_str(&format!(
+            "    Process: {pid} ExecStart=/usr/bin/containerd (code=exited, status=1/FAILURE)\n"
+        ));
+        s.push_str(&format!(
+            "   Main PID: {pid} (code=exited, status=1/FAILURE)\n"
+        ));
+        s.push('\n');
+        s.push_str(&format!(
+            "{} {node} systemd[1]: containerd.service: Failed with result 'exit-code'.\n",
+            journal_time(since)
+        ));
+        s.push_str(&format!(
+            "{} {node} systemd[1]: Failed to start containerd.service - containerd container runtime.\n",
+            journal_time(since)
+        ));
+        return s;
+    }
     s.push_str("● containerd.service - containerd container runtime\n");
     s.push_str("     Loaded: loaded (/usr/lib/systemd/system/containerd.service; enabled; preset: enabled)\n");
     s.push_str(&format!(
         "     Active: active (running) since {}; {}\n",
-        timestamp(svc.booted_at),
-        relative(now.ms() - svc.booted_at.ms())
+        timestamp(since),
+        relative(now.ms() - since.ms())
     ));
     s.push_str("       Docs: https://containerd.io\n");
-    s.push_str("   Main PID: 611 (containerd)\n");
+    s.push_str(&format!("   Main PID: {pid} (containerd)\n"));
     s.push_str("     CGroup: /system.slice/containerd.service\n");
-    s.push_str("             └─611 /usr/bin/containerd\n");
+    s.push_str(&format!("             └─{pid} /usr/bin/containerd\n"));
     s.push('\n');
     s.push_str(&format!(
         "{} {node} systemd[1]: Started containerd.service - containerd container runtime.\n",
-        journal_time(svc.booted_at)
+        journal_time(since)
     ));
     s
 }
