@@ -371,7 +371,10 @@ fn validate_pod(p: &Pod, errs: &mut Vec<FieldError>) {
             let mut port_names = BTreeSet::new();
             for (j, port) in c.ports.iter().flatten().enumerate() {
                 let pf = format!("{base}.ports[{j}]");
-                if !(1..=65535).contains(&port.container_port) {
+                // `validateContainerPorts`: 0 is a missing port, not an out-of-range one.
+                if port.container_port == 0 {
+                    errs.push(FieldError::required(format!("{pf}.containerPort"), ""));
+                } else if !(1..=65535).contains(&port.container_port) {
                     errs.push(FieldError::invalid(
                         format!("{pf}.containerPort"),
                         port.container_port.to_string(),

@@ -47,6 +47,9 @@ pub struct MainAttach {
 pub struct RunAfter {
     /// `--rm`: delete the pod.
     pub remove: bool,
+    /// `--rm --expose`: the Service `kubectl run` created too, deleted after the pod
+    /// (`removeCreatedObjects` deletes every object the command created, in order).
+    pub remove_service: Option<ObjectKey>,
     /// `--restart=Never` / `OnFailure` (without `--leave-stdin-open`): wait for the pod to
     /// finish and return its container's exit code.
     pub wait_for: Option<ExitCondition>,
@@ -511,6 +514,9 @@ pub fn after_run(
     };
     if after.remove {
         remove_pod(ctx, key, quiet);
+        if let Some(svc) = &after.remove_service {
+            remove_created(ctx, svc, quiet);
+        }
     }
     match result {
         Ok(()) => 0,
@@ -590,6 +596,12 @@ pub fn wait_for_pod(
 /// `kubectl run --rm`'s delete: the pod's own grace period, background cascade, a missing pod
 /// ignored ("No resources found"), no wait for it to be gone.
 fn remove_pod(ctx: &mut Ctx, key: &ObjectKey, quiet: bool) {
+    remove_created(ctx, key, quiet)
+}
+
+/// One object `kubectl run` created, deleted as `remove_pod` describes; the line names the
+/// lowercase kind (`pod "x" deleted ...`, `service "x" deleted ...`).
+fn remove_created(ctx: &mut Ctx, key: &ObjectKey, quiet: bool) {
     let opts = DeleteOptions {
         grace_period_seconds: None,
         propagation_policy: None,
@@ -599,8 +611,10 @@ fn remove_pod(ctx: &mut Ctx, key: &ObjectKey, quiet: bool) {
             ctx.cluster.settle();
             if !quiet {
                 ctx.out(format!(
-                    "pod {:?} deleted from {} namespace\n",
-                    key.name, key.namespace
+                    "{} {:?} deleted from {} namespace\n",
+                    key.kind.name().to_ascii_lowercase(),
+                    key.name,
+                    key.namespace
                 ));
             }
         }

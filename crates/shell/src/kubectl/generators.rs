@@ -210,6 +210,8 @@ pub struct RunPod {
     pub stdin_once: bool,
     pub tty: bool,
     pub service_account: Option<String>,
+    /// `--privileged`: the container's `securityContext.privileged: true`.
+    pub privileged: bool,
 }
 
 /// The `run-pod/v1` generator's pod.
@@ -254,6 +256,12 @@ pub fn run_pod(p: &RunPod) -> GoValue {
     c.push(("resources", GoValue::Struct(vec![])));
     if let Some(pp) = &p.image_pull_policy {
         c.push(("imagePullPolicy", GoValue::str(pp)));
+    }
+    if p.privileged {
+        c.push((
+            "securityContext",
+            GoValue::Struct(vec![("privileged", GoValue::Bool(true))]),
+        ));
     }
     if p.stdin {
         c.push(("stdin", GoValue::Bool(true)));

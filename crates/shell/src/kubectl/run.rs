@@ -149,6 +149,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         stdin_once: interactive && !parsed.is_set("leave-stdin-open"),
         tty,
         service_account: None,
+        privileged: parsed.is_set("privileged"),
     };
     let mut generated = vec![(Kind::Pod, name.clone(), generators::run_pod(&pod))];
     if expose {
@@ -217,6 +218,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     let after = RunAfter {
         remove,
+        // Only a Service that was created is removed (a failed create is not in kubectl's
+        // `createdObjects`).
+        remove_service: (expose && service_error.is_none())
+            .then(|| ObjectKey::new(Kind::Service, &ns, &name)),
         wait_for: ExitCondition::for_restart_policy(&restart, parsed.is_set("leave-stdin-open")),
         timeout_ms,
     };
