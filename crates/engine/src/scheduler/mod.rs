@@ -316,16 +316,22 @@ impl Scheduler {
             };
             feasible[pick].name.clone()
         };
-        self.bind(api, obj, &chosen);
+        // The accounting record from what the cycle computed already.
+        let assigned = AssignedPod {
+            resources: pi.resources.clone(),
+            host_ports: pi.host_ports.clone(),
+            priority: pi.priority,
+        };
+        self.bind(api, obj, &chosen, assigned);
     }
 
     /// Assumes the pod onto `node` and writes the binding (`spec.nodeName`, `PodScheduled=True`)
     /// and the `Scheduled` event.
-    fn bind(&mut self, api: &mut ApiServer, obj: Arc<Object>, node: &str) {
+    fn bind(&mut self, api: &mut ApiServer, obj: Arc<Object>, node: &str, assigned: AssignedPod) {
         let Some(pod) = obj.as_::<Pod>() else { return };
         let key = obj.key();
         let generation = pod.metadata.generation;
-        self.cache.set_pod(key.clone(), node, AssignedPod::of(pod));
+        self.cache.set_pod(key.clone(), node, assigned);
         // The binding changes neither the spec nor the generation: when its watch event
         // arrives, the assumed pod is already accounted as it will be.
         self.accounted
