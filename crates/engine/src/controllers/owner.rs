@@ -189,6 +189,18 @@ pub struct PodFacts {
     pub ready: bool,
     /// [`ready_since_ms`].
     pub ready_since: Option<i64>,
+    /// The node the pod is bound to, interned in the index ([`PodIndex::node_name`]; the
+    /// empty name for a pod not scheduled yet).
+    pub node: u32,
+    /// Of the pod's phase, what the scale-down ranking reads
+    /// ([`super::replica_set::phase_ordinal`]).
+    pub phase: u8,
+    /// The `controller.kubernetes.io/pod-deletion-cost` annotation (0 when absent).
+    pub deletion_cost: i32,
+    /// The highest restart count of the pod's containers.
+    pub restarts: i32,
+    /// `metadata.creationTimestamp` in milliseconds since the epoch.
+    pub created_ms: Option<i64>,
 }
 
 impl PodFacts {
@@ -281,6 +293,9 @@ pub struct PodIndex {
     /// Interned label sets.
     label_sets: Vec<BTreeMap<String, String>>,
     label_ids: BTreeMap<BTreeMap<String, String>, u32>,
+    /// Interned node names ([`PodFacts::node`]).
+    node_names: Vec<String>,
+    node_ids: BTreeMap<String, u32>,
 }
 
 impl PodIndex {
@@ -376,6 +391,26 @@ impl PodIndex {
         &self.label_sets[id as usize]
     }
 
+    /// An interned node name ([`PodFacts::node`]).
+    pub fn node_name(&self, id: u32) -> &str {
+        &self.node_names[id as usize]
+    }
+
+    /// How many node names are interned: every [`PodFacts::node`] is below it.
+    pub fn node_count(&self) -> usize {
+        self.node_names.len()
+    }
+
+    fn intern_node(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.node_ids.get(name) {
+            return *id;
+        }
+        let id = self.node_names.len() as u32;
+        self.node_names.push(name.to_string());
+        self.node_ids.insert(name.to_string(), id);
+        id
+    }
+
     fn rebuild(&mut self, store: &Store) {
         self.enabled = true;
         self.namespaces.clear();
@@ -399,6 +434,7 @@ impl PodIndex {
     }
 
     fn facts(&mut self, obj: &Object) -> Option<PodFacts> {
+        use super::replica_set::{deletion_cost, max_restarts, node_of, phase_ordinal};
         let pod = obj.as_::<Pod>()?;
         Some(PodFacts {
             labels: self.intern(pod.metadata.labels.as_ref()),
@@ -406,6 +442,15 @@ impl PodIndex {
             deleting: pod.metadata.deletion_timestamp.is_some(),
             ready: is_pod_ready(pod),
             ready_since: ready_since_ms(pod),
+            node: self.intern_node(node_of(pod)),
+            phase: phase_ordinal(pod),
+            deletion_cost: deletion_cost(pod),
+            restarts: max_restarts(pod),
+            created_ms: pod
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .map(|t| t.0.as_millisecond()),
         })
     }
 
@@ -510,6 +555,7 @@ impl PodIndex {
             &'a str,
             &'a BTreeMap<String, String>,
             (bool, bool, bool, Option<i64>),
+            (&'a str, u8, i32, i32, Option<i64>),
         );
         fn entries(ix: &PodIndex) -> Vec<Entry<'_>> {
             let mut out = Vec::new();
@@ -521,7 +567,15 @@ impl PodIndex {
                     .chain(pods.orphans.iter().map(|e| (None, e)));
                 for (uid, (name, f)) in all {
                     let flags = (f.active, f.deleting, f.ready, f.ready_since);
-                    out.push((ns.as_str(), uid, name.as_str(), ix.labels(f.labels), flags));
+                    let rank = (
+                        ix.node_name(f.node),
+                        f.phase,
+                        f.deletion_cost,
+                        f.restarts,
+                        f.created_ms,
+                    );
+                    let labels = ix.labels(f.labels);
+                    out.push((ns.as_str(), uid, name.as_str(), labels, flags, rank));
                 }
             }
             out.sort();

@@ -5,7 +5,7 @@
 //! deletes the difference, then writes the status counters. Which pods go first when scaling
 //! down follows [`deletion_order`].
 
-use super::owner::{self, is_pod_active, is_pod_ready, ready_since_ms, PodIndex};
+use super::owner::{self, is_pod_active, is_pod_ready, ready_since_ms, PodFacts, PodIndex};
 use super::pod_control;
 use super::{Action, Controller};
 use crate::api::selector::Selector;
@@ -310,14 +310,7 @@ impl ReplicaSetController {
                     obj.key()
                 ),
             );
-            let victims: Vec<ObjectKey> = {
-                let (active, related) = self.active_and_related_pods(api, obj, unreleased);
-                let now_ms = api.now().unix_ms() as i64;
-                deletion_order(&active, &related, now_ms, n)
-                    .into_iter()
-                    .map(Object::key)
-                    .collect()
-            };
+            let victims = self.victims(api, obj, unreleased, n);
             for key in victims {
                 let current = self.pods.is_current(api.store());
                 pod_control::delete_pod(api, obj, &key, self.name);
@@ -327,9 +320,86 @@ impl ReplicaSetController {
         None
     }
 
+    /// The `n` active claimed pods a scale-down deletes, in [`deletion_order`], ranked
+    /// against the pods of the owner and of its siblings (ReplicaSets with the same
+    /// controller, i.e. the same Deployment) per node.
+    ///
+    /// The index knows every tier of the order but the UID tie-break, so it picks the pods
+    /// whose tiers are among the `n` lowest; only those are read from the store for their
+    /// full keys (a scale-down by a few of a thousand pods reads a few, or the few dozen
+    /// that tie with them).
+    fn victims(
+        &self,
+        api: &ApiServer,
+        obj: &Object,
+        unreleased: &[String],
+        n: usize,
+    ) -> Vec<ObjectKey> {
+        let ns = obj.namespace();
+        let uid = obj.metadata().uid.as_deref().unwrap_or_default();
+        let mut owners = vec![uid];
+        if let Some(parent) = owner::controller_ref(obj.metadata()) {
+            for rs in api.store().list(obj.kind(), Some(ns)) {
+                let sibling = rs.metadata().uid.as_deref().unwrap_or_default();
+                if owner::is_controlled_by(rs, &parent.uid) && !owners.contains(&sibling) {
+                    owners.push(sibling);
+                }
+            }
+        }
+        let ix = &self.pods;
+        let mut on_node = vec![0i32; ix.node_count()];
+        for o in &owners {
+            for (_, f) in ix.owned(ns, o).filter(|(_, f)| f.active) {
+                on_node[f.node as usize] += 1;
+            }
+        }
+        let now_ms = api.now().unix_ms() as i64;
+        let mut keyed: Vec<(DeletionTiers, i32, &String)> = ix
+            .owned(ns, uid)
+            .filter(|(name, f)| f.active && !unreleased.contains(name))
+            .map(|(name, f)| {
+                let rank = on_node[f.node as usize];
+                let scheduled = !ix.node_name(f.node).is_empty();
+                (deletion_tiers_of(f, scheduled, rank, now_ms), rank, name)
+            })
+            .collect();
+        let n = n.min(keyed.len());
+        if n == 0 {
+            return Vec::new();
+        }
+        // The n-th lowest tiers: every pod below them goes, and the UID decides among the
+        // pods that share them.
+        keyed.select_nth_unstable_by(n - 1, |a, b| a.0.cmp(&b.0));
+        let bound = keyed[n - 1].0;
+        keyed.retain(|k| k.0 <= bound);
+        let mut full: Vec<(DeletionKey, &Object)> = keyed
+            .iter()
+            .filter_map(|(tiers, rank, name)| {
+                let p = api.store().get(&ObjectKey::new(Kind::Pod, ns, name))?;
+                let key = deletion_key(p.as_::<Pod>()?, *rank, now_ms);
+                debug_assert_eq!(key.0, *tiers, "the pod index ranks {name} as the store");
+                Some((key, &**p))
+            })
+            .collect();
+        full.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let victims: Vec<ObjectKey> = full.into_iter().take(n).map(|(_, p)| p.key()).collect();
+        // Debug builds rank the store's pods as well: the same pods in the same order.
+        #[cfg(debug_assertions)]
+        {
+            let (active, related) = self.active_and_related_pods(api, obj, unreleased);
+            let expected: Vec<ObjectKey> = deletion_order(&active, &related, now_ms, n)
+                .into_iter()
+                .map(Object::key)
+                .collect();
+            assert_eq!(victims, expected, "scale-down victims from the pod index");
+        }
+        victims
+    }
+
     /// The owner's active claimed pods, and the pods of it and of its siblings (ReplicaSets
     /// with the same controller, i.e. the same Deployment) for ranking pods by how crowded
-    /// their node is. One pass over the namespace's pods: cheaper than a look-up per pod.
+    /// their node is (debug builds check [`ReplicaSetController::victims`] against it).
+    #[cfg(debug_assertions)]
     fn active_and_related_pods<'a>(
         &self,
         api: &'a ApiServer,
@@ -620,45 +690,89 @@ pub fn deletion_order<'a>(
     keyed.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Where a pod sorts for deletion; smaller goes first. The tiers of
-/// [`deletion_order`], as one tuple.
-type DeletionKey<'a> = (bool, u8, bool, i32, i32, i64, i32, i64, &'a str, &'a str);
+/// Where a pod sorts for deletion; smaller goes first. The tiers of [`deletion_order`], as
+/// one tuple: [`DeletionTiers`], then the UID and the name.
+type DeletionKey<'a> = (DeletionTiers, &'a str, &'a str);
+
+/// The tiers of [`deletion_order`] before the UID tie-break: (scheduled, phase, ready, cost,
+/// −rank, ready bucket, −restarts, age bucket).
+pub type DeletionTiers = (bool, u8, bool, i32, i32, i64, i32, i64);
 
 fn deletion_key(p: &Pod, rank: i32, now_ms: i64) -> DeletionKey<'_> {
-    let ready = is_pod_ready(p);
-    // Not ready, or ready with no known time: "empty time" sorts before any bucket.
-    let ready_bucket = if ready {
-        ready_since_ms(p).map_or(i64::MIN, |t| log_rank(t, now_ms))
-    } else {
-        0
-    };
-    let created_bucket = p
+    let created = p
         .metadata
         .creation_timestamp
         .as_ref()
-        .map_or(i64::MIN, |t| log_rank(t.0.as_millisecond(), now_ms));
-    (
+        .map(|t| t.0.as_millisecond());
+    let tiers = deletion_tiers(
         !node_of(p).is_empty(),
         phase_ordinal(p),
-        ready,
+        is_pod_ready(p).then(|| ready_since_ms(p)),
         deletion_cost(p),
-        -rank,
-        ready_bucket,
-        -max_restarts(p),
-        created_bucket,
+        rank,
+        max_restarts(p),
+        created,
+        now_ms,
+    );
+    (
+        tiers,
         uid(p),
         p.metadata.name.as_deref().unwrap_or_default(),
     )
 }
 
-fn node_of(p: &Pod) -> &str {
+/// [`DeletionTiers`] of what [`PodIndex`] knows of a pod.
+fn deletion_tiers_of(f: &PodFacts, scheduled: bool, rank: i32, now_ms: i64) -> DeletionTiers {
+    deletion_tiers(
+        scheduled,
+        f.phase,
+        f.ready.then_some(f.ready_since),
+        f.deletion_cost,
+        rank,
+        f.restarts,
+        f.created_ms,
+        now_ms,
+    )
+}
+
+/// `ready` is `None` for a pod that is not ready, else when it became ready (if known).
+#[allow(clippy::too_many_arguments)]
+fn deletion_tiers(
+    scheduled: bool,
+    phase: u8,
+    ready: Option<Option<i64>>,
+    cost: i32,
+    rank: i32,
+    restarts: i32,
+    created_ms: Option<i64>,
+    now_ms: i64,
+) -> DeletionTiers {
+    // Not ready, or ready with no known time: "empty time" sorts before any bucket.
+    let ready_bucket = match ready {
+        Some(since) => since.map_or(i64::MIN, |t| log_rank(t, now_ms)),
+        None => 0,
+    };
+    let created_bucket = created_ms.map_or(i64::MIN, |t| log_rank(t, now_ms));
+    (
+        scheduled,
+        phase,
+        ready.is_some(),
+        cost,
+        -rank,
+        ready_bucket,
+        -restarts,
+        created_bucket,
+    )
+}
+
+pub(super) fn node_of(p: &Pod) -> &str {
     p.spec
         .as_ref()
         .and_then(|s| s.node_name.as_deref())
         .unwrap_or("")
 }
 
-fn phase_ordinal(p: &Pod) -> u8 {
+pub(super) fn phase_ordinal(p: &Pod) -> u8 {
     match p.status.as_ref().and_then(|s| s.phase.as_deref()) {
         Some("Unknown") => 1,
         Some("Running") => 2,
@@ -666,7 +780,7 @@ fn phase_ordinal(p: &Pod) -> u8 {
     }
 }
 
-fn deletion_cost(p: &Pod) -> i32 {
+pub(super) fn deletion_cost(p: &Pod) -> i32 {
     p.metadata
         .annotations
         .as_ref()
@@ -675,7 +789,7 @@ fn deletion_cost(p: &Pod) -> i32 {
         .unwrap_or(0)
 }
 
-fn max_restarts(p: &Pod) -> i32 {
+pub(super) fn max_restarts(p: &Pod) -> i32 {
     p.status
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
