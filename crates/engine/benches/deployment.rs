@@ -10,6 +10,12 @@ use kubarium_engine::api::Pod;
 use kubarium_engine::{Cluster, Kind, Object, ObjectKey, Preset};
 use std::time::Instant;
 
+/// The allocator of the native `kubarium` binary (see crates/shell/Cargo.toml), as the other
+/// native benchmarks use.
+#[cfg(not(target_family = "wasm"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn deployment(replicas: usize, image: &str) -> Object {
     let v = serde_json::json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
