@@ -22,6 +22,9 @@ pub fn default_on_create(obj: &mut Object, rng: &mut Rng) {
         | Object::StatefulSet(_) => super::workloads::default_workload(obj),
         Object::Job(_) | Object::CronJob(_) => super::batch::default_batch(obj),
         Object::Service(_) | Object::Endpoints(_) => super::service::default_service_kinds(obj),
+        Object::PersistentVolume(_)
+        | Object::PersistentVolumeClaim(_)
+        | Object::StorageClass(_) => super::persistent_volume::default_persistent_volume_kinds(obj),
         Object::Namespace(ns) => {
             let name = ns.metadata.name.clone().unwrap_or_default();
             ns.metadata

@@ -10,6 +10,7 @@ pub mod config;
 pub mod decode;
 pub mod defaults;
 pub mod ingress;
+pub mod persistent_volume;
 pub mod quantity;
 pub mod selector;
 pub mod service;

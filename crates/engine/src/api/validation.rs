@@ -261,6 +261,7 @@ pub fn validate(obj: &Object) -> Vec<FieldError> {
     super::batch::validate_batch(obj, &mut errs);
     super::service::validate_service_kinds(obj, &mut errs);
     super::ingress::validate_ingress_kinds(obj, &mut errs);
+    super::persistent_volume::validate_persistent_volume_kinds(obj, &mut errs);
     if let Object::ConfigMap(cm) = obj {
         for k in cm
             .data

@@ -21,6 +21,7 @@ pub mod namespace;
 pub mod node_lifecycle;
 pub mod owner;
 pub mod pod_control;
+pub mod pv_binder;
 pub mod replica_set;
 pub mod root_ca_publisher;
 pub mod service_account;
@@ -110,6 +111,7 @@ impl Default for ControllerManager {
             Box::new(endpoints::EndpointsController::default()),
             Box::new(endpoint_slice::EndpointSliceController::default()),
             Box::new(service_lb::ServiceLoadBalancerController::default()),
+            Box::new(pv_binder::PersistentVolumeController),
             Box::new(crate::network::ingress::controller::IngressNginxController::default()),
             Box::new(crate::network::ingress::controller::WebhookCertgen),
         ])

@@ -135,6 +135,11 @@ impl Scheduler {
         match ev.key.kind {
             Kind::Node => self.observe_node(ev),
             Kind::Pod => self.observe_pod(ev),
+            // VolumeBinding's events: a claim, volume or class change may bind a pod's claims.
+            Kind::PersistentVolumeClaim | Kind::PersistentVolume | Kind::StorageClass => {
+                self.queue
+                    .move_to_active_if(|rejected| rejected.contains("VolumeBinding"));
+            }
             _ => {}
         }
     }

@@ -1432,6 +1432,7 @@ pub fn describe_object(ctx: &Ctx, obj: &Object, show_events: bool) -> String {
             service::describe_service(s, &slices, ev, &rc)
         }
         Object::Endpoints(e) => endpoints::describe_endpoints(e, ev, &rc),
+        Object::PersistentVolume(pv) => persistent_volume::describe_persistent_volume(pv, ev, &rc),
         Object::Job(j) => job::describe_job(j, ev, &rc),
         Object::CronJob(cj) => cron_job::describe_cron_job(cj, ev, &rc),
         Object::Ingress(i) => ingress::describe_ingress_in(ctx, i, ev, &rc),

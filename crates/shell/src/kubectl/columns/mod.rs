@@ -24,6 +24,7 @@ pub mod replica_set;
 pub mod secret;
 pub mod service;
 pub mod stateful_set;
+pub mod storage_class;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kubarium_engine::{Kind, Object};
@@ -164,6 +165,10 @@ pub fn printer_for(kind: Kind) -> Printer {
         Kind::PersistentVolume => Printer {
             columns: persistent_volume::VOLUME_COLUMNS,
             row: persistent_volume::volume_row,
+        },
+        Kind::StorageClass => Printer {
+            columns: storage_class::COLUMNS,
+            row: storage_class::row,
         },
         Kind::Job => Printer {
             columns: job::COLUMNS,

@@ -49,28 +49,9 @@ pub fn access_modes(modes: Option<&Vec<String>>) -> String {
     .join(",")
 }
 
-/// The storage class of a claim: the beta annotation wins over `storageClassName`
-/// (`GetPersistentVolumeClaimClass`).
-pub fn claim_class(pvc: &PersistentVolumeClaim) -> String {
-    pvc.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("volume.beta.kubernetes.io/storage-class"))
-        .cloned()
-        .or_else(|| pvc.spec.as_ref().and_then(|s| s.storage_class_name.clone()))
-        .unwrap_or_default()
-}
-
-/// The storage class of a volume (`GetPersistentVolumeClass`).
-pub fn volume_class(pv: &PersistentVolume) -> String {
-    pv.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("volume.beta.kubernetes.io/storage-class"))
-        .cloned()
-        .or_else(|| pv.spec.as_ref().and_then(|s| s.storage_class_name.clone()))
-        .unwrap_or_default()
-}
+/// The storage class of a claim or volume: the beta annotation wins over
+/// `storageClassName` (`GetPersistentVolumeClaimClass`, `GetPersistentVolumeClass`).
+pub use kubarium_engine::api::persistent_volume::{claim_class, claim_ref_name, volume_class};
 
 /// Capacity and access modes of a claim as printed: from its status once it names a volume,
 /// empty before.
@@ -133,17 +114,7 @@ pub fn volume_row(obj: &Object, ctx: &RowContext) -> Vec<String> {
     };
     let spec = pv.spec.clone().unwrap_or_default();
     let status = pv.status.clone().unwrap_or_default();
-    let claim = spec
-        .claim_ref
-        .as_ref()
-        .map(|r| {
-            format!(
-                "{}/{}",
-                r.namespace.clone().unwrap_or_default(),
-                r.name.clone().unwrap_or_default()
-            )
-        })
-        .unwrap_or_default();
+    let claim = claim_ref_name(pv);
     let phase = if pv.metadata.deletion_timestamp.is_some() {
         "Terminating".to_string()
     } else {

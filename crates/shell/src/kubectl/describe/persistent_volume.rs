@@ -1,12 +1,16 @@
 //! `kubectl describe pvc` (`describePersistentVolumeClaim`): class, phase, volume, labels,
 //! annotations, finalizers, capacity and access modes once bound, the pods using the claim,
-//! and events.
+//! and events; `kubectl describe pv` (`describePersistentVolume`): labels, annotations,
+//! finalizers, class, phase, claim, reclaim policy, access modes, capacity, node affinity,
+//! the controller's message, the volume source, and events.
 
 use super::{annotations_multiline, describe_events, labels_multiline, PrefixWriter};
-use crate::kubectl::columns::persistent_volume::{bound_capacity_and_modes, claim_class};
+use crate::kubectl::columns::persistent_volume::{
+    access_modes, bound_capacity_and_modes, claim_class, claim_ref_name, volume_class,
+};
 use crate::kubectl::columns::RowContext;
 use k8s_openapi::api::core::v1::Event;
-use kubarium_engine::api::{PersistentVolumeClaim, Pod};
+use kubarium_engine::api::{PersistentVolume, PersistentVolumeClaim, Pod};
 
 /// Describes a claim; `pods` are the pods of its namespace (for `Used By`).
 pub(crate) fn describe_persistent_volume_claim(
@@ -81,4 +85,165 @@ pub(crate) fn describe_persistent_volume_claim(
         describe_events(&mut w, events, rc);
     }
     w.finish()
+}
+
+/// Describes a volume.
+pub(crate) fn describe_persistent_volume(
+    pv: &PersistentVolume,
+    events: Option<&[Event]>,
+    rc: &RowContext,
+) -> String {
+    let mut w = PrefixWriter::default();
+    let m = &pv.metadata;
+    let spec = pv.spec.clone().unwrap_or_default();
+    let status = pv.status.clone().unwrap_or_default();
+    w.write(0, &format!("Name:\t{}\n", m.name.as_deref().unwrap_or("")));
+    labels_multiline(&mut w, "Labels", m.labels.as_ref());
+    annotations_multiline(&mut w, "Annotations", m.annotations.as_ref());
+    w.write(
+        0,
+        &format!(
+            "Finalizers:\t[{}]\n",
+            m.finalizers.clone().unwrap_or_default().join(" ")
+        ),
+    );
+    w.write(0, &format!("StorageClass:\t{}\n", volume_class(pv)));
+    match m.deletion_timestamp.as_ref() {
+        Some(t) => w.write(
+            0,
+            &format!("Status:\tTerminating (lasts {})\n", rc.since(Some(t))),
+        ),
+        None => w.write(
+            0,
+            &format!("Status:\t{}\n", status.phase.as_deref().unwrap_or("")),
+        ),
+    }
+    w.write(0, &format!("Claim:\t{}\n", claim_ref_name(pv)));
+    w.write(
+        0,
+        &format!(
+            "Reclaim Policy:\t{}\n",
+            spec.persistent_volume_reclaim_policy
+                .as_deref()
+                .unwrap_or("")
+        ),
+    );
+    w.write(
+        0,
+        &format!(
+            "Access Modes:\t{}\n",
+            access_modes(spec.access_modes.as_ref())
+        ),
+    );
+    if let Some(mode) = spec.volume_mode.as_ref() {
+        w.write(0, &format!("VolumeMode:\t{mode}\n"));
+    }
+    let storage = spec
+        .capacity
+        .as_ref()
+        .and_then(|c| c.get("storage"))
+        .map(|q| q.0.clone())
+        .unwrap_or_else(|| "0".into());
+    w.write(0, &format!("Capacity:\t{storage}\n"));
+    write_node_affinity(&mut w, &spec);
+    w.write(
+        0,
+        &format!("Message:\t{}\n", status.message.as_deref().unwrap_or("")),
+    );
+    w.write(0, "Source:\n");
+    if let Some(h) = &spec.host_path {
+        w.write(2, "Type:\tHostPath (bare host directory volume)\n");
+        w.write(2, &format!("Path:\t{}\n", h.path));
+        w.write(
+            2,
+            &format!(
+                "HostPathType:\t{}\n",
+                h.type_.as_deref().unwrap_or("<none>")
+            ),
+        );
+    } else if let Some(n) = &spec.nfs {
+        w.write(
+            2,
+            "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n",
+        );
+        w.write(2, &format!("Server:\t{}\n", n.server));
+        w.write(2, &format!("Path:\t{}\n", n.path));
+        w.write(2, &format!("ReadOnly:\t{}\n", n.read_only.unwrap_or(false)));
+    } else if let Some(l) = &spec.local {
+        w.write(
+            2,
+            "Type:\tLocalVolume (a persistent volume backed by local storage on a node)\n",
+        );
+        w.write(2, &format!("Path:\t{}\n", l.path));
+    } else if let Some(c) = &spec.csi {
+        w.write(
+            2,
+            "Type:\tCSI (a Container Storage Interface (CSI) volume source)\n",
+        );
+        w.write(2, &format!("Driver:\t{}\n", c.driver));
+        w.write(
+            2,
+            &format!("FSType:\t{}\n", c.fs_type.as_deref().unwrap_or("")),
+        );
+        w.write(2, &format!("VolumeHandle:\t{}\n", c.volume_handle));
+        w.write(2, &format!("ReadOnly:\t{}\n", c.read_only.unwrap_or(false)));
+        let attrs = c.volume_attributes.clone().unwrap_or_default();
+        w.write(2, "VolumeAttributes:\t");
+        if attrs.is_empty() {
+            w.write(0, "<none>\n");
+        } else {
+            for (i, (k, v)) in attrs.iter().enumerate() {
+                if i > 0 {
+                    w.write(0, "\t\t\t");
+                }
+                w.write(0, &format!("{k}={v}\n"));
+            }
+        }
+    } else {
+        w.write(1, "<unknown>\n");
+    }
+    if let Some(events) = events {
+        describe_events(&mut w, events, rc);
+    }
+    w.finish()
+}
+
+/// `printVolumeNodeAffinity`: `<none>`, or the required terms' expressions.
+fn write_node_affinity(
+    w: &mut PrefixWriter,
+    spec: &k8s_openapi::api::core::v1::PersistentVolumeSpec,
+) {
+    let Some(required) = spec
+        .node_affinity
+        .as_ref()
+        .and_then(|a| a.required.as_ref())
+    else {
+        w.write(0, "Node Affinity:\t<none>\n");
+        return;
+    };
+    w.write(0, "Node Affinity:\t\n");
+    if required.node_selector_terms.is_empty() {
+        w.write(1, "Required Terms:\t<none>\n");
+        return;
+    }
+    w.write(1, "Required Terms:\t\n");
+    for (i, term) in required.node_selector_terms.iter().enumerate() {
+        let exprs = term.match_expressions.clone().unwrap_or_default();
+        w.write(2, &format!("Term {i}:\t"));
+        if exprs.is_empty() {
+            w.write(0, "<none>\n");
+            continue;
+        }
+        for (j, e) in exprs.iter().enumerate() {
+            if j > 0 {
+                w.write(2, "\t");
+            }
+            let values = e.values.clone().unwrap_or_default();
+            let mut text = format!("{} {}", e.key, e.operator.to_lowercase());
+            if !values.is_empty() {
+                text.push_str(&format!(" [{}]", values.join(", ")));
+            }
+            w.write(0, &format!("{text}\n"));
+        }
+    }
 }
