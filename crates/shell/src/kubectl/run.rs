@@ -35,6 +35,7 @@ const FLAGS: &[FlagSpec] = &[
     boolean("quiet", Some('q')),
     boolean("privileged", None),
     value("overrides", None),
+    value("override-type", None),
     boolean("leave-stdin-open", None),
     value("pod-running-timeout", None),
     value("detach-keys", None),
@@ -151,7 +152,22 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         service_account: None,
         privileged: parsed.is_set("privileged"),
     };
-    let mut generated = vec![(Kind::Pod, name.clone(), generators::run_pod(&pod))];
+    let pod_obj = generators::run_pod(&pod);
+    // `Overrider.Apply` (the pod only): the generated pod as JSON with the fragment applied.
+    let overrides = parsed.get("overrides").unwrap_or("");
+    let pod_value = if overrides.is_empty() {
+        None
+    } else {
+        match apply_overrides(
+            &pod_obj.to_value(),
+            overrides,
+            parsed.get("override-type").unwrap_or("merge"),
+        ) {
+            Ok(v) => Some(v),
+            Err(e) => return pf::fail(ctx, &e),
+        }
+    };
+    let mut generated = vec![(Kind::Pod, name.clone(), pod_obj)];
     if expose {
         // `createService`: the user's own labels only, the pod's labels as the selector.
         let svc = GenService {
@@ -171,9 +187,16 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         generated.push((Kind::Service, name.clone(), expose::service(&svc)));
     }
     let mut printed = Vec::new();
+    // The overridden pod prints from its JSON (kubectl re-decodes it into a typed Pod, so a
+    // JSON printout keeps Go's field order there; ours keeps the merged order).
+    let overridden = |kind: Kind, obj: &generators::GoValue| match (&pod_value, kind) {
+        (Some(v), Kind::Pod) => (v.clone(), None),
+        _ => (obj.to_value(), Some(obj.to_go_json())),
+    };
     if dry == DryRun::Client {
         for (kind, name, obj) in &generated {
-            printed.push((*kind, name.clone(), obj.to_value(), Some(obj.to_go_json())));
+            let (value, go_json) = overridden(*kind, obj);
+            printed.push((*kind, name.clone(), value, go_json));
         }
         print_all(ctx, out, dry, &printed);
         return 0;
@@ -181,7 +204,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let ns = ctx.namespace(&parsed);
     let mut service_error = None;
     for (kind, name, obj) in generated {
-        let mut value = obj.to_value();
+        let mut value = overridden(kind, &obj).0;
         if parsed.is_set("save-config") {
             super::apply::set_last_applied(&mut value, kind, &ns);
         }
@@ -226,6 +249,45 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         timeout_ms,
     };
     attach_to(ctx, &ObjectKey::new(Kind::Pod, &ns, &name), &streams, after)
+}
+
+/// `Merge` / `StrategicMerge` / `JSONPatch` of kubectl's `cmd/util/helpers.go`, chosen by
+/// `--override-type` (`merge` by default): `Err` is the whole error line's text.
+fn apply_overrides(pod: &Value, fragment: &str, kind: &str) -> Result<Value, String> {
+    let patch: Option<Value> = serde_json::from_str(fragment).ok();
+    match kind {
+        "merge" => match patch {
+            Some(p) => Ok(super::merge::merge_patch(pod, &p)),
+            None => Err("Invalid JSON Patch".into()),
+        },
+        "strategic" => match patch {
+            Some(p) => super::merge::strategic_merge_patch(pod, &p),
+            None => Err(go_json_syntax_error(fragment)),
+        },
+        "json" => {
+            let Some(p) = patch else {
+                return Err(go_json_syntax_error(fragment));
+            };
+            match super::patch::json_patch(pod, &p) {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(e.0),
+                Err(e) => Err(e),
+            }
+        }
+        other => Err(format!("invalid override type: {other}")),
+    }
+}
+
+/// The first of Go's `encoding/json` syntax errors for text that is not JSON, for the common
+/// cases (nothing, or a first character no JSON value starts with).
+fn go_json_syntax_error(text: &str) -> String {
+    match text.trim_start().chars().next() {
+        None => "unexpected end of JSON input".into(),
+        Some(c) if !"{[\"-0123456789tfn".contains(c) => {
+            format!("invalid character '{c}' looking for beginning of value")
+        }
+        Some(_) => "unexpected end of JSON input".into(),
+    }
 }
 
 /// `kubectl run -i` once the pod exists: waits for it to run and be ready, then attaches
