@@ -201,6 +201,18 @@ pub struct PodFacts {
     pub restarts: i32,
     /// `metadata.creationTimestamp` in milliseconds since the epoch.
     pub created_ms: Option<i64>,
+    /// [`uid_prefix`] of the pod's UID.
+    pub uid_prefix: u128,
+}
+
+/// The first 16 bytes of a UID as a number, zero-padded: wherever two of these differ, the
+/// UIDs compare as strings the same way (a shorter UID that is a prefix of the other pads
+/// with zeros and stays lower).
+pub fn uid_prefix(uid: &str) -> u128 {
+    let mut b = [0u8; 16];
+    let n = uid.len().min(16);
+    b[..n].copy_from_slice(&uid.as_bytes()[..n]);
+    u128::from_be_bytes(b)
 }
 
 impl PodFacts {
@@ -451,6 +463,7 @@ impl PodIndex {
                 .creation_timestamp
                 .as_ref()
                 .map(|t| t.0.as_millisecond()),
+            uid_prefix: uid_prefix(pod.metadata.uid.as_deref().unwrap_or_default()),
         })
     }
 
@@ -555,7 +568,7 @@ impl PodIndex {
             &'a str,
             &'a BTreeMap<String, String>,
             (bool, bool, bool, Option<i64>),
-            (&'a str, u8, i32, i32, Option<i64>),
+            (&'a str, u8, i32, i32, Option<i64>, u128),
         );
         fn entries(ix: &PodIndex) -> Vec<Entry<'_>> {
             let mut out = Vec::new();
@@ -573,6 +586,7 @@ impl PodIndex {
                         f.deletion_cost,
                         f.restarts,
                         f.created_ms,
+                        f.uid_prefix,
                     );
                     let labels = ix.labels(f.labels);
                     out.push((ns.as_str(), uid, name.as_str(), labels, flags, rank));
@@ -597,6 +611,38 @@ impl PodIndex {
         assert!(
             entries(self) == entries(&fresh) && self.placed == fresh.placed,
             "the pod index differs from the store"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_prefix;
+
+    #[test]
+    fn uid_prefixes_order_as_the_uids_wherever_they_differ() {
+        let uids = [
+            "",
+            "0",
+            "0a",
+            "0a1b2c3d-0000-4000-8000-000000000000",
+            "0a1b2c3d-0000-4000-8000-000000000001",
+            "0a1b2c3d-0000-4001-8000-000000000000",
+            "9",
+            "f0000000-0000-4000-8000-000000000000",
+        ];
+        for a in uids {
+            for b in uids {
+                let (pa, pb) = (uid_prefix(a), uid_prefix(b));
+                if pa != pb {
+                    assert_eq!(pa.cmp(&pb), a.cmp(b), "{a:?} vs {b:?}");
+                }
+            }
+        }
+        // UIDs that differ after their 16th byte tie: the store breaks those ties.
+        assert_eq!(
+            uid_prefix("0a1b2c3d-0000-4000-8000-000000000000"),
+            uid_prefix("0a1b2c3d-0000-4000-8000-000000000001")
         );
     }
 }

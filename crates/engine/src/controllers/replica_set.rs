@@ -324,10 +324,9 @@ impl ReplicaSetController {
     /// against the pods of the owner and of its siblings (ReplicaSets with the same
     /// controller, i.e. the same Deployment) per node.
     ///
-    /// The index knows every tier of the order but the UID tie-break, so it picks the pods
-    /// whose tiers are among the `n` lowest; only those are read from the store for their
-    /// full keys (a scale-down by a few of a thousand pods reads a few, or the few dozen
-    /// that tie with them).
+    /// The index knows every tier of the order and the UIDs' first 16 bytes, so it orders
+    /// the pods without reading them; only pods that tie on all of that are read from the
+    /// store for their whole UIDs.
     fn victims(
         &self,
         api: &ApiServer,
@@ -354,35 +353,44 @@ impl ReplicaSetController {
             }
         }
         let now_ms = api.now().unix_ms() as i64;
-        let mut keyed: Vec<(DeletionTiers, i32, &String)> = ix
+        // (tiers, UID prefix) and the name of each candidate.
+        let mut keyed: Vec<((DeletionTiers, u128), &String)> = ix
             .owned(ns, uid)
             .filter(|(name, f)| f.active && !unreleased.contains(name))
             .map(|(name, f)| {
                 let rank = on_node[f.node as usize];
                 let scheduled = !ix.node_name(f.node).is_empty();
-                (deletion_tiers_of(f, scheduled, rank, now_ms), rank, name)
+                let tiers = deletion_tiers_of(f, scheduled, rank, now_ms);
+                ((tiers, f.uid_prefix), name)
             })
             .collect();
         let n = n.min(keyed.len());
         if n == 0 {
             return Vec::new();
         }
-        // The n-th lowest tiers: every pod below them goes, and the UID decides among the
-        // pods that share them.
+        // Every pod below the n-th lowest key goes; the pods that share it are told apart by
+        // their whole UIDs.
         keyed.select_nth_unstable_by(n - 1, |a, b| a.0.cmp(&b.0));
         let bound = keyed[n - 1].0;
         keyed.retain(|k| k.0 <= bound);
-        let mut full: Vec<(DeletionKey, &Object)> = keyed
-            .iter()
-            .filter_map(|(tiers, rank, name)| {
-                let p = api.store().get(&ObjectKey::new(Kind::Pod, ns, name))?;
-                let key = deletion_key(p.as_::<Pod>()?, *rank, now_ms);
-                debug_assert_eq!(key.0, *tiers, "the pod index ranks {name} as the store");
-                Some((key, &**p))
-            })
+        keyed.sort_unstable();
+        let uid_of = |name: &str| {
+            let pod = api.store().get(&ObjectKey::new(Kind::Pod, ns, name));
+            pod.and_then(|p| p.metadata().uid.clone())
+                .unwrap_or_default()
+        };
+        let mut start = 0;
+        while start < keyed.len() {
+            let end = start + keyed[start..].partition_point(|k| k.0 == keyed[start].0);
+            if end - start > 1 {
+                // Stable: equal UIDs stay in name order, as the full key has it.
+                keyed[start..end].sort_by_cached_key(|k| uid_of(k.1));
+            }
+            start = end;
+        }
+        let victims: Vec<ObjectKey> = (keyed.iter().take(n))
+            .map(|(_, name)| ObjectKey::new(Kind::Pod, ns, name))
             .collect();
-        full.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-        let victims: Vec<ObjectKey> = full.into_iter().take(n).map(|(_, p)| p.key()).collect();
         // Debug builds rank the store's pods as well: the same pods in the same order.
         #[cfg(debug_assertions)]
         {
