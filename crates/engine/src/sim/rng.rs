@@ -72,17 +72,17 @@ impl Rng {
         // 8-4-4-4-12 lowercase hex digits (what `{:08x}-{:04x}-...` would print, without
         // the formatting machinery: every object and event gets one).
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(36);
-        for (i, nibble) in (0..32).map(|i| {
-            let word = if i < 16 { a } else { b };
-            (i, ((word >> (60 - 4 * (i % 16))) & 0xf) as usize)
-        }) {
+        let mut buf = [b'-'; 36];
+        let mut at = 0;
+        for i in 0..32 {
             if matches!(i, 8 | 12 | 16 | 20) {
-                out.push('-');
+                at += 1;
             }
-            out.push(HEX[nibble] as char);
+            let word = if i < 16 { a } else { b };
+            buf[at] = HEX[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
+            at += 1;
         }
-        out
+        buf.iter().map(|&c| c as char).collect()
     }
 }
 
