@@ -68,6 +68,20 @@ fn is_load_balancer(svc: &Service) -> bool {
     })
 }
 
+/// The load-balancer addresses Services hold now.
+fn used_addresses(api: &ApiServer) -> BTreeSet<Ipv4Addr> {
+    // Filled by `extend`, not `collect` (which compiles its own sort), for the page's size.
+    let mut used = BTreeSet::new();
+    used.extend(
+        api.store()
+            .list(Kind::Service, None)
+            .filter_map(|o| o.as_::<Service>())
+            .flat_map(ingress_ips)
+            .filter_map(|ip| ip.parse::<Ipv4Addr>().ok()),
+    );
+    used
+}
+
 fn ingress_ips(svc: &Service) -> Vec<String> {
     svc.status
         .as_ref()
@@ -162,15 +176,7 @@ impl Controller for ServiceLoadBalancerController {
         let (Ok(first), Ok(last)) = (first.parse::<Ipv4Addr>(), last.parse::<Ipv4Addr>()) else {
             return Action::Done;
         };
-        // Filled by `extend`, not `collect` (which compiles its own sort), for the page's size.
-        let mut used: BTreeSet<Ipv4Addr> = BTreeSet::new();
-        used.extend(
-            api.store()
-                .list(Kind::Service, None)
-                .filter_map(|o| o.as_::<Service>())
-                .flat_map(ingress_ips)
-                .filter_map(|ip| ip.parse::<Ipv4Addr>().ok()),
-        );
+        let used = used_addresses(api);
         let requested = svc
             .spec
             .as_ref()
@@ -327,14 +333,7 @@ impl ServiceLoadBalancerController {
                 }
             }
             _ => {
-                let mut used: BTreeSet<Ipv4Addr> = BTreeSet::new();
-                used.extend(
-                    api.store()
-                        .list(Kind::Service, None)
-                        .filter_map(|o| o.as_::<Service>())
-                        .flat_map(ingress_ips)
-                        .filter_map(|ip| ip.parse::<Ipv4Addr>().ok()),
-                );
+                let used = used_addresses(api);
                 // A reserved static address named in `loadBalancerIP` is used as is.
                 let requested = svc
                     .spec
