@@ -118,9 +118,11 @@ fn validate_ingress(ing: &Ingress, errs: &mut Vec<FieldError>) {
     let spec = ing.spec.as_ref().unwrap_or(&empty);
     let rules = spec.rules.as_deref().unwrap_or(&[]);
     if rules.is_empty() && spec.default_backend.is_none() {
+        // `spec.Rules` as JSON (v1.34+): absent is a nil slice, `null`; `rules: []` is `[]`.
+        let value = if spec.rules.is_some() { "[]" } else { "null" };
         errs.push(FieldError::invalid(
             "spec",
-            "[]networking.IngressRule(nil)",
+            value,
             "either `defaultBackend` or `rules` must be specified",
         ));
     }
@@ -576,7 +578,10 @@ mod tests {
             ]
         );
         let e = errors(json!({}));
-        assert_eq!(e, vec!["spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified"]);
+        assert_eq!(
+            e,
+            vec!["spec: Invalid value: null: either `defaultBackend` or `rules` must be specified"]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use super::validation::{
     dns1123_label, dns1123_subdomain, validate_label_key, validate_label_value, FieldError,
 };
+use super::workloads::go_json_string;
 use super::{Object, Service};
 use k8s_openapi::api::core::v1::{
     ClientIPConfig, LoadBalancerStatus, ServicePort, ServiceSpec, ServiceStatus,
@@ -299,7 +300,7 @@ pub fn validate_service_update(new: &Service, old: &Service) -> Vec<FieldError> 
         (Some(_), None) => {
             errs.push(FieldError::invalid(
                 "spec.clusterIPs[0]",
-                go_string_slice(&new_ips),
+                json_string_list(&new_ips),
                 "primary clusterIP can not be unset",
             ));
             false
@@ -309,24 +310,32 @@ pub fn validate_service_update(new: &Service, old: &Service) -> Vec<FieldError> 
     if changed {
         errs.push(FieldError::invalid(
             "spec.clusterIPs[0]",
-            go_string_slice(&new_ips),
+            json_string_list(&new_ips),
             "may not change once set",
         ));
     }
     errs
 }
 
-/// Go's `%#v` of a `[]string`: `[]string{"10.96.0.1"}`, `[]string(nil)`.
-pub fn go_string_slice(v: &[String]) -> String {
+/// A `[]string` as field errors print it since v1.34 (`json.Marshal`): `["10.96.0.1"]`, and
+/// `null` for a nil slice (an absent `clusterIPs`).
+pub fn json_string_list(v: &[String]) -> String {
     if v.is_empty() {
-        return "[]string(nil)".into();
+        return "null".into();
     }
+    let items: Vec<String> = v.iter().map(|s| go_json_string(s)).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// The key `ValidateService` compares ports by, `core.ServicePort{Protocol, Port}`, as a
+/// `Duplicate value` prints it since v1.34: `json.Marshal` of the internal struct, which has no
+/// JSON tags, so every field appears under its Go name in declaration order, unset ones as
+/// `""`, `null` and `0` (`TargetPort` is an `intstr.IntOrString` of int 0):
+/// `{"Name":"","Protocol":"TCP","AppProtocol":null,"Port":80,"TargetPort":0,"NodePort":0}`.
+fn json_service_port_key(protocol: &str, port: i32) -> String {
     format!(
-        "[]string{{{}}}",
-        v.iter()
-            .map(|s| format!("{s:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "{{\"Name\":\"\",\"Protocol\":{},\"AppProtocol\":null,\"Port\":{port},\"TargetPort\":0,\"NodePort\":0}}",
+        go_json_string(protocol)
     )
 }
 
@@ -528,10 +537,7 @@ fn validate_service(svc: &Service, errs: &mut Vec<FieldError>) {
         let protocol = p.protocol.clone().unwrap_or_default();
         if !seen.insert((protocol.clone(), p.port)) {
             errs.push(FieldError {
-                value: format!(
-                    "core.ServicePort{{Name:\"\", Protocol:{protocol:?}, AppProtocol:(*string)(nil), Port:{}, TargetPort:intstr.IntOrString{{Type:0, IntVal:0, StrVal:\"\"}}, NodePort:0}}",
-                    p.port
-                ),
+                value: json_service_port_key(&protocol, p.port),
                 ..FieldError::duplicate(format!("spec.ports[{i}]"), "")
             });
         }
@@ -692,14 +698,14 @@ fn validate_cluster_ips(spec: &ServiceSpec, ips: &[String], errs: &mut Vec<Field
         } else if ips[0] != ip {
             errs.push(FieldError::invalid(
                 "spec.clusterIPs",
-                go_string_slice(ips),
+                json_string_list(ips),
                 "first value must match `clusterIP`",
             ));
         }
     } else if !ips.is_empty() {
         errs.push(FieldError::invalid(
             "spec.clusterIPs",
-            go_string_slice(ips),
+            json_string_list(ips),
             "must be empty when `clusterIP` is not specified",
         ));
     }
@@ -726,7 +732,7 @@ fn validate_cluster_ips(spec: &ServiceSpec, ips: &[String], errs: &mut Vec<Field
             if ips.len() > 1 {
                 errs.push(FieldError::invalid(
                     "spec.clusterIPs",
-                    go_string_slice(ips),
+                    json_string_list(ips),
                     "'None' must be the first and only value",
                 ));
             }
@@ -743,7 +749,7 @@ fn validate_cluster_ips(spec: &ServiceSpec, ips: &[String], errs: &mut Vec<Field
     if ips.len() > 2 {
         errs.push(FieldError::invalid(
             "spec.clusterIPs",
-            go_string_slice(ips),
+            json_string_list(ips),
             "may only hold up to 2 values",
         ));
     }
@@ -809,9 +815,10 @@ mod tests {
             "{errs:?}"
         );
         assert!(
-            errs.iter().any(|e| e.starts_with(
-                "spec.ports[1]: Duplicate value: core.ServicePort{Name:\"\", Protocol:\"TCP\""
-            )),
+            errs.contains(
+                &r#"spec.ports[1]: Duplicate value: {"Name":"","Protocol":"TCP","AppProtocol":null,"Port":80,"TargetPort":0,"NodePort":0}"#
+                    .to_string()
+            ),
             "{errs:?}"
         );
     }
@@ -853,7 +860,13 @@ mod tests {
             .iter()
             .map(|e| e.to_string())
             .collect();
-        assert_eq!(errs, vec!["spec.clusterIPs[0]: Invalid value: []string{\"10.96.5.6\"}: may not change once set".to_string()]);
+        assert_eq!(
+            errs,
+            vec![
+                r#"spec.clusterIPs[0]: Invalid value: ["10.96.5.6"]: may not change once set"#
+                    .to_string()
+            ]
+        );
         let mut omitted = parse("metadata: {name: web}\nspec:\n  ports:\n  - port: 80\n");
         prepare_service_update(&mut omitted, &old);
         assert_eq!(

@@ -15,7 +15,9 @@
 //! The allocation step runs before validation (the registry's `BeginCreate`), so an address
 //! that is taken fails a create even when the name already exists, as on a real cluster.
 
-use crate::api::service::{is_headless, needs_cluster_ip, needs_health_check, needs_node_ports};
+use crate::api::service::{
+    is_headless, json_string_list, needs_cluster_ip, needs_health_check, needs_node_ports,
+};
 use crate::api::validation::FieldError;
 use crate::api::{Kind, Object, Service};
 use crate::apiserver::{ApiError, ApiServer};
@@ -177,7 +179,14 @@ impl ServiceAllocator {
             } else if let Some(requested) = spec.cluster_ip.clone().filter(|ip| ip != "None") {
                 // An address that does not parse is left to validation.
                 if let Ok(ip) = requested.parse::<Ipv4Addr>() {
-                    let value = format!("[]string{{{requested:?}}}");
+                    // The error names the Service's `spec.clusterIPs`, which normalizing
+                    // has set to the requested address when only `clusterIP` was given.
+                    let ips = spec
+                        .cluster_ips
+                        .clone()
+                        .filter(|ips| !ips.is_empty())
+                        .unwrap_or_else(|| vec![requested.clone()]);
+                    let value = json_string_list(&ips);
                     if !self.ip_in_range(ip) {
                         errs.push(FieldError::invalid(
                             "spec.clusterIPs",
@@ -459,7 +468,7 @@ mod tests {
         let errs = alloc.allocate(&mut again, None, &mut rng).unwrap_err();
         assert_eq!(
             errs[0].to_string(),
-            "spec.clusterIPs: Invalid value: []string{\"10.100.100.100\"}: failed to allocate IP 10.100.100.100: provided IP is already allocated"
+            "spec.clusterIPs: Invalid value: [\"10.100.100.100\"]: failed to allocate IP 10.100.100.100: provided IP is already allocated"
         );
         // Its own address is no conflict on an update.
         let mut same = svc("ClusterIP", Some("10.100.100.100"), &[0]);
@@ -468,7 +477,7 @@ mod tests {
         let errs = alloc.allocate(&mut outside, None, &mut rng).unwrap_err();
         assert_eq!(
             errs[0].to_string(),
-            "spec.clusterIPs: Invalid value: []string{\"10.200.0.1\"}: failed to allocate IP 10.200.0.1: the provided IP (10.200.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
+            "spec.clusterIPs: Invalid value: [\"10.200.0.1\"]: failed to allocate IP 10.200.0.1: the provided IP (10.200.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12"
         );
         // Released on delete.
         alloc.commit(Some(&s), None);

@@ -88,7 +88,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if parsed.args.first().map(String::as_str) == Some("view-last-applied") {
         return view_last_applied(ctx, &parsed);
     }
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -140,7 +140,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             errors.push(e);
             continue;
         }
-        if let Err(e) = apply_one(ctx, m, &ns, dry, out) {
+        if let Err(e) = apply_one(ctx, m, &ns, dry, out.clone()) {
             errors.push(e);
         }
     }
@@ -200,7 +200,7 @@ fn apply_one(
             };
             pf::print_result(
                 ctx,
-                out,
+                &out,
                 m.kind,
                 &name,
                 "created",
@@ -227,7 +227,16 @@ fn apply_one(
     }
     let merged = merge::three_way(original.as_ref(), &modified, &live_value);
     if merged == live_value {
-        pf::print_result(ctx, out, m.kind, &name, "unchanged", dry, &live_value, None);
+        pf::print_result(
+            ctx,
+            &out,
+            m.kind,
+            &name,
+            "unchanged",
+            dry,
+            &live_value,
+            None,
+        );
         return Ok(());
     }
     let patch_error = |e: &ApiError| {
@@ -263,7 +272,7 @@ fn apply_one(
     };
     pf::print_result(
         ctx,
-        out,
+        &out,
         m.kind,
         &name,
         "configured",
@@ -354,7 +363,7 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, "replace", &e),
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -407,7 +416,7 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
         if dry == DryRun::Client {
             pf::print_result(
                 ctx,
-                out,
+                &out,
                 m.kind,
                 object.name(),
                 "replaced",
@@ -434,7 +443,7 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
             {
                 Ok(o) => pf::print_result(
                     ctx,
-                    out,
+                    &out,
                     m.kind,
                     o.name(),
                     "replaced",
@@ -454,7 +463,7 @@ pub fn run_replace(ctx: &mut Ctx, argv: &[String]) -> i32 {
         match ctx.cluster.api().update(object, dry == DryRun::Server) {
             Ok(o) => pf::print_result(
                 ctx,
-                out,
+                &out,
                 m.kind,
                 o.name(),
                 "replaced",

@@ -68,7 +68,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, "create", &e),
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -215,7 +215,7 @@ pub(crate) fn submit_generated_as(
     if dry == DryRun::Client {
         pf::print_result(
             ctx,
-            out,
+            &out,
             kind,
             name,
             how.operation,
@@ -234,7 +234,7 @@ pub(crate) fn submit_generated_as(
         Ok(created) => {
             pf::print_result(
                 ctx,
-                out,
+                &out,
                 kind,
                 created.name(),
                 how.operation,
@@ -285,7 +285,7 @@ fn create_from_files(
         match create_one(ctx, m, &ns, parsed.is_set("save-config"), dry) {
             Ok(created) => pf::print_result(
                 ctx,
-                out,
+                &out,
                 m.kind,
                 created.name(),
                 "created",

@@ -593,7 +593,7 @@ fn patch_one(
     if original == edited {
         pf::print_result(
             ctx,
-            PrintOutput::Default,
+            &PrintOutput::Default,
             kind,
             &name,
             "skipped",
@@ -634,7 +634,7 @@ fn patch_one(
         Ok(stored) => {
             pf::print_result(
                 ctx,
-                PrintOutput::Default,
+                &PrintOutput::Default,
                 kind,
                 &name,
                 "edited",

@@ -593,7 +593,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, "expose", &e),
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -674,7 +674,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             &svc,
             "exposed",
             dry,
-            out,
+            out.clone(),
             None,
             Some(&recorder),
         ) != 0

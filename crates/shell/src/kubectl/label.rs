@@ -53,7 +53,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, verb, &e),
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -207,7 +207,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], which: Which) -> i32 {
         };
         pf::print_result(
             ctx,
-            out,
+            &out,
             key.kind,
             &key.name,
             operation,

@@ -409,7 +409,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, "patch", &e),
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -484,7 +484,9 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 } else {
                     "patched (no change)"
                 };
-                pf::print_result(ctx, out, key.kind, &key.name, operation, dry, &result, None);
+                pf::print_result(
+                    ctx, &out, key.kind, &key.name, operation, dry, &result, None,
+                );
             }
             Err(e) => {
                 ctx.err(format!("{}\n", api_error_text(&e)));

@@ -1,5 +1,5 @@
 //! What the write verbs share with kubectl's `PrintFlags`/`DryRunStrategy`: `--dry-run`,
-//! `-o yaml|json|name`, the `pod/web created` success line, and usage errors.
+//! `-o yaml|json|name|jsonpath=…`, the `pod/web created` success line, and usage errors.
 
 use crate::kubectl::Ctx;
 use kubarium_engine::Kind;
@@ -49,28 +49,56 @@ pub fn dry_run(parsed: &crate::kubectl::flags::Parsed) -> Result<DryRun, String>
     }
 }
 
-/// `-o` formats the write verbs print.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `-o` formats the write verbs print: `genericclioptions.PrintFlags`, the JSON/YAML, name
+/// and template printers (no tables: those are `get`'s).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     /// The success line, `pod/web created`.
     Default,
     Name,
     Yaml,
     Json,
+    /// `jsonpath=…`, `jsonpath-file=…` (the file's text), `jsonpath-as-json=…`; also
+    /// `--template` with one of those formats.
+    JsonPath {
+        template: String,
+        as_json: bool,
+    },
 }
 
-/// Reads `-o`.
-pub fn output(parsed: &crate::kubectl::flags::Parsed) -> Result<Output, String> {
-    match parsed.get("output") {
-        None | Some("") => Ok(Output::Default),
-        Some("name") => Ok(Output::Name),
-        Some("yaml") => Ok(Output::Yaml),
-        Some("json") => Ok(Output::Json),
-        Some(other) => Err(format!(
-            "unable to match a printer suitable for the output format {other:?}, allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml"
-        )),
-    }
+/// Reads `-o` (and `--template` where the command has it). A `*-file` template is read from
+/// the virtual filesystem now, before anything is sent, as `PrintFlags.ToPrinter` does.
+pub fn output(ctx: &Ctx, parsed: &crate::kubectl::flags::Parsed) -> Result<Output, String> {
+    let template = parsed.get("template");
+    Ok(
+        match crate::kubectl::get::OutputFormat::parse(ctx, parsed.get("output"), template) {
+            Ok(crate::kubectl::get::OutputFormat::Table { wide: false }) => Output::Default,
+            Ok(crate::kubectl::get::OutputFormat::Name) => Output::Name,
+            Ok(crate::kubectl::get::OutputFormat::Yaml) => Output::Yaml,
+            Ok(crate::kubectl::get::OutputFormat::Json) => Output::Json,
+            Ok(crate::kubectl::get::OutputFormat::JsonPath { template, as_json }) => {
+                Output::JsonPath { template, as_json }
+            }
+            // `wide` and `custom-columns` are table printers, which these commands lack.
+            Ok(_) => {
+                return Err(format!(
+                    "unable to match a printer suitable for the output format {:?}, allowed formats are: {WRITE_FORMATS}",
+                    parsed.get("output").unwrap_or("")
+                ))
+            }
+            Err(e) if e.starts_with("unable to match a printer") => {
+                return Err(format!(
+                    "unable to match a printer suitable for the output format {:?}, allowed formats are: {WRITE_FORMATS}",
+                    parsed.get("output").unwrap_or("")
+                ))
+            }
+            Err(e) => return Err(e),
+        },
+    )
 }
+
+/// The formats `PrintFlags.AllowedFormats` lists for the write verbs.
+pub const WRITE_FORMATS: &str = "go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml";
 
 /// `pod`, `deployment.apps`: the kind as kubectl's name printer writes it.
 pub fn kind_string(kind: Kind) -> String {
@@ -88,7 +116,7 @@ pub fn kind_string(kind: Kind) -> String {
 #[allow(clippy::too_many_arguments)]
 pub fn print_result(
     ctx: &mut Ctx,
-    out: Output,
+    out: &Output,
     kind: Kind,
     name: &str,
     operation: &str,
@@ -105,7 +133,24 @@ pub fn print_result(
         Output::Name => ctx.out(format!("{}/{name}\n", kind_string(kind))),
         Output::Yaml => ctx.out(crate::printers::yaml::to_yaml(value)),
         Output::Json => ctx.out(go_json.unwrap_or_else(|| crate::printers::json::to_json(value))),
+        Output::JsonPath { template, as_json } => {
+            // The JSONPath printer reads the object as untyped JSON (maps print sorted).
+            match jsonpath_text(template, *as_json, value) {
+                Ok(text) => ctx.out(text),
+                Err(e) => ctx.err(format!("error: {e}\n")),
+            }
+        }
     }
+}
+
+/// `JSONPathPrinter.PrintObj` with `--allow-missing-template-keys` (true by default).
+fn jsonpath_text(template: &str, as_json: bool, doc: &Value) -> Result<String, String> {
+    let t = crate::printers::jsonpath::parse(template).map_err(|e| e.to_string())?;
+    let opts = crate::printers::jsonpath::ExecuteOptions {
+        allow_missing_keys: true,
+        output_json: as_json,
+    };
+    crate::printers::jsonpath::execute_with(&t, doc, opts).map_err(|e| e.to_string())
 }
 
 /// Prints `error: MSG` and cobra's pointer to the help, and returns status 1.

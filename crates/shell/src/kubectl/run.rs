@@ -25,6 +25,9 @@ const FLAGS: &[FlagSpec] = &[
     boolean("command", None),
     value("dry-run", None),
     value("output", Some('o')),
+    value("template", None),
+    boolean("allow-missing-template-keys", None),
+    boolean("show-managed-fields", None),
     boolean("stdin", Some('i')),
     boolean("tty", Some('t')),
     boolean("rm", None),
@@ -78,7 +81,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     } else {
         interactive
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -351,7 +354,7 @@ fn print_all(
         }
         pf::print_result(
             ctx,
-            out,
+            &out,
             *kind,
             name,
             "created",

@@ -115,7 +115,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(d) => d,
         Err(e) => return pf::fail(ctx, &e),
     };
-    let out = match pf::output(&parsed) {
+    let out = match pf::output(ctx, &parsed) {
         Ok(o) => o,
         Err(e) => return pf::fail(ctx, &e),
     };
@@ -147,7 +147,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         let value = scaled.to_value();
         pf::print_result(
             ctx,
-            out,
+            &out,
             t.key.kind,
             &t.key.name,
             "scaled",

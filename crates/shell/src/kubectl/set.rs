@@ -157,7 +157,7 @@ fn run_sub(ctx: &mut Ctx, argv: &[String], sub: Sub) -> i32 {
         Ok(p) => p,
         Err(e) => return pf::flag_error(ctx, &command, &e),
     };
-    let (dry, out) = match (pf::dry_run(&parsed), pf::output(&parsed)) {
+    let (dry, out) = match (pf::dry_run(&parsed), pf::output(ctx, &parsed)) {
         (Ok(d), Ok(o)) => (d, o),
         (Err(e), _) | (_, Err(e)) => return pf::fail(ctx, &e),
     };
@@ -269,7 +269,7 @@ fn run_sub(ctx: &mut Ctx, argv: &[String], sub: Sub) -> i32 {
         if local || dry == DryRun::Client {
             pf::print_result(
                 ctx,
-                out,
+                &out,
                 obj.kind(),
                 &name,
                 sub.operation(),
@@ -285,7 +285,7 @@ fn run_sub(ctx: &mut Ctx, argv: &[String], sub: Sub) -> i32 {
                 let written = written.to_value();
                 pf::print_result(
                     ctx,
-                    out,
+                    &out,
                     obj.kind(),
                     &name,
                     sub.operation(),

@@ -388,7 +388,7 @@ fn say(
     dry: DryRun,
     value: &serde_json::Value,
 ) {
-    pf::print_result(ctx, req.out, obj.kind(), obj.name(), msg, dry, value, None);
+    pf::print_result(ctx, &req.out, obj.kind(), obj.name(), msg, dry, value, None);
 }
 
 fn set_template(obj: &mut Object, template: PodTemplateSpec) {

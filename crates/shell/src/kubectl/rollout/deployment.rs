@@ -140,7 +140,7 @@ pub fn history(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     };
     pf::print_result(
         ctx,
-        req.out,
+        &req.out,
         obj.kind(),
         obj.name(),
         &format!("{with_revision}\n{body}"),
@@ -175,7 +175,7 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
         let t = rs.spec.template.clone().unwrap_or_default();
         pf::print_result(
             ctx,
-            req.out,
+            &req.out,
             obj.kind(),
             obj.name(),
             &template_text(&t),
@@ -194,7 +194,7 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
     if equal_ignore_hash(&template, &d.spec.template) {
         pf::print_result(
             ctx,
-            req.out,
+            &req.out,
             obj.kind(),
             obj.name(),
             &format!("skipped rollback (current template already matches revision {revision})"),
@@ -217,7 +217,7 @@ pub fn undo(ctx: &mut Ctx, obj: &Object, req: &Request) -> i32 {
         Ok(written) => {
             pf::print_result(
                 ctx,
-                req.out,
+                &req.out,
                 obj.kind(),
                 obj.name(),
                 "rolled back",
@@ -287,7 +287,7 @@ fn write(ctx: &mut Ctx, obj: &Object, mut d: Deployment, req: &Request, operatio
     if req.dry == DryRun::Client {
         pf::print_result(
             ctx,
-            req.out,
+            &req.out,
             obj.kind(),
             obj.name(),
             operation,
@@ -306,7 +306,7 @@ fn write(ctx: &mut Ctx, obj: &Object, mut d: Deployment, req: &Request, operatio
         Ok(written) => {
             pf::print_result(
                 ctx,
-                req.out,
+                &req.out,
                 obj.kind(),
                 obj.name(),
                 operation,

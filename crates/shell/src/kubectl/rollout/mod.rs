@@ -124,7 +124,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(d) => d,
         Err(e) => return pf::fail(ctx, &e),
     };
-    let out = match pf::output(&parsed) {
+    let out = match pf::output(ctx, &parsed) {
         Ok(o) => o,
         Err(e) => return pf::fail(ctx, &e),
     };
