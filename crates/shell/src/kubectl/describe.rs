@@ -701,6 +701,37 @@ pub(crate) fn resource_field_value(c: &Container, resource: &str) -> String {
     }
 }
 
+/// `printHostPathVolumeSource`: a pod's hostPath volume and a hostPath PersistentVolume's
+/// `Source:` print alike, two levels in.
+pub(crate) fn print_host_path_volume_source(
+    w: &mut PrefixWriter,
+    h: &k8s_openapi::api::core::v1::HostPathVolumeSource,
+) {
+    w.write(2, "Type:\tHostPath (bare host directory volume)\n");
+    w.write(2, &format!("Path:\t{}\n", h.path));
+    w.write(
+        2,
+        &format!(
+            "HostPathType:\t{}\n",
+            h.type_.as_deref().unwrap_or("<none>")
+        ),
+    );
+}
+
+/// `printNFSVolumeSource`: shared by pod volumes and NFS PersistentVolumes.
+pub(crate) fn print_nfs_volume_source(
+    w: &mut PrefixWriter,
+    n: &k8s_openapi::api::core::v1::NFSVolumeSource,
+) {
+    w.write(
+        2,
+        "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n",
+    );
+    w.write(2, &format!("Server:\t{}\n", n.server));
+    w.write(2, &format!("Path:\t{}\n", n.path));
+    w.write(2, &format!("ReadOnly:\t{}\n", n.read_only.unwrap_or(false)));
+}
+
 /// `describeVolumes`.
 pub(crate) fn describe_volumes(
     w: &mut PrefixWriter,
@@ -714,15 +745,7 @@ pub(crate) fn describe_volumes(
     for v in volumes {
         w.write(1, &format!("{}:\n", v.name));
         if let Some(h) = &v.host_path {
-            w.write(2, "Type:\tHostPath (bare host directory volume)\n");
-            w.write(2, &format!("Path:\t{}\n", h.path));
-            w.write(
-                2,
-                &format!(
-                    "HostPathType:\t{}\n",
-                    h.type_.as_deref().unwrap_or("<none>")
-                ),
-            );
+            print_host_path_volume_source(w, h);
         } else if let Some(e) = &v.empty_dir {
             let size = e
                 .size_limit
@@ -754,13 +777,7 @@ pub(crate) fn describe_volumes(
             w.write(2, &format!("ClaimName:\t{}\n", c.claim_name));
             w.write(2, &format!("ReadOnly:\t{}\n", c.read_only.unwrap_or(false)));
         } else if let Some(n) = &v.nfs {
-            w.write(
-                2,
-                "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n",
-            );
-            w.write(2, &format!("Server:\t{}\n", n.server));
-            w.write(2, &format!("Path:\t{}\n", n.path));
-            w.write(2, &format!("ReadOnly:\t{}\n", n.read_only.unwrap_or(false)));
+            print_nfs_volume_source(w, n);
         } else if let Some(d) = &v.downward_api {
             w.write(
                 2,

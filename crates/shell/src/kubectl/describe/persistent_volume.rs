@@ -4,7 +4,10 @@
 //! finalizers, class, phase, claim, reclaim policy, access modes, capacity, node affinity,
 //! the controller's message, the volume source, and events.
 
-use super::{annotations_multiline, describe_events, labels_multiline, PrefixWriter};
+use super::{
+    annotations_multiline, describe_events, labels_multiline, print_host_path_volume_source,
+    print_nfs_volume_source, PrefixWriter,
+};
 use crate::kubectl::columns::persistent_volume::{
     access_modes, bound_capacity_and_modes, claim_class, claim_ref_name, volume_class,
 };
@@ -152,23 +155,9 @@ pub(crate) fn describe_persistent_volume(
     );
     w.write(0, "Source:\n");
     if let Some(h) = &spec.host_path {
-        w.write(2, "Type:\tHostPath (bare host directory volume)\n");
-        w.write(2, &format!("Path:\t{}\n", h.path));
-        w.write(
-            2,
-            &format!(
-                "HostPathType:\t{}\n",
-                h.type_.as_deref().unwrap_or("<none>")
-            ),
-        );
+        print_host_path_volume_source(&mut w, h);
     } else if let Some(n) = &spec.nfs {
-        w.write(
-            2,
-            "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n",
-        );
-        w.write(2, &format!("Server:\t{}\n", n.server));
-        w.write(2, &format!("Path:\t{}\n", n.path));
-        w.write(2, &format!("ReadOnly:\t{}\n", n.read_only.unwrap_or(false)));
+        print_nfs_volume_source(&mut w, n);
     } else if let Some(l) = &spec.local {
         w.write(
             2,
