@@ -596,13 +596,15 @@ impl ApiServer {
                 return Ok(old);
             }
         }
-        let mut obj = (*old).clone();
+        // The new metadata is worked out on a copy of the metadata alone: the object is
+        // changed in place below (or removed), not copied whole.
+        let mut meta = old.metadata().clone();
         let policy = opts
             .propagation_policy
             .unwrap_or_else(|| PropagationPolicy::default_for(key.kind));
         // An object already being deleted keeps its finalizers unless a policy was asked for.
         if !already_deleting || opts.propagation_policy.is_some() {
-            let finalizers = obj.metadata_mut().finalizers.get_or_insert_with(Vec::new);
+            let finalizers = meta.finalizers.get_or_insert_with(Vec::new);
             for f in [FINALIZER_ORPHAN, FINALIZER_DELETE_DEPENDENTS] {
                 if Some(f) != policy.finalizer() {
                     finalizers.retain(|x| x != f);
@@ -614,43 +616,39 @@ impl ApiServer {
                 }
             }
             if finalizers.is_empty() {
-                obj.metadata_mut().finalizers = None;
+                meta.finalizers = None;
             }
         }
         let is_namespace = key.kind == Kind::Namespace;
-        let has_finalizers = obj
-            .metadata()
-            .finalizers
-            .as_ref()
-            .is_some_and(|f| !f.is_empty());
+        let has_finalizers = meta.finalizers.as_ref().is_some_and(|f| !f.is_empty());
         if graceful_pod.is_none() && !has_finalizers && !is_namespace {
             self.trace("apiserver", format!("delete {key}"));
             self.remove(key);
             return Ok(old);
         }
         let now = self.now;
-        {
-            let m = obj.metadata_mut();
-            match graceful_pod {
-                Some(grace) => {
-                    m.deletion_timestamp = Some(now.plus_ms(grace as u64 * 1000).to_k8s_time());
-                    m.deletion_grace_period_seconds = Some(grace);
-                }
-                None if !already_deleting => {
-                    m.deletion_timestamp = Some(now.to_k8s_time());
-                    m.deletion_grace_period_seconds = Some(0);
-                }
-                None => {}
+        match graceful_pod {
+            Some(grace) => {
+                meta.deletion_timestamp = Some(now.plus_ms(grace as u64 * 1000).to_k8s_time());
+                meta.deletion_grace_period_seconds = Some(grace);
             }
+            None if !already_deleting => {
+                meta.deletion_timestamp = Some(now.to_k8s_time());
+                meta.deletion_grace_period_seconds = Some(0);
+            }
+            None => {}
         }
-        if let Object::Namespace(ns) = &mut obj {
-            ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
-        }
-        if obj == *old {
+        let namespace_phase_changes = match old.as_ref() {
+            Object::Namespace(ns) => {
+                ns.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Terminating")
+            }
+            _ => false,
+        };
+        if meta == *old.metadata() && !namespace_phase_changes {
             return Ok(old);
         }
         let rev = self.store.next_revision();
-        obj.metadata_mut().resource_version = Some(rev.to_string());
+        meta.resource_version = Some(rev.to_string());
         match graceful_pod {
             Some(grace) => self.trace("apiserver", format!("delete {key} (graceful {grace}s)")),
             None => self.trace(
@@ -658,7 +656,15 @@ impl ApiServer {
                 format!("delete {key} (waiting for finalizers)"),
             ),
         }
-        Ok(self.store.put(rev, obj))
+        // Let go of our copy so the store can change the object in place.
+        drop(old);
+        let written = self.store.modify_in_place(rev, key, |o| {
+            *o.metadata_mut() = meta;
+            if let Object::Namespace(ns) = o {
+                ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+            }
+        });
+        written.ok_or_else(|| ApiError::not_found(key.kind, &key.name))
     }
 
     /// Removes an object from the store now (the end of a graceful deletion, the kubelet's
