@@ -285,7 +285,7 @@ fn unknown_tag_gives_err_image_pull_then_growing_back_off() {
     assert_eq!(w.reason.as_deref(), Some("ErrImagePull"));
     assert_eq!(
         w.message.as_deref(),
-        Some("rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve reference \"docker.io/library/nginx:1.99\": docker.io/library/nginx:1.99: not found")
+        Some("rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve image: docker.io/library/nginx:1.99: not found")
     );
     c.advance(2_000);
     assert_eq!(
@@ -293,7 +293,7 @@ fn unknown_tag_gives_err_image_pull_then_growing_back_off() {
         Some("ImagePullBackOff")
     );
     let evs = events(&c, "bad");
-    assert!(evs.contains(&("Failed".into(), "Failed to pull image \"nginx:1.99\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve reference \"docker.io/library/nginx:1.99\": docker.io/library/nginx:1.99: not found".into())));
+    assert!(evs.contains(&("Failed".into(), "Failed to pull image \"nginx:1.99\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve image: docker.io/library/nginx:1.99: not found".into())));
     assert!(evs.contains(&("Failed".into(), "Error: ErrImagePull".into())));
     assert!(evs.contains(&(
         "BackOff".into(),

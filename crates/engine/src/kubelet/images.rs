@@ -540,10 +540,10 @@ impl PullError {
         let full = r.full();
         match self {
             PullError::TagNotFound => format!(
-                "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
+                "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve image: {full}: not found"
             ),
             PullError::RepositoryDenied => format!(
-                "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+                "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve image: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
             ),
             PullError::NoSuchHost => format!(
                 "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve image: failed to do request: Head \"https://{}/v2/{}/manifests/{}\": dial tcp: lookup {} on 127.0.0.53:53: no such host",
@@ -638,7 +638,7 @@ mod tests {
         assert_eq!(resolve(&r).unwrap_err(), PullError::TagNotFound);
         assert_eq!(
             PullError::TagNotFound.message(&r),
-            "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve reference \"docker.io/library/nginx:1.99\": docker.io/library/nginx:1.99: not found"
+            "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99\": failed to resolve image: docker.io/library/nginx:1.99: not found"
         );
         assert_eq!(
             resolve(&ImageRef::parse("nginxx").unwrap()).unwrap_err(),
