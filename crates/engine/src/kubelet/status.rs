@@ -170,6 +170,41 @@ fn condition(
 }
 
 /// Builds the status to report for `pod` from the kubelet's record.
+/// A pod being deleted whose containers have all stopped gets a terminal phase before it is
+/// removed, whatever its restart policy (kubelet `getPhase` with `podIsTerminal`, v1.27+):
+/// `Succeeded` when every container exited 0 (nginx on SIGQUIT), else `Failed`; `kubectl
+/// get -w` shows `Completed` or `Error` instead of `Terminating` at the end. Static pods keep
+/// their phase.
+fn terminal_when_deleted(rec: &PodRecord, pod: &Pod, phase: &'static str) -> &'static str {
+    let mirror = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+    if pod.metadata.deletion_timestamp.is_none()
+        || mirror
+        || matches!(phase, "Succeeded" | "Failed")
+    {
+        return phase;
+    }
+    let mut app = rec.containers.iter().filter(|c| !c.init).peekable();
+    if app.peek().is_none() || !rec.containers.iter().all(|c| !c.is_running()) {
+        return phase;
+    }
+    let mut all_zero = true;
+    for c in app {
+        match c.terminated() {
+            Some(t) => all_zero &= t.exit_code == 0,
+            None => return phase,
+        }
+    }
+    if all_zero {
+        "Succeeded"
+    } else {
+        "Failed"
+    }
+}
+
 pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> PodStatus {
     let empty = k8s_openapi::api::core::v1::PodSpec::default();
     let spec = pod.spec.as_ref().unwrap_or(&empty);
@@ -223,7 +258,7 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
         },
     };
     let old_conditions = old.and_then(|o| o.conditions.as_deref()).unwrap_or(&[]);
-    let phase = phase(rec, restart_policy);
+    let phase = terminal_when_deleted(rec, pod, phase(rec, restart_policy));
     let sandbox_ready = now >= rec.sandbox_ready_at && !rec.sandbox_gone;
     let terminal = phase == "Succeeded" || phase == "Failed";
 
