@@ -464,6 +464,7 @@ fn graceful_delete_removes_the_pod_after_its_containers_stop() {
         json!({"terminationGracePeriodSeconds": 5, "containers": [{"name": "s", "image": "busybox", "command": ["sleep", "3600"]}]}),
     );
     c.advance(20_000);
+    let watch = c.api_ref().store().open_watch();
     c.api()
         .delete(&key, &DeleteOptions::default(), false)
         .expect("delete");
@@ -482,6 +483,19 @@ fn graceful_delete_removes_the_pod_after_its_containers_stop() {
     assert!(pod(&c, "sleeper").is_some(), "sleep ignores SIGTERM");
     c.advance(5_000);
     assert!(pod(&c, "sleeper").is_none());
+    // Before it goes, each pod gets a terminal phase (a v1.27+ kubelet): nginx exits 0 on
+    // SIGQUIT (Succeeded, `Completed`), sleep is killed at the end of its grace period
+    // (Failed, exit code 137), whatever the restart policy (Always here).
+    let seen = c.api_ref().store().take_watch_events(watch);
+    c.api_ref().store().close_watch(watch);
+    let last_phase = |name: &str| {
+        seen.iter()
+            .filter(|e| e.key.kind == Kind::Pod && e.key.name == name)
+            .filter_map(|e| e.object.as_::<Pod>()?.status.as_ref()?.phase.clone())
+            .last()
+    };
+    assert_eq!(last_phase("web").as_deref(), Some("Succeeded"));
+    assert_eq!(last_phase("sleeper").as_deref(), Some("Failed"));
 }
 
 #[test]
