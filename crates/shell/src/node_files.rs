@@ -148,7 +148,7 @@ fn collect_files(vfs: &Vfs, dir: &str, out: &mut BTreeMap<String, String>) {
 
 fn system_files(cluster: &Cluster, node: &str, out: &mut Vec<(String, String)>) {
     let preset = cluster.preset();
-    out.push(("/etc/hostname".into(), format!("{node}\n")));
+    out.push(("/etc/hostname".into(), format!("{}\n", os_hostname(node))));
     let mut hosts = format!(
         "127.0.0.1 localhost\n127.0.1.1 {node}\n\n# The following lines are desirable for IPv6 capable hosts\n::1     ip6-localhost ip6-loopback\nfe00::0 ip6-localnet\nff00::0 ip6-mcastprefix\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"
     );
@@ -658,6 +658,17 @@ pub fn static_pod_manifest(cluster: &Cluster, component: &str) -> Option<String>
     })))
 }
 
+/// The host name a node's OS reports (`hostname`, `/etc/hostname`). On EC2, cloud-init sets
+/// the short form of the private DNS name the node is registered as
+/// (`ip-10-0-0-11.ap-northeast-2.compute.internal` → `ip-10-0-0-11`); elsewhere the node
+/// name is the host name (academy's `master.example.com` prints in full, as in the seed).
+pub fn os_hostname(node: &str) -> &str {
+    match node.split_once('.') {
+        Some((short, domain)) if domain.ends_with(".compute.internal") => short,
+        _ => node,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -672,6 +683,23 @@ mod tests {
             .find(|(p, _)| p == path)
             .map(|(_, t)| t.clone())
             .unwrap_or_else(|| panic!("no {path}"))
+    }
+
+    #[test]
+    fn an_ec2_node_has_the_short_host_name_and_academy_the_full_one() {
+        let aws = cluster("aws");
+        let node = aws.preset().nodes[1].name.clone();
+        assert!(node.ends_with(".ap-northeast-2.compute.internal"), "{node}");
+        let short = node.split('.').next().unwrap_or_default().to_string();
+        assert_eq!(
+            file(&files(&aws, &node), "/etc/hostname"),
+            format!("{short}\n")
+        );
+        let academy = cluster("academy");
+        assert_eq!(
+            file(&files(&academy, "master.example.com"), "/etc/hostname"),
+            "master.example.com\n"
+        );
     }
 
     #[test]

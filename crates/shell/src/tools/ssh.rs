@@ -198,7 +198,7 @@ impl Host for NodeHost<'_> {
     }
 
     fn hostname(&self) -> String {
-        self.node.clone()
+        crate::node_files::os_hostname(&self.node).to_string()
     }
 }
 
