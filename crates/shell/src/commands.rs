@@ -12,7 +12,7 @@ pub struct Terminal {
     /// Set by `kubectl exec -i POD -- sh`: the terminal's input goes to that shell next.
     pub attach: Option<AttachTarget>,
     /// Set by `ssh NODE`: the terminal's input goes to a shell on that node next.
-    pub ssh: Option<String>,
+    pub ssh: Option<crate::tools::ssh::Login>,
     /// True when real time drives the clock (the page): a `kubectl get -w` then hands its
     /// stream to the terminal instead of running it to the end at once.
     pub live_clock: bool,

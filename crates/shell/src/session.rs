@@ -90,6 +90,8 @@ struct Attached {
 /// A shell on a node, opened by `ssh NODE`.
 struct Remote {
     node: String,
+    /// The host name as typed (`Connection to HOST closed.`).
+    host: String,
     bash: Bash,
 }
 
@@ -298,10 +300,14 @@ impl Session {
         if let Some(target) = term.attach.take() {
             self.attach(target);
         }
-        if let Some(node) = term.ssh.take() {
-            let mut bash = crate::node_files::node_bash(&self.cluster, &node);
+        if let Some(login) = term.ssh.take() {
+            let mut bash = crate::node_files::node_bash(&self.cluster, &login.node);
             bash.set_tty(self.tty);
-            self.remote = Some(Remote { node, bash });
+            self.remote = Some(Remote {
+                node: login.node,
+                host: login.host,
+                bash,
+            });
         }
         result
     }
@@ -317,11 +323,11 @@ impl Session {
         let closed = host.closed.is_some();
         crate::node_files::sync_runtime_files(&mut self.cluster, &r.node, r.bash.vfs());
         if closed {
-            out.stderr(crate::tools::ssh::closed_message(&r.node));
+            out.stderr(crate::tools::ssh::closed_message(&r.host));
             return (out, 255);
         }
         if let Some(code) = r.bash.exited() {
-            let (logout, closed) = crate::tools::ssh::logout_message(&r.node);
+            let (logout, closed) = crate::tools::ssh::logout_message(&r.host);
             out.stdout(logout);
             out.stderr(closed);
             return (out, code);
@@ -651,6 +657,18 @@ mod tests {
         let (out, code) = s.end_of_file();
         assert_eq!(out.stderr_text(), "logout\n");
         assert_eq!(code, Some(0), "the learner's shell ended");
+    }
+
+    /// OpenSSH's goodbye names the host as it was typed; the node's shell knows its name.
+    #[test]
+    fn ssh_by_address_says_goodbye_to_the_address() {
+        let mut s = Session::new(&SessionOptions::default()).expect("session");
+        s.run("ssh 192.168.1.101\n");
+        let (out, _) = s.run("hostname\n");
+        assert_eq!(out.stdout_text(), "w1-k8s\n");
+        let (out, code) = s.run("exit\n");
+        assert_eq!(code, 0);
+        assert_eq!(out.stderr_text(), "Connection to 192.168.1.101 closed.\n");
     }
 
     #[test]

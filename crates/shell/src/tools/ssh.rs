@@ -34,11 +34,19 @@ pub fn resolve_node(cluster: &Cluster, target: &str) -> Option<String> {
 
 /// Runs `ssh [OPTIONS] HOST [COMMAND…]`. Without a command, `login` receives the node to
 /// attach the terminal to; with one, the command runs on the node and its output is returned.
+/// An interactive login `ssh` opened: the node, and the host name as typed (which OpenSSH
+/// repeats in `Connection to HOST closed.`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    pub node: String,
+    pub host: String,
+}
+
 pub fn run(
     cluster: &mut Cluster,
     args: &[String],
     out: &mut Output,
-    login: &mut Option<String>,
+    login: &mut Option<Login>,
 ) -> i32 {
     let mut i = 0;
     while i < args.len() && args[i].starts_with('-') {
@@ -69,19 +77,23 @@ pub fn run(
     let command = &args[i + 1..];
     if command.is_empty() {
         out.stdout(motd(cluster));
-        *login = Some(node);
+        *login = Some(Login {
+            node,
+            host: host.to_string(),
+        });
         return 0;
     }
     // A remote command runs in a fresh shell on the node.
     let line = command.join(" ");
     let mut bash = crate::node_files::node_bash(cluster, &node);
+    let host_typed = host;
     let mut host = NodeHost::new(cluster, &node);
     let (o, status) = bash.run(&format!("{line}\n"), &mut host);
     let closed = host.closed;
     crate::node_files::sync_runtime_files(cluster, &node, bash.vfs());
     out.extend(o);
     if closed.is_some() {
-        out.stderr(closed_message(&node));
+        out.stderr(closed_message(host_typed));
         return 255;
     }
     status
@@ -95,16 +107,16 @@ fn motd(cluster: &Cluster) -> String {
     )
 }
 
-/// What OpenSSH prints when the node ends the connection.
-pub fn closed_message(node: &str) -> String {
-    format!("Connection to {node} closed by remote host.\nConnection to {node} closed.\n")
+/// What OpenSSH prints when the node ends the connection (`host` as the learner typed it).
+pub fn closed_message(host: &str) -> String {
+    format!("Connection to {host} closed by remote host.\nConnection to {host} closed.\n")
 }
 
-/// What OpenSSH prints after `exit` on the node.
-pub fn logout_message(node: &str) -> (String, String) {
+/// What OpenSSH prints after `exit` on the node (`host` as the learner typed it).
+pub fn logout_message(host: &str) -> (String, String) {
     (
         "logout\n".to_string(),
-        format!("Connection to {node} closed.\n"),
+        format!("Connection to {host} closed.\n"),
     )
 }
 
