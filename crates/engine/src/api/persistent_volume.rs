@@ -35,6 +35,14 @@ pub fn claim_class(pvc: &PersistentVolumeClaim) -> String {
     )
 }
 
+/// The volume a claim is bound to or asks for (`spec.volumeName`; "" for none).
+pub fn claim_volume_name(pvc: &PersistentVolumeClaim) -> &str {
+    pvc.spec
+        .as_ref()
+        .and_then(|s| s.volume_name.as_deref())
+        .unwrap_or("")
+}
+
 /// `GetPersistentVolumeClass`.
 pub fn volume_class(pv: &PersistentVolume) -> String {
     class_of(

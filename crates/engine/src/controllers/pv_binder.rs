@@ -29,7 +29,8 @@
 
 use super::{Action, Controller};
 use crate::api::persistent_volume::{
-    claim_class, volume_class, ANN_BETA_CLASS, PVC_PROTECTION_FINALIZER, PV_PROTECTION_FINALIZER,
+    claim_class, claim_volume_name, volume_class, ANN_BETA_CLASS, PVC_PROTECTION_FINALIZER,
+    PV_PROTECTION_FINALIZER,
 };
 use crate::api::{quantity, StorageClass};
 use crate::api::{Kind, Object, ObjectKey, PersistentVolume, PersistentVolumeClaim, Pod};
@@ -364,11 +365,7 @@ fn get_volume(api: &ApiServer, name: &str) -> Option<PersistentVolume> {
 }
 
 fn sync_unbound_claim(api: &mut ApiServer, key: &ObjectKey, pvc: &PersistentVolumeClaim) -> Action {
-    let wanted = pvc
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_name.clone())
-        .unwrap_or_default();
+    let wanted = claim_volume_name(pvc);
     if wanted.is_empty() {
         // The user did not care which volume they get.
         let delay = is_delay_binding(api, pvc);
@@ -450,11 +447,7 @@ fn sync_unbound_claim(api: &mut ApiServer, key: &ObjectKey, pvc: &PersistentVolu
 }
 
 fn sync_bound_claim(api: &mut ApiServer, key: &ObjectKey, pvc: &PersistentVolumeClaim) -> Action {
-    let wanted = pvc
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_name.clone())
-        .unwrap_or_default();
+    let wanted = claim_volume_name(pvc);
     if wanted.is_empty() {
         claim_lost(
             api,
@@ -885,11 +878,7 @@ fn sync_volume(api: &mut ApiServer, key: &ObjectKey) -> Action {
         reclaim_volume(api, key);
         return Action::Done;
     };
-    let claim_volume = claim
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_name.clone())
-        .unwrap_or_default();
+    let claim_volume = claim_volume_name(&claim);
     if claim_volume.is_empty() {
         if modes_mismatch(&claim, &pv) {
             let claim_name = claim.metadata.name.clone().unwrap_or_default();

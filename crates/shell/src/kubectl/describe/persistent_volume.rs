@@ -13,7 +13,7 @@ use crate::kubectl::columns::persistent_volume::{
 };
 use crate::kubectl::columns::RowContext;
 use k8s_openapi::api::core::v1::Event;
-use kubarium_engine::api::{PersistentVolume, PersistentVolumeClaim, Pod};
+use kubarium_engine::api::{ObjectMeta, PersistentVolume, PersistentVolumeClaim, Pod};
 
 /// Describes a claim; `pods` are the pods of its namespace (for `Used By`).
 pub(crate) fn describe_persistent_volume_claim(
@@ -33,27 +33,12 @@ pub(crate) fn describe_persistent_volume_claim(
         &format!("Namespace:\t{}\n", m.namespace.as_deref().unwrap_or("")),
     );
     w.write(0, &format!("StorageClass:\t{}\n", claim_class(pvc)));
-    match m.deletion_timestamp.as_ref() {
-        Some(t) => w.write(
-            0,
-            &format!("Status:\tTerminating (lasts {})\n", rc.since(Some(t))),
-        ),
-        None => w.write(
-            0,
-            &format!("Status:\t{}\n", status.phase.as_deref().unwrap_or("")),
-        ),
-    }
+    write_status(&mut w, m, status.phase.as_deref(), rc);
     let volume = spec.volume_name.clone().unwrap_or_default();
     w.write(0, &format!("Volume:\t{volume}\n"));
     labels_multiline(&mut w, "Labels", m.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", m.annotations.as_ref());
-    w.write(
-        0,
-        &format!(
-            "Finalizers:\t[{}]\n",
-            m.finalizers.clone().unwrap_or_default().join(" ")
-        ),
-    );
+    write_finalizers(&mut w, m);
     let (capacity, modes) = bound_capacity_and_modes(pvc);
     w.write(0, &format!("Capacity:\t{capacity}\n"));
     w.write(0, &format!("Access Modes:\t{modes}\n"));
@@ -103,24 +88,9 @@ pub(crate) fn describe_persistent_volume(
     w.write(0, &format!("Name:\t{}\n", m.name.as_deref().unwrap_or("")));
     labels_multiline(&mut w, "Labels", m.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", m.annotations.as_ref());
-    w.write(
-        0,
-        &format!(
-            "Finalizers:\t[{}]\n",
-            m.finalizers.clone().unwrap_or_default().join(" ")
-        ),
-    );
+    write_finalizers(&mut w, m);
     w.write(0, &format!("StorageClass:\t{}\n", volume_class(pv)));
-    match m.deletion_timestamp.as_ref() {
-        Some(t) => w.write(
-            0,
-            &format!("Status:\tTerminating (lasts {})\n", rc.since(Some(t))),
-        ),
-        None => w.write(
-            0,
-            &format!("Status:\t{}\n", status.phase.as_deref().unwrap_or("")),
-        ),
-    }
+    write_status(&mut w, m, status.phase.as_deref(), rc);
     w.write(0, &format!("Claim:\t{}\n", claim_ref_name(pv)));
     w.write(
         0,
@@ -235,4 +205,21 @@ fn write_node_affinity(
             w.write(0, &format!("{text}\n"));
         }
     }
+}
+
+/// `Status:` of a claim or a volume: `Terminating (lasts AGE)` once deleted, else its phase.
+fn write_status(w: &mut PrefixWriter, m: &ObjectMeta, phase: Option<&str>, rc: &RowContext) {
+    match m.deletion_timestamp.as_ref() {
+        Some(t) => w.write(
+            0,
+            &format!("Status:\tTerminating (lasts {})\n", rc.since(Some(t))),
+        ),
+        None => w.write(0, &format!("Status:\t{}\n", phase.unwrap_or(""))),
+    }
+}
+
+/// `Finalizers:` as kubectl prints the list (`[a b]`, `[]` when none).
+fn write_finalizers(w: &mut PrefixWriter, m: &ObjectMeta) {
+    let finalizers = m.finalizers.as_deref().unwrap_or_default().join(" ");
+    w.write(0, &format!("Finalizers:\t[{finalizers}]\n"));
 }
