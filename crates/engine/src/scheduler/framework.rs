@@ -5,7 +5,7 @@
 //! data ([`FILTER_PLUGINS`], [`SCORE_PLUGINS`]); filters run in table order and a node's first
 //! failing filter decides its reasons; scores are normalized per plugin, weighted and summed.
 
-use super::node_info::{HostPort, NodeInfo, PodResources};
+use super::node_info::{AssignedPod, HostPort, NodeInfo, PodResources};
 use super::plugins;
 use crate::api::Pod;
 use std::collections::BTreeMap;
@@ -105,6 +105,15 @@ impl<'a> PodInfo<'a> {
             host_ports,
             priority,
             images,
+        }
+    }
+    /// The node cache's record of the pod once bound (what [`AssignedPod::of`] computes,
+    /// taken from what this cycle computed already).
+    pub fn assigned(&self) -> AssignedPod {
+        AssignedPod {
+            resources: self.resources.clone(),
+            host_ports: self.host_ports.clone(),
+            priority: self.priority,
         }
     }
     /// The pod's spec (empty when missing).

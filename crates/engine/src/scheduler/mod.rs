@@ -321,12 +321,7 @@ impl Scheduler {
             };
             feasible[pick].name.clone()
         };
-        // The accounting record from what the cycle computed already.
-        let assigned = AssignedPod {
-            resources: pi.resources.clone(),
-            host_ports: pi.host_ports.clone(),
-            priority: pi.priority,
-        };
+        let assigned = pi.assigned();
         self.bind(api, obj, &chosen, assigned);
     }
 
