@@ -223,6 +223,11 @@ pub struct ApiServer {
     /// attached at). Leases only get later, so this stays sorted; an entry whose event was
     /// written again since (a newer entry exists) or deleted is skipped when it falls due.
     event_expiry_queue: std::collections::VecDeque<(SimTime, Arc<ObjectKey>, u64)>,
+    /// True once an Event was created through [`ApiServer::create`] (its name is not one a
+    /// recorder made, so recorded events must check theirs).
+    user_events: bool,
+    /// The namespace last found alive, with the namespaces' revision at the time.
+    alive_namespace: Option<(String, u64)>,
     /// Hard cap on stored objects, so a runaway script cannot exhaust the page's memory.
     pub max_objects: usize,
     object_count: usize,
@@ -243,6 +248,8 @@ impl ApiServer {
             event_index: BTreeMap::new(),
             event_lease: None,
             event_expiry_queue: Default::default(),
+            user_events: false,
+            alive_namespace: None,
             max_objects: DEFAULT_MAX_OBJECTS,
             object_count: 0,
             service_allocator: Default::default(),
@@ -317,16 +324,16 @@ impl ApiServer {
         let name = obj.name().to_string();
         if kind.info().namespaced {
             let ns = obj.namespace().to_string();
-            match self.store.get(&ObjectKey::new(Kind::Namespace, "", &ns)) {
+            match self.namespace_alive(&ns) {
                 None => return Err(ApiError::not_found(Kind::Namespace, &ns)),
-                Some(n) if n.metadata().deletion_timestamp.is_some() => {
+                Some(false) => {
                     return Err(ApiError::forbidden(
                         kind,
                         &name,
                         &format!("unable to create new content in namespace {ns} because it is being terminated"),
                     ))
                 }
-                _ => {}
+                Some(true) => {}
             }
         }
         // The uid is set before defaulting, as `BeforeCreate` fills it before the strategy's
@@ -371,6 +378,7 @@ impl ApiServer {
         }
         self.object_count += 1;
         self.commit_service(None, Some(&obj));
+        self.user_events |= kind == Kind::Event;
         if kind != Kind::Event {
             self.trace("apiserver", format!("create {key}"));
         } else {
@@ -815,18 +823,16 @@ impl ApiServer {
     /// cluster events are most of the writes). The namespace must exist and the object cap
     /// holds, as for any create.
     fn commit_event(&mut self, key: &Arc<ObjectKey>, mut event: Event) -> bool {
-        let ns_key = ObjectKey {
-            kind: Kind::Namespace,
-            namespace: String::new(),
-            name: key.namespace.clone(),
-        };
-        let ns_ok = self
-            .store
-            .get(&ns_key)
-            .is_some_and(|n| n.metadata().deletion_timestamp.is_none());
-        if !ns_ok || self.object_count >= self.max_objects || self.store.get(key).is_some() {
+        let ns_ok = self.namespace_alive(&key.namespace) == Some(true);
+        // A recorder's event names are unique by construction (see `event_name`); only an
+        // Event a user created could already hold one.
+        if !ns_ok
+            || self.object_count >= self.max_objects
+            || (self.user_events && self.store.get(key).is_some())
+        {
             return false;
         }
+        debug_assert!(self.store.get(key).is_none(), "event name reused: {key}");
         let rev = self.store.next_revision();
         event.metadata.uid = Some(self.rng.uuid());
         event.metadata.resource_version = Some(rev.to_string());
@@ -842,11 +848,41 @@ impl ApiServer {
 impl ApiServer {
     /// An event's name as client-go's recorder makes it: the involved object's name and the
     /// creation time in nanoseconds, in hex (the revision keeps names of one instant apart).
+    ///
+    /// Names never repeat: the number only grows (time and revision never go back, and a
+    /// stored event always bumps the revision).
     fn event_name(&self, involved: &str) -> String {
-        format!(
-            "{involved}.{:x}",
-            0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision()
-        )
+        let n = 0x1870_0000_0000_0000u64 + self.now.ms() * 1_000_000 + self.store.revision();
+        let digits = (16 - n.leading_zeros() as usize / 4).max(1);
+        let mut name = String::with_capacity(involved.len() + 1 + digits);
+        name.push_str(involved);
+        name.push('.');
+        for i in (0..digits).rev() {
+            name.push(char::from(
+                b"0123456789abcdef"[((n >> (4 * i)) & 0xf) as usize],
+            ));
+        }
+        name
+    }
+
+    /// Whether a namespace exists and is not being deleted (`None`: it does not exist). The
+    /// last namespace found alive is remembered until any namespace changes: most writes go
+    /// to one namespace.
+    fn namespace_alive(&mut self, ns: &str) -> Option<bool> {
+        let rev = self.store.kind_revision(Kind::Namespace);
+        if let Some((name, at)) = &self.alive_namespace {
+            if name == ns && *at == rev {
+                return Some(true);
+            }
+        }
+        let state = self
+            .store
+            .get(&ObjectKey::new(Kind::Namespace, "", ns))
+            .map(|n| n.metadata().deletion_timestamp.is_none());
+        if state == Some(true) {
+            self.alive_namespace = Some((ns.to_string(), rev));
+        }
+        state
     }
 
     /// Creates an event a component built itself (kubelet, node-controller and kube-proxy

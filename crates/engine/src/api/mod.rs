@@ -223,11 +223,65 @@ impl Object {
 
 /// Identifies an object: kind, namespace (empty for cluster-scoped kinds) and name.
 /// Ordered kind, then namespace, then name, so a namespace's objects of a kind are contiguous.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectKey {
     pub kind: Kind,
     pub namespace: String,
     pub name: String,
+}
+
+impl Ord for ObjectKey {
+    #[inline]
+    fn cmp(&self, other: &ObjectKey) -> std::cmp::Ordering {
+        self.kind
+            .cmp(&other.kind)
+            .then_with(|| cmp_names(&self.namespace, &other.namespace))
+            .then_with(|| cmp_names(&self.name, &other.name))
+    }
+}
+
+impl PartialOrd for ObjectKey {
+    fn partial_cmp(&self, other: &ObjectKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The first eight bytes of `s` as a big-endian number, zero-padded.
+#[inline]
+fn prefix8(s: &[u8]) -> u64 {
+    if let Some(head) = s.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    // Shorter than eight bytes: two overlapping loads (a copy would call `memcpy`, a loop
+    // would take a step per byte). The overlap holds the same bytes in both, so `|` keeps it.
+    let n = s.len();
+    if let (Some(head), Some(tail)) = (s.first_chunk::<4>(), s.last_chunk::<4>()) {
+        let head = u64::from(u32::from_be_bytes(*head)) << 32;
+        return head | u64::from(u32::from_be_bytes(*tail)) << (8 * (8 - n));
+    }
+    match s {
+        [] => 0,
+        [a] => u64::from(*a) << 56,
+        [a, b] => u64::from(*a) << 56 | u64::from(*b) << 48,
+        [a, b, c, ..] => u64::from(*a) << 56 | u64::from(*b) << 48 | u64::from(*c) << 40,
+    }
+}
+
+/// Byte-wise (`str::cmp`) order of two names, deciding most comparisons from their first
+/// eight bytes without a `memcmp` call: the store's map compares keys on every lookup.
+///
+/// Where the zero-padded prefixes differ, the first difference is either two real bytes or
+/// a real byte against the padding of the shorter name, and the shorter (a prefix) sorts
+/// first in both orders; where they are equal and both names fit in eight bytes, the names
+/// differ only in trailing zero bytes, so the shorter sorts first.
+#[inline]
+fn cmp_names(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    match prefix8(a).cmp(&prefix8(b)) {
+        std::cmp::Ordering::Equal if a.len() <= 8 && b.len() <= 8 => a.len().cmp(&b.len()),
+        std::cmp::Ordering::Equal => a.cmp(b),
+        other => other,
+    }
 }
 
 impl ObjectKey {
@@ -258,5 +312,44 @@ impl std::fmt::Display for ObjectKey {
                 self.name
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod key_order_tests {
+    use super::{cmp_names, Kind, ObjectKey};
+
+    #[test]
+    fn names_compare_as_strings_do() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "ab\0",
+            "ab\0c",
+            "abc",
+            "default",
+            "defaults",
+            "default-token",
+            "kube-system",
+            "kube-public",
+            "web-00001",
+            "web-00010",
+            "web-0001",
+            "web-1",
+            "web-00001.1870000000000001",
+            "web-00001.18700000000000a1",
+            "zzzzzzzzz",
+            "zzzzzzzz",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(cmp_names(a, b), a.cmp(b), "{a:?} vs {b:?}");
+            }
+        }
+        let k = |ns: &str, n: &str| ObjectKey::new(Kind::Pod, ns, n);
+        assert!(k("default", "web-2") < k("default", "web-10").max(k("default", "web-3")));
+        assert!(k("default", "zz") < k("kube-system", "a"));
+        assert!(ObjectKey::new(Kind::Namespace, "", "z") != k("default", "a"));
     }
 }

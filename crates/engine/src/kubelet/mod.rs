@@ -1111,10 +1111,10 @@ impl Kubelet {
             c.previous_log = Some(std::mem::take(&mut c.log));
             c.restart_count += 1;
         }
-        let id: String = (0..4)
-            .map(|_| format!("{:016x}", api.rng().below("container-id", u64::MAX)))
-            .collect();
-        c.container_id = Some(format!("containerd://{id}"));
+        let mut id = String::with_capacity(76);
+        id.push_str("containerd://");
+        id.push_str(&api.rng().hex_words("container-id", 4));
+        c.container_id = Some(id);
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let hostname = if rec.host_network {
             node.clone()

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 /// The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusables).
 pub const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// All random streams of one cluster.
 #[derive(Clone, Debug)]
 pub struct Rng {
@@ -46,17 +48,36 @@ impl Rng {
     }
     /// A random suffix of `len` characters from [`SUFFIX_ALPHABET`], like `8kclx`.
     pub fn suffix(&mut self, stream: &'static str, len: usize) -> String {
-        (0..len)
-            .map(|_| {
-                SUFFIX_ALPHABET[self.below(stream, SUFFIX_ALPHABET.len() as u64) as usize] as char
-            })
-            .collect()
+        // The same draws as `below(stream, 27)` per character, with one stream lookup.
+        let s = self.stream(stream);
+        let n = SUFFIX_ALPHABET.len() as u64;
+        let mut out = String::with_capacity(len);
+        for _ in 0..len {
+            out.push(SUFFIX_ALPHABET[(s.next_u64() % n) as usize] as char);
+        }
+        out
     }
     /// A random lower-case hex string of `len` characters.
     pub fn hex(&mut self, stream: &'static str, len: usize) -> String {
-        (0..len)
-            .map(|_| char::from_digit(self.below(stream, 16) as u32, 16).unwrap_or('0'))
-            .collect()
+        let s = self.stream(stream);
+        let mut out = String::with_capacity(len);
+        for _ in 0..len {
+            out.push(HEX_DIGITS[(s.next_u64() % 16) as usize] as char);
+        }
+        out
+    }
+    /// `n` draws of `below(stream, u64::MAX)`, each written as 16 lower-case hex digits (a
+    /// containerd container ID is four of them).
+    pub fn hex_words(&mut self, stream: &'static str, n: usize) -> String {
+        let s = self.stream(stream);
+        let mut buf = Vec::with_capacity(16 * n);
+        for _ in 0..n {
+            let w = s.next_u64() % u64::MAX;
+            for i in (0..16).rev() {
+                buf.push(HEX_DIGITS[((w >> (4 * i)) & 0xf) as usize]);
+            }
+        }
+        String::from_utf8(buf).unwrap_or_default()
     }
     /// A version-4 UUID, as Kubernetes uses for `metadata.uid`.
     pub fn uuid(&mut self) -> String {
@@ -71,7 +92,7 @@ impl Rng {
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
         // 8-4-4-4-12 lowercase hex digits (what `{:08x}-{:04x}-...` would print, without
         // the formatting machinery: every object and event gets one).
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        const HEX: &[u8; 16] = HEX_DIGITS;
         let mut buf = [b'-'; 36];
         let mut at = 0;
         for i in 0..32 {
@@ -82,7 +103,7 @@ impl Rng {
             buf[at] = HEX[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
             at += 1;
         }
-        buf.iter().map(|&c| c as char).collect()
+        String::from_utf8(buf.to_vec()).unwrap_or_default()
     }
 }
 
@@ -105,6 +126,23 @@ mod tests {
             assert!(parts[2].starts_with('4'), "{u}");
             assert!("89ab".contains(&parts[3][..1]), "{u}");
         }
+    }
+    #[test]
+    fn hex_words_are_the_formatted_draws() {
+        let (mut a, mut b) = (Rng::new(5), Rng::new(5));
+        let formatted: String = (0..4)
+            .map(|_| format!("{:016x}", a.below("container-id", u64::MAX)))
+            .collect();
+        assert_eq!(b.hex_words("container-id", 4), formatted);
+        let (mut a, mut b) = (Rng::new(9), Rng::new(9));
+        let digits: String = (0..12)
+            .map(|_| char::from_digit(a.below("h", 16) as u32, 16).unwrap_or('0'))
+            .collect();
+        assert_eq!(b.hex("h", 12), digits);
+        let letters: String = (0..5)
+            .map(|_| SUFFIX_ALPHABET[a.below("s", 27) as usize] as char)
+            .collect();
+        assert_eq!(b.suffix("s", 5), letters);
     }
     #[test]
     fn same_seed_same_numbers_and_streams_are_independent() {
