@@ -293,9 +293,20 @@ impl ApiServer {
     /// Creates an object. `namespace` fills an empty `metadata.namespace` of namespaced kinds.
     pub fn create(
         &mut self,
+        obj: Object,
+        namespace: &str,
+        dry_run: bool,
+    ) -> Result<Arc<Object>, ApiError> {
+        self.create_named(obj, namespace, dry_run, false)
+    }
+
+    /// [`ApiServer::create`]; `recorder_named`: an Event named by [`ApiServer::event_name`].
+    fn create_named(
+        &mut self,
         mut obj: Object,
         namespace: &str,
         dry_run: bool,
+        recorder_named: bool,
     ) -> Result<Arc<Object>, ApiError> {
         let kind = obj.kind();
         {
@@ -378,7 +389,7 @@ impl ApiServer {
         }
         self.object_count += 1;
         self.commit_service(None, Some(&obj));
-        self.user_events |= kind == Kind::Event;
+        self.user_events |= kind == Kind::Event && !recorder_named;
         if kind != Kind::Event {
             self.trace("apiserver", format!("create {key}"));
         } else {
@@ -543,17 +554,21 @@ impl ApiServer {
         key: &ObjectKey,
         f: impl FnOnce(&mut Object),
     ) -> Result<Arc<Object>, ApiError> {
-        if self.store.get(key).is_none() {
-            return Err(ApiError::not_found(key.kind, &key.name));
-        }
-        let rev = self.store.next_revision();
+        // One look-up: the revision is taken only once the object is found.
+        let rev = self.store.revision() + 1;
         let rv = rev.to_string();
-        self.store
-            .modify_in_place(rev, key, |obj| {
-                f(obj);
-                obj.metadata_mut().resource_version = Some(rv);
-            })
-            .ok_or_else(|| ApiError::not_found(key.kind, &key.name))
+        let changed = self.store.modify_in_place(rev, key, |obj| {
+            f(obj);
+            obj.metadata_mut().resource_version = Some(rv);
+        });
+        match changed {
+            Some(obj) => {
+                let taken = self.store.next_revision();
+                debug_assert_eq!(taken, rev);
+                Ok(obj)
+            }
+            None => Err(ApiError::not_found(key.kind, &key.name)),
+        }
     }
 
     /// Starts deleting an object, as kube-apiserver's generic registry does:
@@ -915,7 +930,7 @@ impl ApiServer {
                 event.message.as_deref().unwrap_or("")
             ),
         );
-        let _ = self.create(Object::from(event), &ns, false);
+        let _ = self.create_named(Object::from(event), &ns, false, true);
     }
 }
 
