@@ -528,7 +528,12 @@ pub fn digest_hex(s: &str) -> String {
         x = (x ^ (x >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
         x = (x ^ (x >> 27)).wrapping_mul(0x94d049bb133111eb);
         x ^= x >> 31;
-        out.push_str(&format!("{x:016x}"));
+        // `{x:016x}`, digit by digit (every container start hashes its token).
+        for shift in (0..16).rev() {
+            out.push(char::from(
+                b"0123456789abcdef"[((x >> (4 * shift)) & 0xf) as usize],
+            ));
+        }
     }
     out
 }
@@ -591,6 +596,15 @@ pub fn preloaded_images(preset: &Preset) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn digest_hex_is_four_padded_hex_words() {
+        let d = super::digest_hex("nginx:1.27");
+        assert_eq!(d.len(), 64);
+        assert!(d
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert_ne!(d, super::digest_hex("nginx:1.28"));
+    }
     use super::*;
 
     #[test]

@@ -570,7 +570,7 @@ impl Kubelet {
             .restart_policy
             .clone()
             .unwrap_or_else(|| "Always".into());
-        let pod_ip = rec.ip.map(|i| i.to_string()).unwrap_or_default();
+        let pod_ip = rec.ip.map(crate::network::ip_string).unwrap_or_default();
         let grace_ms = spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64 * 1000;
         // Init containers one at a time, in order; app containers once all succeeded.
         // Starts are sequential too, as in kuberuntime's SyncPod: a container is pulled,

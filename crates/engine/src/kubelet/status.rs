@@ -413,8 +413,9 @@ pub fn build(rec: &mut PodRecord, pod: &Pod, host_ip: &str, now: SimTime) -> Pod
     }]);
     if now >= rec.sandbox_ready_at {
         if let Some(ip) = rec.ip {
-            status.pod_ip = Some(ip.to_string());
-            status.pod_ips = Some(vec![PodIP { ip: ip.to_string() }]);
+            let ip = crate::network::ip_string(ip);
+            status.pod_ips = Some(vec![PodIP { ip: ip.clone() }]);
+            status.pod_ip = Some(ip);
         }
     }
     status.start_time = Some(rec.start_time.to_k8s_time());
