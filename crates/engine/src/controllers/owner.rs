@@ -7,7 +7,7 @@ use crate::api::{Kind, Object, ObjectKey, ObjectMeta, Pod};
 use crate::apiserver::ApiServer;
 use crate::store::{Store, WatchEvent, WatchEventType};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The owner reference with `controller: true`, if any.
@@ -299,12 +299,17 @@ pub struct PodIndex {
     enabled: bool,
     /// The pod revision (`Store::kind_revision(Pod)`) the index reflects.
     revision: u64,
+    /// The namespaces indexed: those an owner was synced in. Pods elsewhere (a namespace
+    /// without ReplicaSets) cost a set look-up per event, not an index update.
+    indexed: BTreeSet<String>,
     namespaces: BTreeMap<String, NamespacePods>,
     /// Each indexed pod's controller uid (`None`: orphan), to move it when that changes.
     placed: BTreeMap<ObjectKey, Option<String>>,
     /// Interned label sets.
     label_sets: Vec<BTreeMap<String, String>>,
-    label_ids: BTreeMap<BTreeMap<String, String>, u32>,
+    /// Interned label sets by a hash of their text (FNV-1a), each hash listing the sets that
+    /// have it: finding a pod's set hashes it once instead of comparing whole maps.
+    label_ids: BTreeMap<u64, Vec<u32>>,
     /// Interned node names ([`PodFacts::node`]).
     node_names: Vec<String>,
     node_ids: BTreeMap<String, u32>,
@@ -312,7 +317,16 @@ pub struct PodIndex {
 
 impl PodIndex {
     /// Makes the index reflect the store's pods now.
-    pub fn ensure(&mut self, store: &Store) {
+    /// Makes the index reflect the store's pods now, `namespace` included.
+    pub fn ensure(&mut self, store: &Store, namespace: &str) {
+        if !self.indexed.contains(namespace) {
+            self.indexed.insert(namespace.to_string());
+            if self.enabled && self.revision == store.kind_revision(Kind::Pod) {
+                for pod in store.list(Kind::Pod, Some(namespace)) {
+                    self.place(&pod.key(), pod);
+                }
+            }
+        }
         if !self.enabled || self.revision != store.kind_revision(Kind::Pod) {
             self.rebuild(store);
         }
@@ -331,11 +345,14 @@ impl PodIndex {
         if !self.enabled || ev.key.kind != Kind::Pod || ev.revision <= self.revision {
             return;
         }
+        self.revision = ev.revision;
+        if !self.indexed.contains(ev.key.namespace.as_str()) {
+            return;
+        }
         match ev.event_type {
             WatchEventType::Deleted => self.unplace(&ev.key),
             _ => self.place(&ev.key, &ev.object),
         }
-        self.revision = ev.revision;
     }
 
     /// Takes the stored state of the pod `key` after the index's owner wrote it. `was_current`
@@ -345,9 +362,11 @@ impl PodIndex {
         if !self.enabled {
             return;
         }
-        match store.get(key) {
-            Some(obj) => self.place(key, obj),
-            None => self.unplace(key),
+        if self.indexed.contains(key.namespace.as_str()) {
+            match store.get(key) {
+                Some(obj) => self.place(key, obj),
+                None => self.unplace(key),
+            }
         }
         if was_current {
             self.revision = store.kind_revision(Kind::Pod);
@@ -427,21 +446,36 @@ impl PodIndex {
         self.enabled = true;
         self.namespaces.clear();
         self.placed.clear();
-        for pod in store.list(Kind::Pod, None) {
-            self.place(&pod.key(), pod);
+        let indexed = std::mem::take(&mut self.indexed);
+        for ns in &indexed {
+            for pod in store.list(Kind::Pod, Some(ns)) {
+                self.place(&pod.key(), pod);
+            }
         }
+        self.indexed = indexed;
         self.revision = store.kind_revision(Kind::Pod);
     }
 
     fn intern(&mut self, labels: Option<&BTreeMap<String, String>>) -> u32 {
         static EMPTY: BTreeMap<String, String> = BTreeMap::new();
         let labels = labels.unwrap_or(&EMPTY);
-        if let Some(id) = self.label_ids.get(labels) {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (k, v) in labels {
+            for b in k.bytes().chain([0xfe]).chain(v.bytes()).chain([0xff]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x100_0000_01b3);
+            }
+        }
+        let ids = self.label_ids.entry(h).or_default();
+        if let Some(id) = ids
+            .iter()
+            .find(|&&id| self.label_sets[id as usize] == *labels)
+        {
             return *id;
         }
         let id = self.label_sets.len() as u32;
         self.label_sets.push(labels.clone());
-        self.label_ids.insert(labels.clone(), id);
+        ids.push(id);
         id
     }
 
@@ -606,7 +640,10 @@ impl PodIndex {
             b.sort_by_key(|(id, _)| *id);
             assert_eq!(a, b, "the pod index's tallies differ from its pods");
         }
-        let mut fresh = PodIndex::default();
+        let mut fresh = PodIndex {
+            indexed: self.indexed.clone(),
+            ..PodIndex::default()
+        };
         fresh.rebuild(store);
         assert!(
             entries(self) == entries(&fresh) && self.placed == fresh.placed,

@@ -145,7 +145,7 @@ impl Controller for ReplicaSetController {
             return Action::Done;
         };
         let deleting = obj.metadata().deletion_timestamp.is_some();
-        self.pods.ensure(api.store());
+        self.pods.ensure(api.store(), &key.namespace);
         // After the claim the index lists exactly the claimed pods under the owner's uid,
         // but for any whose release failed.
         let unreleased = self.claim_pods(api, &obj, &spec.selector);
