@@ -510,19 +510,22 @@ impl Controller for DaemonSetController {
                 if ev.event_type == WatchEventType::Deleted {
                     seen.remove(&ev.key.name);
                 } else {
-                    let placement = ev.object.as_::<Node>().map(|n| {
-                        (
-                            n.metadata.labels.clone(),
-                            n.spec.as_ref().and_then(|s| s.taints.clone()),
-                        )
-                    });
-                    let Some(placement) = placement else { return };
+                    let Some(node) = ev.object.as_::<Node>() else {
+                        return;
+                    };
+                    let (labels, taints) = (
+                        node.metadata.labels.as_ref(),
+                        node.spec.as_ref().and_then(|s| s.taints.as_ref()),
+                    );
+                    // Compared before anything is copied: most node writes are heartbeats.
                     if ev.event_type == WatchEventType::Modified
-                        && seen.get(&ev.key.name) == Some(&placement)
+                        && seen
+                            .get(&ev.key.name)
+                            .is_some_and(|(l, t)| l.as_ref() == labels && t.as_ref() == taints)
                     {
                         return;
                     }
-                    seen.insert(ev.key.name.clone(), placement);
+                    seen.insert(ev.key.name.clone(), (labels.cloned(), taints.cloned()));
                 }
                 out.extend(api.store().list(Kind::DaemonSet, None).map(|d| d.key()));
             }
