@@ -161,20 +161,28 @@ impl ContainerFs {
     }
     /// Creates a directory and its parents (`mkdir -p`).
     pub fn mkdir_p(&mut self, path: &str) -> Result<(), FsError> {
-        if self.dirs.contains(path) {
-            return Ok(());
-        }
-        let mut cur = String::with_capacity(path.len() + 1);
+        // The components, as prefixes of a normalised copy (`/a//b` → `/a/b`).
+        let mut norm = String::with_capacity(path.len() + 1);
+        let mut ends = Vec::new();
         for p in path.split('/').filter(|p| !p.is_empty()) {
-            cur.push('/');
-            cur.push_str(p);
-            if self.dirs.contains(cur.as_str()) {
-                continue;
-            }
-            if self.is_file(&cur) {
+            norm.push('/');
+            norm.push_str(p);
+            ends.push(norm.len());
+        }
+        // The deepest directory that exists, searched from the end: usually the parent.
+        let mut have = ends.len();
+        while have > 0 && !self.dirs.contains(&norm[..ends[have - 1]]) {
+            have -= 1;
+        }
+        if let Some(&end) = ends.get(have) {
+            // The first missing component may be a file; below a directory just made, nothing
+            // exists (everything stored has its directory stored).
+            if self.is_file(&norm[..end]) {
                 return Err(FsError::NotADirectory);
             }
-            self.dirs.insert(Cow::Owned(cur.clone()));
+        }
+        for &end in &ends[have..] {
+            self.dirs.insert(Cow::Owned(norm[..end].to_string()));
         }
         Ok(())
     }
@@ -455,5 +463,29 @@ mod tests {
         fs.remove("/tmp/a", true).unwrap();
         assert!(!fs.exists("/tmp/a/x"));
         assert_eq!(normalize("/tmp", "../etc//hosts"), "/etc/hosts");
+    }
+
+    #[test]
+    fn mkdir_p_makes_the_missing_parents_and_stops_at_a_file() {
+        let mut fs = ContainerFs::new();
+        fs.mkdir_p("/var//run/secrets/kubernetes.io/serviceaccount/")
+            .unwrap();
+        for d in [
+            "/var",
+            "/var/run",
+            "/var/run/secrets",
+            "/var/run/secrets/kubernetes.io",
+        ] {
+            assert!(fs.is_dir(d), "{d}");
+        }
+        assert!(fs.is_dir("/var/run/secrets/kubernetes.io/serviceaccount"));
+        fs.write("/var/run/f", "x").unwrap();
+        assert_eq!(fs.mkdir_p("/var/run/f/a/b"), Err(FsError::NotADirectory));
+        assert_eq!(fs.mkdir_p("/var/run/f"), Err(FsError::NotADirectory));
+        assert!(!fs.is_dir("/var/run/f/a"));
+        let before = fs.clone();
+        fs.mkdir_p("/").unwrap();
+        fs.mkdir_p("/var/run").unwrap();
+        assert_eq!(fs, before);
     }
 }

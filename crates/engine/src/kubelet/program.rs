@@ -3219,9 +3219,19 @@ pub fn nginx_start_lines(t: SimTime, version: &str, cpus: u32, kernel: &str) -> 
         line(&["start worker processes"]),
     ];
     for i in 0..cpus.max(1) {
-        let mut l = line(&["start worker process "]);
-        let _ = write!(l, "{}", 29 + i);
-        v.push(l);
+        // The worker's pid (29, 30, ...), digit by digit.
+        let mut pid = [0u8; 10];
+        let (mut n, mut at) = (29 + i, pid.len());
+        loop {
+            at -= 1;
+            pid[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let pid = std::str::from_utf8(&pid[at..]).unwrap_or("29");
+        v.push(line(&["start worker process ", pid]));
     }
     v
 }
