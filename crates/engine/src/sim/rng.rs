@@ -12,6 +12,15 @@ pub const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// The 16 lower-case hex digits of a word, most significant first.
+fn hex16(w: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = HEX_DIGITS[((w >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    out
+}
+
 /// All random streams of one cluster.
 #[derive(Clone, Debug)]
 pub struct Rng {
@@ -72,10 +81,7 @@ impl Rng {
         let s = self.stream(stream);
         let mut buf = Vec::with_capacity(16 * n);
         for _ in 0..n {
-            let w = s.next_u64() % u64::MAX;
-            for i in (0..16).rev() {
-                buf.push(HEX_DIGITS[((w >> (4 * i)) & 0xf) as usize]);
-            }
+            buf.extend_from_slice(&hex16(s.next_u64() % u64::MAX));
         }
         String::from_utf8(buf).unwrap_or_default()
     }
@@ -90,19 +96,15 @@ impl Rng {
         // Set the version (4) and variant (10xx) bits as RFC 4122 does.
         let a = (a & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        // 8-4-4-4-12 lowercase hex digits (what `{:08x}-{:04x}-...` would print, without
-        // the formatting machinery: every object and event gets one).
-        const HEX: &[u8; 16] = HEX_DIGITS;
+        // 8-4-4-4-12 lowercase hex digits (what `{:08x}-{:04x}-...` would print), without the
+        // formatting machinery: every object and event gets one.
+        let (ha, hb) = (hex16(a), hex16(b));
         let mut buf = [b'-'; 36];
-        let mut at = 0;
-        for i in 0..32 {
-            if matches!(i, 8 | 12 | 16 | 20) {
-                at += 1;
-            }
-            let word = if i < 16 { a } else { b };
-            buf[at] = HEX[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
-            at += 1;
-        }
+        buf[..8].copy_from_slice(&ha[..8]);
+        buf[9..13].copy_from_slice(&ha[8..12]);
+        buf[14..18].copy_from_slice(&ha[12..]);
+        buf[19..23].copy_from_slice(&hb[..4]);
+        buf[24..].copy_from_slice(&hb[4..]);
         String::from_utf8(buf.to_vec()).unwrap_or_default()
     }
 }
@@ -143,6 +145,22 @@ mod tests {
             .map(|_| SUFFIX_ALPHABET[a.below("s", 27) as usize] as char)
             .collect();
         assert_eq!(b.suffix("s", 5), letters);
+        let (mut a, mut b) = (Rng::new(11), Rng::new(11));
+        for _ in 0..50 {
+            let (x, y) = (a.below("u", u64::MAX), a.below("u", u64::MAX));
+            // The same draws (`below(_, u64::MAX)` is a draw unless it hits u64::MAX).
+            let x = (x & 0xffff_ffff_ffff_0fff) | 0x4000;
+            let y = (y & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+            let formatted = format!(
+                "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                x >> 32,
+                (x >> 16) & 0xffff,
+                x & 0xffff,
+                y >> 48,
+                y & 0xffff_ffff_ffff
+            );
+            assert_eq!(b.uuid_in("u"), formatted);
+        }
     }
     #[test]
     fn same_seed_same_numbers_and_streams_are_independent() {
