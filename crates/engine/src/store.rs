@@ -76,6 +76,10 @@ pub struct Store {
     kind_revisions: BTreeMap<Kind, u64>,
     /// How many objects of each kind are stored: listing a kind with none is free.
     kind_counts: BTreeMap<Kind, usize>,
+    /// How many objects of each kind each namespace holds (namespaced kinds): listing a
+    /// namespace's objects of a kind it has none of is free too. Controllers ask that of
+    /// every pod event (owners of an orphan pod in its namespace).
+    namespace_counts: BTreeMap<Kind, BTreeMap<String, usize>>,
 }
 
 /// A client watch opened with [`Store::open_watch`].
@@ -102,8 +106,11 @@ impl Store {
     ) -> impl Iterator<Item = &'a Arc<Object>> + 'a {
         // Controllers list the kinds they own for every change they see; most kinds have no
         // objects at all on a given cluster.
-        (self.count(kind) > 0)
-            .then(|| self.data.list(kind, namespace))
+        let any = match namespace {
+            Some(ns) => self.count_in(kind, ns) > 0,
+            None => self.count(kind) > 0,
+        };
+        any.then(|| self.data.list(kind, namespace))
             .into_iter()
             .flatten()
     }
@@ -114,6 +121,30 @@ impl Store {
     /// Number of stored objects of a kind.
     pub fn count(&self, kind: Kind) -> usize {
         self.kind_counts.get(&kind).copied().unwrap_or(0)
+    }
+    /// Number of stored objects of a kind in one namespace (`""`: the cluster-scoped ones).
+    pub fn count_in(&self, kind: Kind, namespace: &str) -> usize {
+        self.namespace_counts
+            .get(&kind)
+            .and_then(|m| m.get(namespace))
+            .copied()
+            .unwrap_or(0)
+    }
+    fn count_namespace(&mut self, key: &ObjectKey, added: bool) {
+        let per_ns = self.namespace_counts.entry(key.kind).or_default();
+        match per_ns.get_mut(key.namespace.as_str()) {
+            Some(n) if added => *n += 1,
+            Some(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    per_ns.remove(key.namespace.as_str());
+                }
+            }
+            None if added => {
+                per_ns.insert(key.namespace.clone(), 1);
+            }
+            None => debug_assert!(false, "removed {key} was not counted"),
+        }
     }
     /// Stores an object (already stamped with `revision`) and logs the change.
     pub(crate) fn put(&mut self, revision: u64, obj: Object) -> Arc<Object> {
@@ -129,6 +160,7 @@ impl Store {
             WatchEventType::Modified
         } else {
             *self.kind_counts.entry(key.kind).or_insert(0) += 1;
+            self.count_namespace(&key, true);
             WatchEventType::Added
         };
         self.log.push(WatchEvent {
@@ -170,6 +202,7 @@ impl Store {
         if let Some(n) = self.kind_counts.get_mut(&key.kind) {
             *n = n.saturating_sub(1);
         }
+        self.count_namespace(key, false);
         self.log.push(WatchEvent {
             revision,
             event_type: WatchEventType::Deleted,
