@@ -714,7 +714,20 @@ impl Kubelet {
                     let decision = self.decide_image(c, cspec, now);
                     match decision {
                         ImageDecision::Present(img) => {
-                            api.record_event_for(obj, Some(&field), "Normal", "Pulled", &format!("Container image \"{spec_image}\" already present on machine and can be accessed by the pod"), component, Some(&node));
+                            api.record_event_for(
+                                obj,
+                                Some(&field),
+                                "Normal",
+                                "Pulled",
+                                &[
+                                    "Container image \"",
+                                    spec_image.as_str(),
+                                    "\" already present on machine and can be accessed by the pod",
+                                ]
+                                .concat(),
+                                component,
+                                Some(&node),
+                            );
                             if !self.start_container(c, cspec, img, pod, obj, rec, pod_ip, now, api)
                             {
                                 // The pod worker retries a failed sync after its back-off.
@@ -728,7 +741,7 @@ impl Kubelet {
                                 Some(&field),
                                 "Normal",
                                 "Pulling",
-                                &format!("Pulling image \"{spec_image}\""),
+                                &["Pulling image \"", spec_image.as_str(), "\""].concat(),
                                 component,
                                 Some(&node),
                             );

@@ -357,10 +357,15 @@ impl Scheduler {
         });
         match write {
             Ok(bound) => {
-                let msg = format!(
-                    "Successfully assigned {}/{} to {node}",
-                    key.namespace, key.name
-                );
+                let msg = [
+                    "Successfully assigned ",
+                    key.namespace.as_str(),
+                    "/",
+                    key.name.as_str(),
+                    " to ",
+                    node.as_ref(),
+                ]
+                .concat();
                 api.record_event(
                     &bound,
                     "Normal",
