@@ -433,9 +433,11 @@ impl Kubelet {
         if self.pods.get(key).is_some_and(|r| r.uid != uid) {
             self.forget(key, ipam);
         }
-        // The record is out of the map while the pod syncs (the sync borrows the kubelet).
-        let mut rec = match self.pods.remove(key) {
-            Some(rec) => rec,
+        // The record is taken out of its slot while the pod syncs (the sync borrows the
+        // kubelet); an empty record holds the slot, so putting it back is no map insertion.
+        // Nothing the sync calls reads `self.pods`.
+        let mut rec = match self.pods.get_mut(key) {
+            Some(slot) => std::mem::take(slot),
             None => {
                 let terminal = matches!(
                     pod.status.as_ref().and_then(|s| s.phase.as_deref()),
@@ -493,7 +495,7 @@ impl Kubelet {
         if deleting && rec.containers.iter().all(|c| !c.is_running()) {
             api.trace(&format!("kubelet/{}", self.node), format!("remove {key}"));
             api.remove(key);
-            self.pods.insert(key.clone(), rec);
+            self.put_back(key, rec);
             self.forget(key, ipam);
             return;
         }
@@ -504,7 +506,17 @@ impl Kubelet {
                 wakeups.push((at, self.node.clone(), key.clone()));
             }
         }
-        self.pods.insert(key.clone(), rec);
+        self.put_back(key, rec);
+    }
+
+    /// Returns a synced pod's record to its slot (a new pod's gets one).
+    fn put_back(&mut self, key: &ObjectKey, rec: PodRecord) {
+        match self.pods.get_mut(key) {
+            Some(slot) => *slot = rec,
+            None => {
+                self.pods.insert(key.clone(), rec);
+            }
+        }
     }
 
     fn new_record(

@@ -154,8 +154,9 @@ pub fn waiting(reason: &str, message: Option<String>) -> ContainerState {
     }
 }
 
-/// The kubelet's record of one pod bound to its node.
-#[derive(Clone, Debug)]
+/// The kubelet's record of one pod bound to its node. (The default, empty record only holds
+/// a pod's map slot while the pod syncs.)
+#[derive(Clone, Debug, Default)]
 pub struct PodRecord {
     pub uid: String,
     pub ip: Option<Ipv4Addr>,
