@@ -33,6 +33,8 @@ pub enum Wake {
     NodeMonitor { node: String, due: SimTime },
     /// A node's machine finished booting; its kubelet starts.
     NodeBoot { node: String },
+    /// A kubelet's node status sync while its container runtime is (or was just) away.
+    RuntimeStatus { node: String },
 }
 
 impl Wake {
@@ -396,6 +398,7 @@ impl Cluster {
                 Wake::Controller { index, key } => self.controllers.enqueue(index, key),
                 Wake::NodeMonitor { node, due } => self.node_monitor_due(&node, due),
                 Wake::NodeBoot { node } => self.node_booted(&node),
+                Wake::RuntimeStatus { node } => self.runtime_status_due(&node),
                 Wake::EventTtl => {
                     if self.event_ttl_wake == Some(at) {
                         self.event_ttl_wake = None;

@@ -8,16 +8,19 @@
 pub mod backoff;
 pub mod config_env;
 pub mod config_volumes;
+pub mod containerd_log;
 pub mod containerd_toml;
 pub mod dns_tools;
 pub mod downward_api;
 pub mod fs;
 pub mod images;
+pub mod journal;
 pub mod logs;
 pub mod probes;
 pub mod program;
 pub mod registry;
 pub mod runtime;
+pub mod runtime_state;
 pub mod service;
 pub mod service_env;
 pub mod status;
@@ -73,6 +76,10 @@ pub struct Kubelet {
     service: service::NodeService,
     /// containerd's registry settings and the node files it reads (see [`registry`]).
     runtime: registry::NodeRuntime,
+    /// The node's journal (containerd and kubelet lines, see [`journal`]).
+    journal: journal::Journal,
+    /// What the kubelet knows about containerd being up (see [`runtime_state`]).
+    health: runtime_state::RuntimeHealth,
     /// The node's own resolver set-up (`resolvConf`): the base of every pod's resolv.conf.
     node_dns: crate::network::dns::ResolvConf,
     /// The rendered `/etc/resolv.conf` of a ClusterFirst pod, by namespace (the same text
@@ -129,7 +136,7 @@ impl Kubelet {
 
     /// A kubelet for `spec`, its image store holding what kubeadm and the CNI pre-pulled.
     pub fn new(spec: &NodeSpec, preset: &Preset) -> Kubelet {
-        Kubelet {
+        let mut k = Kubelet {
             node: spec.name.clone(),
             node_ip: spec.ip.clone(),
             arch: spec.arch,
@@ -146,7 +153,11 @@ impl Kubelet {
             service_vars: BTreeMap::new(),
             node_dns: crate::network::dns::node_resolv_conf(preset.name),
             cluster_first_resolv: BTreeMap::new(),
-        }
+            journal: journal::Journal::default(),
+            health: runtime_state::RuntimeHealth::default(),
+        };
+        k.runtime_booted(SimTime::ZERO, false);
+        k
     }
 
     pub fn node_name(&self) -> &str {
@@ -427,6 +438,9 @@ impl Kubelet {
         let Some(pod) = obj.as_::<Pod>() else { return };
         if pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) != Some(self.node.as_str()) {
             self.forget(key, ipam);
+            return;
+        }
+        if self.sync_without_runtime(key, &obj, pod, now, api, wakeups) {
             return;
         }
         let uid = pod.metadata.uid.clone().unwrap_or_default();
@@ -800,6 +814,7 @@ impl Kubelet {
                                 &node,
                                 api,
                             );
+                            self.journal_pull_backoff(c, pod, now);
                             c.phase = Phase::PullBackOff { shown_at: now };
                         }
                         ImageDecision::NeverPull => {
@@ -893,6 +908,15 @@ impl Kubelet {
                         }
                         Err(e) => {
                             let err = e.message(&reference);
+                            self.journal_pull_failed(
+                                &reference.full(),
+                                &reference.registry,
+                                &err,
+                                pod,
+                                &c.name,
+                                "ErrImagePull",
+                                now,
+                            );
                             api.record_event_for(
                                 obj,
                                 Some(&field),
@@ -936,6 +960,7 @@ impl Kubelet {
                             &node,
                             api,
                         );
+                        self.journal_pull_backoff(c, pod, now);
                     }
                     if c.waiting_reason() == Some("ErrImagePull") {
                         merge(due, shown_at);

@@ -73,13 +73,16 @@ pub struct RegistryConfig {
     pub use_local_image_pull: bool,
     /// Legacy `registry.mirrors."<host>".endpoint`.
     pub mirrors: BTreeMap<String, Vec<String>>,
+    /// Legacy `registry.configs."<host>"` tables are present (2.1 then falls back to the
+    /// client pull, `CheckLocalImagePullConfigs`; their 1.x `tls` key is ignored).
+    pub configs: bool,
 }
 
 impl RegistryConfig {
     /// The CRI pulls with the client (not the transfer service) when asked to, or when
     /// legacy mirrors are configured (the transfer service does not support them).
     fn local_pull(&self) -> bool {
-        self.use_local_image_pull || !self.mirrors.is_empty()
+        self.use_local_image_pull || !self.mirrors.is_empty() || self.configs
     }
 }
 
@@ -121,10 +124,16 @@ pub fn load_config(text: Option<&str>) -> Result<RegistryConfig, ParseError> {
             .unwrap_or_default();
         mirrors.insert(host, endpoints);
     }
+    // In a version 3 file the CRI gRPC plugin's `registry` is not the images plugin's: it
+    // is ignored (see `containerd_log`).
+    let configs = !doc
+        .children(&[reg[0], reg[1], reg[2], "configs"])
+        .is_empty();
     Ok(RegistryConfig {
         config_path,
         use_local_image_pull,
         mirrors,
+        configs,
     })
 }
 
@@ -139,9 +148,13 @@ pub struct NodeRuntime {
     /// them; `None` while they are as installed.
     files: Option<BTreeMap<String, String>>,
     loaded: RegistryConfig,
-    /// False after a start that failed on a config.toml that is not TOML.
+    /// False after a start that failed on a config.toml that is not TOML, and while stopped.
     running: bool,
+    /// True while stopped with `systemctl stop containerd` (not a failed start).
+    stopped: bool,
     started_at: SimTime,
+    /// When it last stopped (or its start failed).
+    stopped_at: SimTime,
     pid: u32,
 }
 
@@ -157,7 +170,9 @@ impl NodeRuntime {
             files: None,
             loaded: RegistryConfig::default(),
             running: true,
+            stopped: false,
             started_at: SimTime::ZERO,
+            stopped_at: SimTime::ZERO,
             pid: 611,
         }
     }
@@ -167,8 +182,9 @@ impl NodeRuntime {
     }
 
     /// (Re)starts containerd: it reads config.toml again.
-    fn start(&mut self, now: SimTime) -> Result<(), ParseError> {
+    pub(super) fn start(&mut self, now: SimTime) -> Result<(), ParseError> {
         self.started_at = now;
+        self.stopped = false;
         self.pid += 1_000 + (now.ms() % 997) as u32;
         match load_config(self.file(CONFIG_TOML)) {
             Ok(cfg) => {
@@ -178,9 +194,33 @@ impl NodeRuntime {
             }
             Err(e) => {
                 self.running = false;
+                self.stopped_at = now;
                 Err(e)
             }
         }
+    }
+
+    /// `systemctl stop containerd`: the daemon exits (and removes its socket); the shims
+    /// and the containers they hold keep running.
+    pub(super) fn stop(&mut self, now: SimTime) {
+        self.running = false;
+        self.stopped = true;
+        self.stopped_at = now;
+    }
+
+    /// True while stopped with `systemctl stop` (false for a failed start).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// When it last stopped or failed to start.
+    pub fn stopped_at(&self) -> SimTime {
+        self.stopped_at
+    }
+
+    /// The config.toml it would read at its next start (`None`: as installed).
+    pub fn config_toml(&self) -> Option<&str> {
+        self.file(CONFIG_TOML)
     }
 
     pub fn is_running(&self) -> bool {
@@ -218,16 +258,10 @@ impl super::Kubelet {
         &self.runtime
     }
 
-    /// `systemctl restart containerd`: reads config.toml again. A file that is not TOML
-    /// stops containerd (pulls then fail until a start succeeds).
-    pub fn restart_containerd(&mut self, now: SimTime) -> Result<(), ParseError> {
-        self.runtime.start(now)
-    }
-
-    fn containerd_follow_boot(&mut self) {
+    pub(super) fn containerd_follow_boot(&mut self) {
         let booted = self.service.booted_at;
         if booted > self.runtime.started_at {
-            let _ = self.runtime.start(booted);
+            self.runtime_booted(booted, true);
         }
     }
 
@@ -236,7 +270,9 @@ impl super::Kubelet {
     pub(super) fn registry_access(&mut self, r: &ImageRef) -> Result<(), PullError> {
         self.containerd_follow_boot();
         if !self.runtime.running {
-            return Err(PullError::Cri("rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: connection refused\"".to_string()));
+            return Err(PullError::Cri(
+                super::runtime_state::CRI_UNAVAILABLE.to_string(),
+            ));
         }
         let Some(reg) = self
             .runtime
@@ -610,8 +646,13 @@ mod tests {
         // The seed's insecure_skip_verify: the field is gone in 2.x, nothing changes.
         let seed = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"msa.harbor.com\".tls]\n  insecure_skip_verify = true\n";
         let cfg = load_config(Some(seed)).unwrap();
-        assert_eq!(cfg, RegistryConfig::default());
-        assert!(pull(&cfg, &[], Some(HOSTS)).is_err());
+        assert!(cfg.configs && cfg.config_path.is_empty() && cfg.mirrors.is_empty());
+        // The `configs` table switches 2.1 to the client pull (CheckLocalImagePullConfigs).
+        let err = pull(&cfg, &[], Some(HOSTS)).unwrap_err();
+        assert!(err.contains("failed to resolve reference \"msa.harbor.com/discovery-service:latest\": failed to do request: Head \"https://msa.harbor.com/v2/discovery-service/manifests/latest\": dial tcp 192.168.1.50:443: connect: connection refused"), "{err}");
+        // In a version 3 file the same table belongs to the CRI gRPC plugin: ignored.
+        let v3 = seed.replace("version = 2", "version = 3");
+        assert_eq!(load_config(Some(&v3)).unwrap(), RegistryConfig::default());
         // Mirrors with an http endpoint work through the client pull when config_path is empty.
         let mirrors = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"msa.harbor.com\"]\n  endpoint = [\"http://msa.harbor.com\"]\n";
         let cfg = load_config(Some(mirrors)).unwrap();

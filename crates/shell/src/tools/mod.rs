@@ -4,6 +4,7 @@ pub mod arp;
 pub mod curl;
 pub mod ip;
 pub mod iptables;
+pub mod journalctl;
 pub mod netstat;
 pub mod openssl;
 pub mod ping;

@@ -158,6 +158,7 @@ impl Host for NodeHost<'_> {
             "systemctl" => {
                 crate::tools::systemctl::run(self.cluster, &self.node, io.vfs, args, io.out)
             }
+            "journalctl" => crate::tools::journalctl::run(self.cluster, &self.node, args, io.out),
             "poweroff" | "halt" => self.power(Closed::PowerOff, io.out),
             "reboot" => self.power(Closed::Reboot, io.out),
             "shutdown" => {

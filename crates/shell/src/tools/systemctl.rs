@@ -1,8 +1,9 @@
 //! `systemctl` on a node (systemd 255, Ubuntu 24.04): `stop|start|restart|status|is-active`
-//! for `kubelet` (the unit the node's fate hangs on); `restart`, `start` and `status` for
-//! `containerd` (a restart reads `/etc/containerd/config.toml` again, see
-//! `kubarium_engine::kubelet::registry`); `daemon-reload`, `enable` and `disable` are
-//! accepted as no-ops.
+//! for `kubelet` (the unit the node's fate hangs on) and `containerd` (a (re)start reads
+//! `/etc/containerd/config.toml` again, see `kubarium_engine::kubelet::registry`; a stop
+//! leaves the containers to their shims, see `kubarium_engine::kubelet::runtime_state`);
+//! `status containerd` ends with the unit's last 10 journal lines, as `journalctl -u` shows
+//! them; `daemon-reload`, `enable` and `disable` are accepted as no-ops.
 
 use crate::bash::Vfs;
 use crate::output::Output;
@@ -134,9 +135,20 @@ pub fn run(cluster: &mut Cluster, node: &str, vfs: &Vfs, args: &[String], out: &
                     }
                     Some(_) => {
                         let now = cluster.now();
+                        let journal = crate::tools::journalctl::unit_entries(
+                            cluster,
+                            node,
+                            kubarium_engine::kubelet::journal::Unit::Containerd,
+                        );
+                        let host = crate::node_files::os_hostname(node).to_string();
+                        let tail: Vec<String> = journal
+                            .iter()
+                            .skip(journal.len().saturating_sub(10))
+                            .map(|e| crate::tools::journalctl::short_line(&host, e))
+                            .collect();
                         if let Some(k) = cluster.kubelet_mut(node) {
                             let rt = k.containerd();
-                            out.stdout(containerd_status(node, rt, now));
+                            out.stdout(containerd_status(rt, now, &tail));
                             if !rt.is_running() {
                                 status = 3;
                             }
@@ -227,7 +239,7 @@ fn kubelet_status(node: &str, svc: &NodeService, now: SimTime) -> String {
 }
 
 /// `systemctl start|stop|restart containerd`: a (re)start reads the node's runtime files
-/// (config.toml) again; stopping the runtime under running pods is not simulated.
+/// (config.toml) again; a stop leaves the running containers to their shims.
 fn containerd_job(
     cluster: &mut Cluster,
     node: &str,
@@ -237,33 +249,58 @@ fn containerd_job(
     out: &mut Output,
 ) -> i32 {
     if verb == "stop" {
-        out.stderr(format!(
-            "Kubarium: stop {unit} is not simulated; the container runtime keeps running.\n"
-        ));
-        return 1;
+        if let Err(e) = cluster.stop_containerd(node) {
+            out.stderr(format!("Failed to stop {unit}: {e}\n"));
+            return 1;
+        }
+        return 0;
     }
     crate::node_files::sync_runtime_files(cluster, node, vfs);
-    let now = cluster.now();
-    let Some(k) = cluster.kubelet_mut(node) else {
-        return 0;
-    };
-    if verb == "start" && k.containerd().is_running() {
-        return 0;
+    match cluster.restart_containerd(node, verb == "start") {
+        Err(e) => {
+            out.stderr(format!("Failed to {verb} {unit}: {e}\n"));
+            1
+        }
+        Ok(Err(_)) => {
+            out.stderr(format!("Job for {unit} failed because the control process exited with error code.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.\n"));
+            1
+        }
+        Ok(Ok(())) => 0,
     }
-    if k.restart_containerd(now).is_err() {
-        out.stderr(format!("Job for {unit} failed because the control process exited with error code.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.\n"));
-        return 1;
-    }
-    0
 }
 
-fn containerd_status(node: &str, rt: &NodeRuntime, now: SimTime) -> String {
+fn containerd_status(rt: &NodeRuntime, now: SimTime, journal: &[String]) -> String {
     let mut s = String::new();
-    let since = rt.started_at();
     let pid = rt.pid();
-    if !rt.is_running() {
+    let loaded = "     Loaded: loaded (/usr/lib/systemd/system/containerd.service; enabled; preset: enabled)\n";
+    if rt.is_stopped() {
+        let since = rt.stopped_at();
+        s.push_str("○ containerd.service - containerd container runtime\n");
+        s.push_str(loaded);
+        s.push_str(&format!(
+            "     Active: inactive (dead) since {}; {}\n",
+            timestamp(since),
+            relative(now.ms() - since.ms())
+        ));
+        s.push_str(&format!(
+            "   Duration: {}\n",
+            timespan(since.ms().saturating_sub(rt.started_at().ms()))
+        ));
+        s.push_str("       Docs: https://containerd.io\n");
+        s.push_str(&format!(
+            "    Process: {} ExecStartPre=/sbin/modprobe overlay (code=exited, status=0/SUCCESS)\n",
+            pid - 1
+        ));
+        s.push_str(&format!(
+            "    Process: {pid} ExecStart=/usr/bin/containerd (code=exited, status=0/SUCCESS)\n"
+        ));
+        s.push_str(&format!(
+            "   Main PID: {pid} (code=exited, status=0/SUCCESS)\n"
+        ));
+    } else if !rt.is_running() {
+        let since = rt.stopped_at();
         s.push_str("× containerd.service - containerd container runtime\n");
-        s.push_str("     Loaded: loaded (/usr/lib/systemd/system/containerd.service; enabled; preset: enabled)\n");
+        s.push_str(loaded);
         s.push_str(&format!(
             "     Active: activating (auto-restart) (Result: exit-code) since {}; {}\n",
             timestamp(since),
@@ -280,40 +317,31 @@ fn containerd_status(node: &str, rt: &NodeRuntime, now: SimTime) -> String {
         s.push_str(&format!(
             "   Main PID: {pid} (code=exited, status=1/FAILURE)\n"
         ));
-        s.push('\n');
+    } else {
+        let since = rt.started_at();
+        s.push_str("● containerd.service - containerd container runtime\n");
+        s.push_str(loaded);
         s.push_str(&format!(
-            "{} {node} systemd[1]: containerd.service: Failed with result 'exit-code'.\n",
-            journal_time(since)
+            "     Active: active (running) since {}; {}\n",
+            timestamp(since),
+            relative(now.ms() - since.ms())
         ));
-        s.push_str(&format!(
-            "{} {node} systemd[1]: Failed to start containerd.service - containerd container runtime.\n",
-            journal_time(since)
-        ));
-        return s;
+        s.push_str("       Docs: https://containerd.io\n");
+        s.push_str(&format!("   Main PID: {pid} (containerd)\n"));
+        s.push_str("     CGroup: /system.slice/containerd.service\n");
+        s.push_str(&format!("             └─{pid} /usr/bin/containerd\n"));
     }
-    s.push_str("● containerd.service - containerd container runtime\n");
-    s.push_str("     Loaded: loaded (/usr/lib/systemd/system/containerd.service; enabled; preset: enabled)\n");
-    s.push_str(&format!(
-        "     Active: active (running) since {}; {}\n",
-        timestamp(since),
-        relative(now.ms() - since.ms())
-    ));
-    s.push_str("       Docs: https://containerd.io\n");
-    s.push_str(&format!("   Main PID: {pid} (containerd)\n"));
-    s.push_str("     CGroup: /system.slice/containerd.service\n");
-    s.push_str(&format!("             └─{pid} /usr/bin/containerd\n"));
-    s.push('\n');
-    s.push_str(&format!(
-        "{} {node} systemd[1]: Started containerd.service - containerd container runtime.\n",
-        journal_time(since)
-    ));
+    if !journal.is_empty() {
+        s.push('\n');
+        for line in journal {
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
     s
 }
 
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 fn civil(t: SimTime) -> (i64, u32, u32, u64, &'static str) {
     let secs = t.unix_secs();
@@ -341,14 +369,7 @@ fn timestamp(t: SimTime) -> String {
 
 /// The journal's short timestamp: `Nov 23 09:00:00`.
 fn journal_time(t: SimTime) -> String {
-    let (_, m, d, sod, _) = civil(t);
-    format!(
-        "{} {d:02} {:02}:{:02}:{:02}",
-        MONTHS[(m - 1) as usize],
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    )
+    kubarium_engine::kubelet::journal::short_time(t.ms() * 1_000_000)
 }
 
 /// `format_timestamp_relative`: `5s ago`, `1min 30s ago`, `10min ago`, `1h 5min ago`, `7h ago`,
@@ -396,32 +417,7 @@ fn relative(ms: u64) -> String {
     text
 }
 
-/// `format_timespan` with millisecond accuracy: `10min`, `6min 40.143s`, `1h 2min 3s`.
-fn timespan(ms: u64) -> String {
-    if ms == 0 {
-        return "0".to_string();
-    }
-    let mut parts = Vec::new();
-    let mut rest = ms;
-    for (unit, len) in [("d", 86_400_000u64), ("h", 3_600_000), ("min", 60_000)] {
-        if rest >= len {
-            parts.push(format!("{}{unit}", rest / len));
-            rest %= len;
-        }
-    }
-    if rest > 0 {
-        let (s, frac) = (rest / 1000, rest % 1000);
-        if frac == 0 {
-            parts.push(format!("{s}s"));
-        } else if s == 0 && parts.is_empty() {
-            parts.push(format!("{frac}ms"));
-        } else {
-            let f = format!("{frac:03}");
-            parts.push(format!("{s}.{}s", f.trim_end_matches('0')));
-        }
-    }
-    parts.join(" ")
-}
+use kubarium_engine::kubelet::journal::systemd_timespan as timespan;
 
 #[cfg(test)]
 mod tests {
