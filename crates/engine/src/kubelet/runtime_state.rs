@@ -211,6 +211,8 @@ impl Kubelet {
     /// The lines containerd logged while the machine booted (cluster creation or a boot).
     /// `start` is false for the first boot (the runtime was created running).
     pub(super) fn runtime_booted(&mut self, at: SimTime, start: bool) {
+        self.journal
+            .stop_repeats(Unit::Kubelet, at.ms() * 1_000_000);
         let _ = self.containerd_start_journaled(at, false, start);
         self.health = RuntimeHealth {
             last_sync: at,
@@ -377,6 +379,11 @@ impl Kubelet {
         api: &mut ApiServer,
         wakeups: &mut Vec<(SimTime, String, ObjectKey)>,
     ) -> bool {
+        if self.runtime.is_running() {
+            return false;
+        }
+        // A boot since the stop started containerd again (the unit is enabled).
+        self.containerd_follow_boot();
         if self.runtime.is_running() {
             return false;
         }
