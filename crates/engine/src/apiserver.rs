@@ -391,18 +391,9 @@ impl ApiServer {
         self.commit_service(None, Some(&obj));
         self.user_events |= kind == Kind::Event && !recorder_named;
         if kind != Kind::Event {
-            // `create {key}` (the key's Display) without the formatting machinery.
-            let plural = kind.info().plural;
-            let mut what =
-                String::with_capacity(9 + plural.len() + key.namespace.len() + key.name.len());
-            for part in ["create ", plural, "/"] {
-                what.push_str(part);
-            }
-            if !key.namespace.is_empty() {
-                what.push_str(&key.namespace);
-                what.push('/');
-            }
-            what.push_str(&key.name);
+            // `create {key}`, without the formatting machinery (every create writes one).
+            let mut what = String::from("create ");
+            what.extend(key.path_parts());
             self.trace("apiserver", what);
         } else {
             self.touch_event(&Arc::new(key.clone()), rev);

@@ -122,6 +122,19 @@ impl Store {
     pub fn count(&self, kind: Kind) -> usize {
         self.kind_counts.get(&kind).copied().unwrap_or(0)
     }
+    /// The keys of the pods bound to `node` (`spec.nodeName`), in store order: what a
+    /// kubelet's pod informer lists, and what the node controller marks when the node fails.
+    pub fn pods_on_node(&self, node: &str) -> Vec<ObjectKey> {
+        self.list(Kind::Pod, None)
+            .filter(|o| {
+                o.as_::<crate::api::Pod>()
+                    .and_then(|p| p.spec.as_ref())
+                    .and_then(|s| s.node_name.as_deref())
+                    == Some(node)
+            })
+            .map(|o| o.key())
+            .collect()
+    }
     /// Number of stored objects of a kind in one namespace (`""`: the cluster-scoped ones).
     pub fn count_in(&self, kind: Kind, namespace: &str) -> usize {
         self.namespace_counts

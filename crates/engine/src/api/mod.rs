@@ -299,19 +299,22 @@ impl ObjectKey {
     }
 }
 
+impl ObjectKey {
+    /// The pieces of the key's text, `pods/default/web` (`nodes/w1` for cluster-scoped kinds,
+    /// whose namespace pieces are empty), for writing it without the formatting machinery.
+    pub fn path_parts(&self) -> [&str; 5] {
+        let plural = self.kind.info().plural;
+        if self.namespace.is_empty() {
+            [plural, "/", "", "", &self.name]
+        } else {
+            [plural, "/", &self.namespace, "/", &self.name]
+        }
+    }
+}
+
 impl std::fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.namespace.is_empty() {
-            write!(f, "{}/{}", self.kind.info().plural, self.name)
-        } else {
-            write!(
-                f,
-                "{}/{}/{}",
-                self.kind.info().plural,
-                self.namespace,
-                self.name
-            )
-        }
+        self.path_parts().iter().try_for_each(|p| f.write_str(p))
     }
 }
 

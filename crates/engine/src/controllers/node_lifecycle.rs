@@ -97,17 +97,7 @@ pub fn mark_unknown(api: &mut ApiServer, node_name: &str) {
 /// `MarkPodsNotReady`: the Ready condition of every pod on the node turns False, and each pod
 /// gets a `NodeNotReady` warning.
 fn mark_pods_not_ready(api: &mut ApiServer, node_name: &str) {
-    let pods: Vec<ObjectKey> = api
-        .list(Kind::Pod, None)
-        .iter()
-        .filter(|o| {
-            o.as_::<Pod>()
-                .and_then(|p| p.spec.as_ref())
-                .and_then(|s| s.node_name.as_deref())
-                == Some(node_name)
-        })
-        .map(|o| o.key())
-        .collect();
+    let pods = api.store().pods_on_node(node_name);
     let now = api.now().to_k8s_time();
     for key in pods {
         let ready_true = api

@@ -295,12 +295,11 @@ struct NamespacePods {
 /// anything but the store's current pods.
 #[derive(Clone, Debug, Default)]
 pub struct PodIndex {
-    /// Off until the first sync that uses it: an unused index costs nothing per event.
-    enabled: bool,
     /// The pod revision (`Store::kind_revision(Pod)`) the index reflects.
     revision: u64,
     /// The namespaces indexed: those an owner was synced in. Pods elsewhere (a namespace
-    /// without ReplicaSets) cost a set look-up per event, not an index update.
+    /// without ReplicaSets) cost a set look-up per event, not an index update; an index no
+    /// sync has used (none) costs nothing per event.
     indexed: BTreeSet<String>,
     namespaces: BTreeMap<String, NamespacePods>,
     /// Each indexed pod's controller uid (`None`: orphan), to move it when that changes.
@@ -316,18 +315,18 @@ pub struct PodIndex {
 }
 
 impl PodIndex {
-    /// Makes the index reflect the store's pods now.
     /// Makes the index reflect the store's pods now, `namespace` included.
     pub fn ensure(&mut self, store: &Store, namespace: &str) {
+        let current = self.is_current(store);
         if !self.indexed.contains(namespace) {
             self.indexed.insert(namespace.to_string());
-            if self.enabled && self.revision == store.kind_revision(Kind::Pod) {
+            if current {
                 for pod in store.list(Kind::Pod, Some(namespace)) {
                     self.place(&pod.key(), pod);
                 }
             }
         }
-        if !self.enabled || self.revision != store.kind_revision(Kind::Pod) {
+        if !current {
             self.rebuild(store);
         }
         #[cfg(debug_assertions)]
@@ -337,12 +336,12 @@ impl PodIndex {
     /// Whether the index reflects the store's pods now (before a write of the index's
     /// owner, see [`PodIndex::refresh`]).
     pub fn is_current(&self, store: &Store) -> bool {
-        self.enabled && self.revision == store.kind_revision(Kind::Pod)
+        !self.indexed.is_empty() && self.revision == store.kind_revision(Kind::Pod)
     }
 
     /// Follows one watch event.
     pub fn observe(&mut self, ev: &WatchEvent) {
-        if !self.enabled || ev.key.kind != Kind::Pod || ev.revision <= self.revision {
+        if self.indexed.is_empty() || ev.key.kind != Kind::Pod || ev.revision <= self.revision {
             return;
         }
         self.revision = ev.revision;
@@ -359,9 +358,6 @@ impl PodIndex {
     /// is [`PodIndex::is_current`] just before the write: a write through the API server
     /// changes that one pod only, so an index current before it is current after it.
     pub fn refresh(&mut self, store: &Store, key: &ObjectKey, was_current: bool) {
-        if !self.enabled {
-            return;
-        }
         if self.indexed.contains(key.namespace.as_str()) {
             match store.get(key) {
                 Some(obj) => self.place(key, obj),
@@ -443,7 +439,6 @@ impl PodIndex {
     }
 
     fn rebuild(&mut self, store: &Store) {
-        self.enabled = true;
         self.namespaces.clear();
         self.placed.clear();
         let indexed = std::mem::take(&mut self.indexed);

@@ -587,19 +587,7 @@ impl Cluster {
         if k.runtime.is_running() {
             // The kubelet's pod workers run again: every pod bound to the node is synced,
             // those whose sandbox failed meanwhile too.
-            let node_name = Some(node);
-            let keys: Vec<ObjectKey> = self
-                .api
-                .list(Kind::Pod, None)
-                .iter()
-                .filter(|o| {
-                    o.as_::<Pod>()
-                        .and_then(|p| p.spec.as_ref())
-                        .and_then(|s| s.node_name.as_deref())
-                        == node_name
-                })
-                .map(|o| o.key())
-                .collect();
+            let keys = self.api.store().pods_on_node(node);
             if let Some(k) = self.kubelets.get_mut(node) {
                 k.queue.extend(keys);
             }

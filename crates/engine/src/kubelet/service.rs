@@ -17,7 +17,7 @@
 
 use super::runtime::Phase;
 use super::Kubelet;
-use crate::api::{Kind, Node, Object, ObjectKey, Pod};
+use crate::api::{Kind, Node, Object, ObjectKey};
 use crate::apiserver::ApiServer;
 use crate::sim::SimTime;
 use k8s_openapi::api::core::v1::{
@@ -226,17 +226,7 @@ impl Kubelet {
         );
         self.post_healthy_status(api);
         // The kubelet's pod informer lists every pod bound to this node.
-        let keys: Vec<ObjectKey> = api
-            .list(Kind::Pod, None)
-            .iter()
-            .filter(|o| {
-                o.as_::<Pod>()
-                    .and_then(|p| p.spec.as_ref())
-                    .and_then(|s| s.node_name.as_deref())
-                    == Some(self.node.as_str())
-            })
-            .map(|o| o.key())
-            .collect();
+        let keys = api.store().pods_on_node(&self.node);
         for rec in self.pods.values_mut() {
             rec.next_wake = None;
             rec.last_rv = None;

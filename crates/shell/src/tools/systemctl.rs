@@ -269,6 +269,21 @@ fn containerd_job(
     }
 }
 
+/// The lines of a containerd unit whose main process has exited with `status`.
+fn exited(s: &mut String, pid: u32, status: &str) {
+    s.push_str("       Docs: https://containerd.io\n");
+    s.push_str(&format!(
+        "    Process: {} ExecStartPre=/sbin/modprobe overlay (code=exited, status=0/SUCCESS)\n",
+        pid - 1
+    ));
+    s.push_str(&format!(
+        "    Process: {pid} ExecStart=/usr/bin/containerd (code=exited, status={status})\n"
+    ));
+    s.push_str(&format!(
+        "   Main PID: {pid} (code=exited, status={status})\n"
+    ));
+}
+
 fn containerd_status(rt: &NodeRuntime, now: SimTime, journal: &[String]) -> String {
     let mut s = String::new();
     let pid = rt.pid();
@@ -286,17 +301,7 @@ fn containerd_status(rt: &NodeRuntime, now: SimTime, journal: &[String]) -> Stri
             "   Duration: {}\n",
             timespan(since.ms().saturating_sub(rt.started_at().ms()))
         ));
-        s.push_str("       Docs: https://containerd.io\n");
-        s.push_str(&format!(
-            "    Process: {} ExecStartPre=/sbin/modprobe overlay (code=exited, status=0/SUCCESS)\n",
-            pid - 1
-        ));
-        s.push_str(&format!(
-            "    Process: {pid} ExecStart=/usr/bin/containerd (code=exited, status=0/SUCCESS)\n"
-        ));
-        s.push_str(&format!(
-            "   Main PID: {pid} (code=exited, status=0/SUCCESS)\n"
-        ));
+        exited(&mut s, pid, "0/SUCCESS");
     } else if !rt.is_running() {
         let since = rt.stopped_at();
         s.push_str("× containerd.service - containerd container runtime\n");
@@ -306,17 +311,7 @@ fn containerd_status(rt: &NodeRuntime, now: SimTime, journal: &[String]) -> Stri
             timestamp(since),
             relative(now.ms() - since.ms())
         ));
-        s.push_str("       Docs: https://containerd.io\n");
-        s.push_str(&format!(
-            "    Process: {} ExecStartPre=/sbin/modprobe overlay (code=exited, status=0/SUCCESS)\n",
-            pid - 1
-        ));
-        s.push_str(&format!(
-            "    Process: {pid} ExecStart=/usr/bin/containerd (code=exited, status=1/FAILURE)\n"
-        ));
-        s.push_str(&format!(
-            "   Main PID: {pid} (code=exited, status=1/FAILURE)\n"
-        ));
+        exited(&mut s, pid, "1/FAILURE");
     } else {
         let since = rt.started_at();
         s.push_str("● containerd.service - containerd container runtime\n");
